@@ -1,0 +1,245 @@
+"""Frozen dataclasses and enums: the shapes services hand to the GUI, the CLI and formats."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+
+
+class Status(enum.StrEnum):
+    """Where a request stands, in workflow order."""
+
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    READY_FOR_REVIEW = "ready_for_review"
+    READY_FOR_AUDITOR = "ready_for_auditor"
+    ACCEPTED = "accepted"
+    FOLLOW_UP = "follow_up"
+    NOT_APPLICABLE = "not_applicable"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+    @property
+    def is_ready(self) -> bool:
+        """Counts as done for the progress figure ("72 of 118 ready")."""
+        return self in (Status.READY_FOR_AUDITOR, Status.ACCEPTED, Status.NOT_APPLICABLE)
+
+    @classmethod
+    def parse(cls, text: str) -> Status:
+        """Accept the value, the label, or a loose spelling (`Ready for review`, `in-progress`)."""
+        key = "_".join(text.strip().lower().replace("-", " ").replace("/", " ").split())
+        for status in cls:
+            if key in (status.value, status.label.lower().replace(" ", "_")):
+                return status
+        raise ValueError(f"unknown status {text!r}; use one of: {', '.join(s.value for s in cls)}")
+
+
+STATUS_LABELS: dict[Status, str] = {
+    Status.OPEN: "Open",
+    Status.IN_PROGRESS: "In progress",
+    Status.READY_FOR_REVIEW: "Ready for review",
+    Status.READY_FOR_AUDITOR: "Ready for auditor",
+    Status.ACCEPTED: "Accepted",
+    Status.FOLLOW_UP: "Follow-up",
+    Status.NOT_APPLICABLE: "Not applicable",
+}
+
+# Fields a checklist column can map to; `ref` is required.
+FIELDS: tuple[str, ...] = (
+    "ref",
+    "title",
+    "request",
+    "criteria",
+    "section",
+    "owner",
+    "due",
+    "status",
+    "priority",
+    "comment",
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: shown in the activity log."""
+
+    name: str
+    login: str
+
+
+@dataclass(frozen=True)
+class Engagement:
+    client: str
+    framework: str
+    period_start: dt.date | None
+    period_end: dt.date | None
+    auditor: str
+    freshness_days: int
+
+
+@dataclass(frozen=True)
+class WorkbookInfo:
+    path: str
+    engagement: Engagement
+    schema_version: str
+    read_only: bool
+    read_only_reason: str
+    request_count: int
+    ready_count: int
+    overdue_count: int
+    evidence_count: int
+    evidence_bytes: int
+    activity_head: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    name: str
+    email: str
+    request_count: int = 0
+
+
+@dataclass(frozen=True)
+class Request:
+    id: int
+    ref: str
+    title: str
+    request: str
+    criteria: tuple[str, ...]
+    section: str
+    owner: str
+    status: Status
+    due: dt.date | None
+    priority: str
+    notes: str
+    auditor_comment: str
+    extra: tuple[tuple[str, str], ...]
+    source_sheet: str
+    source_row: int | None
+    evidence_count: int
+    evidence_names: tuple[str, ...]
+    recheck_evidence: bool
+    archived: bool
+    updated_at: dt.datetime
+    position: int
+
+    def is_overdue(self, today: dt.date) -> bool:
+        return self.due is not None and self.due < today and not self.status.is_ready
+
+
+@dataclass(frozen=True)
+class RequestFilter:
+    """All set criteria must hold. Empty tuples and None mean 'any'."""
+
+    statuses: tuple[Status, ...] = ()
+    owners: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()
+    refs: tuple[str, ...] = ()
+    text: str = ""
+    overdue: bool = False
+    missing_evidence: bool = False
+    include_archived: bool = False
+    today: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One distinct file of proof (one SHA-256), possibly linked to several requests."""
+
+    id: int
+    sha256: str
+    name: str
+    media_type: str
+    size: int
+    effective_date: dt.date | None
+    description: str
+    source_system: str
+    shows: str
+    population: str
+    period_covered: str
+    added_by: str
+    added_at: dt.datetime
+    refs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EvidenceLink:
+    """Evidence as seen from one request, with its place in that request's version history."""
+
+    evidence: Evidence
+    ref: str
+    linked_by: str
+    linked_at: dt.datetime
+    current: bool
+    replaced_by: int | None
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AttachResult:
+    evidence: Evidence
+    ref: str
+    stored_new_bytes: bool
+    already_linked: bool
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    ref: str
+    author: str
+    body: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ActivityEntry:
+    id: int
+    at: dt.datetime
+    actor: str
+    login: str
+    action: str
+    target: str
+    field: str
+    before: str
+    after: str
+    detail: str
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing a check found wrong, named so a person can find it."""
+
+    kind: str
+    where: str
+    message: str
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    evidence_checked: int
+    activity_checked: int
+    head: str
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What a mutating call changed, so a view can refresh only that."""
+
+    refs: frozenset[str] = field(default_factory=frozenset)
+    evidence: bool = False
+    people: bool = False
+    engagement: bool = False
+    all_requests: bool = False

@@ -1,0 +1,180 @@
+"""The hash-chained activity log: written in the same transaction as each change, verified on demand."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from workbook.model import ActivityEntry, Actor, Problem
+from workbook.storage.database import Database
+from workbook.storage.schema import ActivityRow, MetaRow
+
+GENESIS = "0" * 64
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def entry_hash(row: ActivityRow) -> str:
+    """SHA-256 over every field of the entry, its id and the previous hash."""
+    content = [
+        row.id,
+        row.at,
+        row.actor,
+        row.login,
+        row.action,
+        row.target,
+        row.field,
+        row.before,
+        row.after,
+        row.detail,
+        row.prev_hash,
+    ]
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()
+
+
+def _meta(session: Session, key: str) -> str:
+    row = session.get(MetaRow, key)
+    return row.value if row else ""
+
+
+def _set_meta(session: Session, key: str, value: str) -> None:
+    row = session.get(MetaRow, key)
+    if row is None:
+        session.add(MetaRow(key=key, value=value))
+    else:
+        row.value = value
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    target: str = "",
+    field: str = "",
+    before: object = None,
+    after: object = None,
+    detail: object = None,
+) -> ActivityRow:
+    """Append one entry to the chain inside the caller's transaction."""
+    head = _meta(session, "activity_head") or GENESIS
+    last_id = session.scalar(select(func.max(ActivityRow.id))) or 0
+    row = ActivityRow(
+        id=last_id + 1,
+        at=dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
+        actor=actor.name,
+        login=actor.login,
+        action=action,
+        target=target,
+        field=field,
+        before=_text(before),
+        after=_text(after),
+        detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str) if detail else "",
+        prev_hash=head,
+        hash="",
+    )
+    row.hash = entry_hash(row)
+    session.add(row)
+    _set_meta(session, "activity_head", row.hash)
+    _set_meta(session, "activity_count", str(row.id))
+    return row
+
+
+def to_entry(row: ActivityRow) -> ActivityEntry:
+    return ActivityEntry(
+        id=row.id,
+        at=dt.datetime.fromisoformat(row.at),
+        actor=row.actor,
+        login=row.login,
+        action=row.action,
+        target=row.target,
+        field=row.field,
+        before=row.before,
+        after=row.after,
+        detail=row.detail,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
+def describe(row: ActivityRow) -> str:
+    what = f"{row.action} {row.target}".strip()
+    return f"activity entry #{row.id} ({row.at[:19].replace('T', ' ')} {row.actor}: {what})"
+
+
+def check_chain(session: Session, expect_head: str | None = None) -> tuple[int, str, list[Problem]]:
+    """Walk the chain; name every edited, deleted or reordered entry."""
+    problems: list[Problem] = []
+    prev = GENESIS
+    expected_id = 1
+    count = 0
+    for row in session.scalars(select(ActivityRow).order_by(ActivityRow.id)):
+        count += 1
+        if row.id != expected_id:
+            problems.append(
+                Problem("activity", f"entry #{expected_id}", f"activity entries #{expected_id}..#{row.id - 1} are missing")
+            )
+        if row.prev_hash != prev:
+            problems.append(
+                Problem("activity", f"entry #{row.id}", f"{describe(row)} does not follow the entry before it "
+                        "(an entry before it was deleted or edited)")
+            )
+        if entry_hash(row) != row.hash:
+            problems.append(Problem("activity", f"entry #{row.id}", f"{describe(row)} was edited after it was written"))
+        prev = row.hash
+        expected_id = row.id + 1
+    stored_head = _meta(session, "activity_head") or GENESIS
+    stored_count = int(_meta(session, "activity_count") or 0)
+    if stored_head != prev or stored_count != expected_id - 1:
+        problems.append(
+            Problem(
+                "activity",
+                "log head",
+                f"the log ends at entry #{expected_id - 1} but the workbook recorded #{stored_count}: "
+                "entries at the end were deleted or the log was rewritten",
+            )
+        )
+    if expect_head and expect_head.lower() != prev:
+        problems.append(
+            Problem("activity", "log head", f"the log head is {prev[:12]}…, not the expected {expect_head[:12]}…")
+        )
+    return count, prev, problems
+
+
+class ActivityService:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def head(self) -> str:
+        with self._db.read() as session:
+            return _meta(session, "activity_head") or GENESIS
+
+    def list(self, target: str | None = None, limit: int | None = None) -> list[ActivityEntry]:
+        """Newest first."""
+        with self._db.read() as session:
+            query = select(ActivityRow).order_by(ActivityRow.id.desc())
+            if target is not None:
+                query = query.where(ActivityRow.target == target)
+            if limit is not None:
+                query = query.limit(limit)
+            return [to_entry(row) for row in session.scalars(query)]
+
+    def iter_all(self) -> Iterator[ActivityEntry]:
+        """Oldest first."""
+        with self._db.read() as session:
+            for row in session.scalars(select(ActivityRow).order_by(ActivityRow.id)):
+                yield to_entry(row)
+
+    def verify(self, expect_head: str | None = None) -> tuple[int, str, list[Problem]]:
+        with self._db.read() as session:
+            return check_chain(session, expect_head)

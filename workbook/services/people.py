@@ -1,0 +1,109 @@
+"""People who own requests: add, rename, merge duplicates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from workbook.errors import UserError
+from workbook.model import Actor, Changes, Person
+from workbook.services.activity import record
+from workbook.storage.database import Database
+from workbook.storage.schema import PersonRow, RequestRow
+
+
+def clean_name(name: str) -> str:
+    return " ".join(name.split())[:200]
+
+
+def find_person(session: Session, name: str) -> PersonRow | None:
+    """Case- and spacing-insensitive lookup."""
+    wanted = clean_name(name).casefold()
+    for row in session.scalars(select(PersonRow)):
+        if row.name.casefold() == wanted:
+            return row
+    return None
+
+
+def person_for(session: Session, actor: Actor, name: str) -> PersonRow | None:
+    """The person called `name`, added (and logged) when new; None for an empty name."""
+    name = clean_name(name)
+    if not name:
+        return None
+    row = find_person(session, name)
+    if row is None:
+        row = PersonRow(name=name, email="", created_at=dt.datetime.now(dt.UTC))
+        session.add(row)
+        session.flush()
+        record(session, actor, "person.add", target=name)
+    return row
+
+
+class PeopleService:
+    def __init__(self, db: Database, actor: Actor) -> None:
+        self._db = db
+        self._actor = actor
+
+    def list(self) -> list[Person]:
+        with self._db.read() as session:
+            counts = {
+                owner_id: count
+                for owner_id, count in session.execute(
+                    select(RequestRow.owner_id, func.count())
+                    .where(RequestRow.archived.is_(False))
+                    .group_by(RequestRow.owner_id)
+                ).tuples()
+            }
+            rows = session.scalars(select(PersonRow).order_by(func.lower(PersonRow.name)))
+            return [Person(r.id, r.name, r.email, counts.get(r.id, 0)) for r in rows]
+
+    def add(self, name: str, email: str = "") -> Person:
+        if not clean_name(name):
+            raise UserError("a person needs a name")
+        with self._db.write() as session:
+            if find_person(session, name) is not None:
+                raise UserError(f"{clean_name(name)!r} is already in this workbook")
+            row = person_for(session, self._actor, name)
+            assert row is not None
+            row.email = email.strip()
+            return Person(row.id, row.name, row.email, 0)
+
+    def rename(self, old: str, new: str) -> Changes:
+        new = clean_name(new)
+        if not new:
+            raise UserError("a person needs a name")
+        with self._db.write() as session:
+            row = find_person(session, old)
+            if row is None:
+                raise UserError(f"no person called {old!r}")
+            other = find_person(session, new)
+            if other is not None and other.id != row.id:
+                raise UserError(f"{new!r} already exists", hint="merge the two people instead")
+            record(session, self._actor, "person.rename", target=row.name, field="name", before=row.name, after=new)
+            row.name = new
+            return Changes(people=True, all_requests=True)
+
+    def merge(self, duplicate: str, into: str) -> Changes:
+        """Give every request of `duplicate` to `into`, then remove `duplicate`."""
+        with self._db.write() as session:
+            dup, keep = find_person(session, duplicate), find_person(session, into)
+            if dup is None or keep is None:
+                raise UserError(f"no person called {duplicate if dup is None else into!r}")
+            if dup.id == keep.id:
+                raise UserError("cannot merge a person into themselves")
+            moved = session.execute(
+                update(RequestRow).where(RequestRow.owner_id == dup.id).values(owner_id=keep.id)
+            ).rowcount
+            record(
+                session,
+                self._actor,
+                "person.merge",
+                target=keep.name,
+                before=dup.name,
+                after=keep.name,
+                detail={"requests_moved": moved},
+            )
+            session.delete(dup)
+            return Changes(people=True, all_requests=True)

@@ -1,0 +1,201 @@
+"""Requests: list and filter, read one, change owner/status/due/notes (one at a time or in bulk), comments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workbook.errors import UserError
+from workbook.model import Actor, Changes, Comment, Request, RequestFilter, Status
+from workbook.services.activity import record
+from workbook.services.people import person_for
+from workbook.storage.database import Database
+from workbook.storage.schema import CommentRow, EvidenceRow, LinkRow, PersonRow, RequestRow
+
+_UNSET: object = object()
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """A set of field values to apply; None leaves a field as it is, "" (or clear_due) clears it."""
+
+    owner: str | None = None
+    status: Status | None = None
+    due: dt.date | None = None
+    clear_due: bool = False
+    notes: str | None = None
+
+
+def _evidence_by_request(session: Session, request_ids: Iterable[int] | None = None) -> dict[int, list[str]]:
+    query = (
+        select(LinkRow.request_id, EvidenceRow.name)
+        .join(EvidenceRow, EvidenceRow.id == LinkRow.evidence_id)
+        .where(LinkRow.current.is_(True))
+        .order_by(LinkRow.id)
+    )
+    if request_ids is not None:
+        query = query.where(LinkRow.request_id.in_(list(request_ids)))
+    names: dict[int, list[str]] = defaultdict(list)
+    for request_id, name in session.execute(query).tuples():
+        names[request_id].append(name)
+    return names
+
+
+def to_request(row: RequestRow, owner: str, evidence: Sequence[str]) -> Request:
+    return Request(
+        id=row.id,
+        ref=row.ref,
+        title=row.title,
+        request=row.request_text,
+        criteria=tuple(row.criteria or ()),
+        section=row.section,
+        owner=owner,
+        status=Status(row.status),
+        due=row.due,
+        priority=row.priority,
+        notes=row.notes,
+        auditor_comment=row.auditor_comment,
+        extra=tuple((str(k), str(v)) for k, v in (row.extra or {}).items()),
+        source_sheet=row.source_sheet,
+        source_row=row.source_row,
+        evidence_count=len(evidence),
+        evidence_names=tuple(evidence),
+        recheck_evidence=row.recheck_evidence,
+        archived=row.archived,
+        updated_at=row.updated_at,
+        position=row.position,
+    )
+
+
+def matches(request: Request, wanted: RequestFilter, today: dt.date) -> bool:
+    if not wanted.include_archived and request.archived:
+        return False
+    if wanted.statuses and request.status not in wanted.statuses:
+        return False
+    if wanted.owners and request.owner.casefold() not in {o.casefold() for o in wanted.owners}:
+        return False
+    if wanted.sections and request.section not in wanted.sections:
+        return False
+    if wanted.refs and request.ref not in wanted.refs:
+        return False
+    if wanted.overdue and not request.is_overdue(today):
+        return False
+    if wanted.missing_evidence and (request.evidence_count or request.status is Status.NOT_APPLICABLE):
+        return False
+    if wanted.text:
+        haystack = " ".join(
+            (request.ref, request.title, request.request, request.notes, request.owner, request.section)
+            + request.criteria
+            + request.evidence_names
+        ).casefold()
+        if not all(word in haystack for word in wanted.text.casefold().split()):
+            return False
+    return True
+
+
+def load_request_row(session: Session, ref: str) -> RequestRow:
+    row = session.scalar(select(RequestRow).where(RequestRow.ref == ref))
+    if row is None:
+        raise UserError(f"no request with ref {ref!r} in this workbook", hint="list them with `items`")
+    return row
+
+
+class RequestService:
+    def __init__(self, db: Database, actor: Actor) -> None:
+        self._db = db
+        self._actor = actor
+
+    def list(self, wanted: RequestFilter | None = None) -> list[Request]:
+        """Requests in checklist order, filtered."""
+        wanted = wanted or RequestFilter()
+        today = wanted.today or dt.date.today()
+        with self._db.read() as session:
+            owners = {pid: name for pid, name in session.execute(select(PersonRow.id, PersonRow.name)).tuples()}
+            evidence = _evidence_by_request(session)
+            rows = session.scalars(select(RequestRow).order_by(RequestRow.position, RequestRow.id))
+            out = (
+                to_request(row, owners.get(row.owner_id or -1, ""), evidence.get(row.id, ())) for row in rows
+            )
+            return [r for r in out if matches(r, wanted, today)]
+
+    def get(self, ref: str) -> Request:
+        with self._db.read() as session:
+            row = load_request_row(session, ref)
+            owner = session.get(PersonRow, row.owner_id) if row.owner_id else None
+            return to_request(row, owner.name if owner else "", _evidence_by_request(session, [row.id])[row.id])
+
+    def sections(self) -> list[str]:
+        with self._db.read() as session:
+            rows = session.scalars(
+                select(RequestRow.section).where(RequestRow.archived.is_(False)).distinct()
+            )
+            return sorted(s for s in rows if s)
+
+    def set(self, ref: str, change: FieldChange) -> Changes:
+        return self.bulk_set([ref], change)
+
+    def bulk_set(self, refs: Sequence[str], change: FieldChange) -> Changes:
+        """Apply the same change to every ref, all or none, one activity entry per field changed."""
+        if not refs:
+            return Changes()
+        with self._db.write() as session:
+            changed: set[str] = set()
+            now = dt.datetime.now(dt.UTC)
+            for ref in refs:
+                row = load_request_row(session, ref)
+                if self._apply(session, row, change):
+                    row.updated_at = now
+                    changed.add(ref)
+            return Changes(refs=frozenset(changed), people=change.owner is not None)
+
+    def _apply(self, session: Session, row: RequestRow, change: FieldChange) -> bool:
+        dirty = False
+        if change.owner is not None:
+            old = session.get(PersonRow, row.owner_id) if row.owner_id else None
+            new = person_for(session, self._actor, change.owner)
+            if (old.id if old else None) != (new.id if new else None):
+                record(session, self._actor, "request.set", row.ref, "owner",
+                       old.name if old else "", new.name if new else "")
+                row.owner_id = new.id if new else None
+                dirty = True
+        if change.status is not None and change.status.value != row.status:
+            record(session, self._actor, "request.set", row.ref, "status", row.status, change.status.value)
+            row.status = change.status.value
+            dirty = True
+        new_due = None if change.clear_due else change.due
+        if (change.clear_due or change.due is not None) and new_due != row.due:
+            record(session, self._actor, "request.set", row.ref, "due", row.due, new_due)
+            row.due = new_due
+            dirty = True
+        if change.notes is not None and change.notes != row.notes:
+            record(session, self._actor, "request.set", row.ref, "notes", row.notes, change.notes)
+            row.notes = change.notes
+            dirty = True
+        return dirty
+
+    def add_comment(self, ref: str, body: str) -> Comment:
+        body = body.strip()
+        if not body:
+            raise UserError("the comment is empty")
+        with self._db.write() as session:
+            row = load_request_row(session, ref)
+            comment = CommentRow(
+                request_id=row.id, author=self._actor.name, body=body, created_at=dt.datetime.now(dt.UTC)
+            )
+            session.add(comment)
+            session.flush()
+            record(session, self._actor, "comment.add", row.ref, after=body)
+            return Comment(comment.id, row.ref, comment.author, comment.body, comment.created_at)
+
+    def comments(self, ref: str) -> list[Comment]:
+        with self._db.read() as session:
+            row = load_request_row(session, ref)
+            rows = session.scalars(
+                select(CommentRow).where(CommentRow.request_id == row.id).order_by(CommentRow.id)
+            )
+            return [Comment(c.id, ref, c.author, c.body, c.created_at) for c in rows]

@@ -1,0 +1,201 @@
+"""The workbook as a whole: create, open, describe, edit the engagement, verify, back up; holds the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+from types import TracebackType
+
+from sqlalchemy import func, select
+
+from workbook.errors import UserError
+from workbook.jobs import CancelToken, Progress, no_progress
+from workbook.model import Actor, Changes, Engagement, Problem, Status, VerifyReport, WorkbookInfo
+from workbook.services.activity import ActivityService, check_chain, record
+from workbook.services.evidence import EvidenceService
+from workbook.services.people import PeopleService
+from workbook.services.requests import RequestService
+from workbook.storage import blobs
+from workbook.storage.database import SCHEMA_HEAD, SUFFIX, Database, create_database, open_database
+from workbook.storage.schema import EngagementRow, EvidenceRow, MetaRow, RequestRow
+
+READY = tuple(s.value for s in Status if s.is_ready)
+
+
+def _engagement(row: EngagementRow) -> Engagement:
+    return Engagement(row.client, row.framework, row.period_start, row.period_end, row.auditor, row.freshness_days)
+
+
+class Workbook:
+    """One open .auditwb file and the services that work on it."""
+
+    def __init__(self, db: Database, actor: Actor) -> None:
+        self.db = db
+        self.actor = actor
+        self.path = db.path
+        self.requests = RequestService(db, actor)
+        self.people = PeopleService(db, actor)
+        self.evidence = EvidenceService(db, actor)
+        self.activity = ActivityService(db)
+
+    @classmethod
+    def create(
+        cls,
+        path: Path,
+        actor: Actor,
+        *,
+        client: str,
+        framework: str = "SOC 2 Type II",
+        period_start: dt.date | None = None,
+        period_end: dt.date | None = None,
+        auditor: str = "",
+    ) -> Workbook:
+        path = Path(path)
+        if path.suffix.lower() != SUFFIX:
+            path = path.with_name(path.name + SUFFIX)
+        if not client.strip():
+            raise UserError("a workbook needs the client's name", hint="pass --client NAME")
+        if period_start and period_end and period_end < period_start:
+            raise UserError("the audit period ends before it starts")
+        db = create_database(path, actor)
+        workbook = cls(db, actor)
+        now = dt.datetime.now(dt.UTC)
+        with db.write() as session:
+            session.add(EngagementRow(id=1, client=client.strip(), framework=framework.strip(),
+                                      period_start=period_start, period_end=period_end,
+                                      auditor=auditor.strip(), freshness_days=90, created_at=now))
+            session.add(MetaRow(key="created_with", value=SCHEMA_HEAD))
+            record(session, actor, "workbook.create", target=client.strip(),
+                   detail={"framework": framework, "period": f"{period_start}..{period_end}", "auditor": auditor})
+        return workbook
+
+    @classmethod
+    def open(cls, path: Path, actor: Actor, *, read_only: bool = False) -> Workbook:
+        return cls(open_database(Path(path), actor, read_only=read_only), actor)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Workbook:
+        return self
+
+    def __exit__(self, *exc: object | TracebackType) -> None:
+        self.close()
+
+    @property
+    def read_only(self) -> bool:
+        return self.db.read_only
+
+    def engagement(self) -> Engagement:
+        with self.db.read() as session:
+            row = session.get(EngagementRow, 1)
+            if row is None:
+                raise UserError("the workbook has no engagement details", where=str(self.path))
+            return _engagement(row)
+
+    def info(self, today: dt.date | None = None) -> WorkbookInfo:
+        today = today or dt.date.today()
+        with self.db.read() as session:
+            row = session.get(EngagementRow, 1)
+            if row is None:
+                raise UserError("the workbook has no engagement details", where=str(self.path))
+            live = select(func.count()).select_from(RequestRow).where(RequestRow.archived.is_(False))
+            total = session.scalar(live) or 0
+            ready = session.scalar(live.where(RequestRow.status.in_(READY))) or 0
+            overdue = session.scalar(
+                live.where(RequestRow.due < today, RequestRow.status.not_in(READY))
+            ) or 0
+            evidence_count = session.scalar(select(func.count()).select_from(EvidenceRow)) or 0
+            evidence_bytes = session.scalar(select(func.coalesce(func.sum(EvidenceRow.size), 0))) or 0
+            head = session.get(MetaRow, "activity_head")
+            return WorkbookInfo(
+                path=str(self.path),
+                engagement=_engagement(row),
+                schema_version=SCHEMA_HEAD,
+                read_only=self.db.read_only,
+                read_only_reason=self.db.read_only_reason,
+                request_count=total,
+                ready_count=ready,
+                overdue_count=overdue,
+                evidence_count=evidence_count,
+                evidence_bytes=int(evidence_bytes),
+                activity_head=head.value if head else "",
+                created_at=row.created_at,
+            )
+
+    def update_engagement(
+        self,
+        *,
+        client: str | None = None,
+        framework: str | None = None,
+        period_start: dt.date | None = None,
+        period_end: dt.date | None = None,
+        auditor: str | None = None,
+        freshness_days: int | None = None,
+    ) -> Changes:
+        with self.db.write() as session:
+            row = session.get(EngagementRow, 1)
+            assert row is not None
+            wanted = {
+                "client": client,
+                "framework": framework,
+                "period_start": period_start,
+                "period_end": period_end,
+                "auditor": auditor,
+                "freshness_days": freshness_days,
+            }
+            for field, value in wanted.items():
+                if value is None or getattr(row, field) == value:
+                    continue
+                record(session, self.actor, "engagement.set", field=field, before=getattr(row, field), after=value)
+                setattr(row, field, value)
+            if row.period_start and row.period_end and row.period_end < row.period_start:
+                raise UserError("the audit period ends before it starts")
+            return Changes(engagement=True)
+
+    def verify(
+        self, *, expect_head: str | None = None, progress: Progress = no_progress, cancel: CancelToken | None = None
+    ) -> VerifyReport:
+        """Re-hash every evidence file and re-check the activity chain; name whatever was altered."""
+        cancel = cancel or CancelToken()
+        problems: list[Problem] = []
+        with self.db.read() as session:
+            rows = list(session.execute(select(EvidenceRow.id, EvidenceRow.name, EvidenceRow.sha256,
+                                               EvidenceRow.size)).tuples())
+        for done, (evidence_id, name, sha, size) in enumerate(rows):
+            cancel.raise_if_cancelled()
+            actual, actual_size = blobs.rehash(self.db, evidence_id)
+            if actual != sha or actual_size != size:
+                problems.append(Problem("evidence", name, f"evidence {name!r} (sha256 {sha[:12]}…) no longer "
+                                        f"matches its hash: its stored bytes were altered"))
+            progress(done + 1, len(rows) + 1)
+        try:
+            with self.db.read() as session:
+                count, head, chain = check_chain(session, expect_head)
+        except sqlite3.DatabaseError as exc:
+            raise UserError(f"the activity log cannot be read ({exc})", where=str(self.path)) from exc
+        problems.extend(chain)
+        progress(len(rows) + 1, len(rows) + 1)
+        return VerifyReport(len(rows), count, head, tuple(problems))
+
+    def backup(self, dest: Path) -> Path:
+        """A consistent copy through SQLite's online backup API (never a file copy)."""
+        dest = Path(dest)
+        if dest.is_dir():
+            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            dest = dest / f"{self.path.stem}-{stamp}{SUFFIX}"
+        if dest.exists():
+            raise UserError("the backup destination already exists", where=str(dest))
+        tmp = dest.with_name(dest.name + ".part")
+        src = sqlite3.connect(str(self.path))
+        try:
+            dst = sqlite3.connect(str(tmp))
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
+        finally:
+            src.close()
+        tmp.replace(dest)
+        return dest

@@ -1,0 +1,288 @@
+"""Open, lock, check and migrate a .auditwb file; hand out one session per unit of work."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import socket
+import sqlite3
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from sqlalchemy import create_engine, event, exc
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from workbook.errors import ReadOnlyError, StorageError, UserError
+from workbook.model import Actor
+from workbook.storage.schema import APPLICATION_ID
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+# The Alembic head this code writes; tests check it matches the migrations folder.
+SCHEMA_HEAD = "0001_initial"
+KNOWN_REVISIONS = ("0001_initial",)
+SUFFIX = ".auditwb"
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    name: str
+    login: str
+    host: str
+    pid: int
+    since: str
+
+    def describe(self) -> str:
+        return f"{self.name} ({self.login}@{self.host}, process {self.pid}, since {self.since})"
+
+
+class _FileLock:
+    """An OS lock on `<file>.lock`: released by the OS if the process dies, so it can never go stale."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._handle: IO[bytes] | None = None
+
+    def acquire(self, actor: Actor) -> LockHolder | None:
+        """Take the lock and return None, or return who holds it."""
+        handle = self.path.open("a+b")
+        try:
+            _lock_byte(handle)
+        except OSError:
+            handle.seek(1)
+            raw = handle.read(4096)
+            handle.close()
+            return _parse_holder(raw)
+        info = {
+            "name": actor.name,
+            "login": actor.login,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "since": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        }
+        handle.seek(0)
+        handle.truncate()
+        handle.write(b"\n" + json.dumps(info).encode())
+        handle.flush()
+        self._handle = handle
+        return None
+
+    def release(self) -> None:
+        if self._handle is not None:
+            with contextlib.suppress(OSError):
+                self._handle.close()
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+            self._handle = None
+
+
+def _lock_byte(handle: IO[bytes]) -> None:
+    if os.name == "nt":
+        import msvcrt
+
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined,unused-ignore]
+    else:
+        import fcntl
+
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _parse_holder(raw: bytes) -> LockHolder:
+    try:
+        info = json.loads(raw.decode("utf-8", "replace").strip() or "{}")
+        return LockHolder(
+            name=str(info.get("name", "someone")),
+            login=str(info.get("login", "?")),
+            host=str(info.get("host", "?")),
+            pid=int(info.get("pid", 0)),
+            since=str(info.get("since", "?")),
+        )
+    except (ValueError, TypeError):
+        return LockHolder("someone", "?", "?", 0, "?")
+
+
+def check_workbook_file(path: Path) -> str:
+    """Refuse anything that is not an intact workbook this version can open; return its schema revision."""
+    where = str(path)
+    if not path.exists():
+        raise UserError("no such file", where=where, hint="check the path")
+    if not path.is_file():
+        raise UserError("not a file", where=where, hint="give the path of a .auditwb file")
+    size = path.stat().st_size
+    if size == 0:
+        raise UserError("the file is empty, not a workbook", where=where)
+    with path.open("rb") as handle:
+        header = handle.read(100)
+    if len(header) < 100 or not header.startswith(SQLITE_MAGIC):
+        raise UserError(
+            "not an Audit Workbook file", where=where, hint="open a .auditwb file made by Audit Workbook"
+        )
+    (app_id,) = struct.unpack(">I", header[68:72])
+    if app_id != APPLICATION_ID:
+        raise UserError("an SQLite database, but not an Audit Workbook file", where=where)
+    page_size = struct.unpack(">H", header[16:18])[0] or 65536
+    page_size = 65536 if page_size == 1 else page_size
+    (page_count,) = struct.unpack(">I", header[28:32])
+    journal = path.with_name(path.name + "-journal")
+    if size < page_size * page_count and not journal.exists():
+        raise UserError(
+            f"the file is truncated ({size:,} of {page_size * page_count:,} bytes)",
+            where=where,
+            hint="restore it from a backup copy",
+        )
+    if journal.exists():
+        return "?"  # a hot journal: the writer that opens it next rolls it back before anything is read
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as error:
+        raise UserError(f"the workbook is damaged ({error})", where=where, hint="restore a backup copy") from error
+    revision = str(row[0]) if row else ""
+    if revision not in KNOWN_REVISIONS:
+        raise UserError(
+            f"made by a newer version of Audit Workbook (schema {revision or 'unknown'})",
+            where=where,
+            hint="update Audit Workbook to open it",
+        )
+    return revision
+
+
+def _on_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
+    # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite would defer it otherwise).
+    dbapi_connection.isolation_level = None
+    for pragma in (
+        "PRAGMA foreign_keys=ON",
+        "PRAGMA synchronous=FULL",
+        "PRAGMA secure_delete=ON",
+        "PRAGMA trusted_schema=OFF",
+        "PRAGMA busy_timeout=10000",
+    ):
+        dbapi_connection.execute(pragma)
+
+
+def _on_begin(conn: Connection) -> None:
+    if conn.get_execution_options().get("aw_write"):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+class Database:
+    """An open workbook file: a writer lock (or read-only), and sessions per unit of work."""
+
+    def __init__(self, path: Path, engine: Engine, read_only: bool, reason: str, lock: _FileLock | None) -> None:
+        self.path = path
+        self.read_only = read_only
+        self.read_only_reason = reason
+        self._engine = engine
+        self._lock = lock
+        self._reader = sessionmaker(bind=engine, expire_on_commit=False)
+        self._writer = sessionmaker(bind=engine.execution_options(aw_write=True), expire_on_commit=False)
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """One unit of work: BEGIN IMMEDIATE, commit whole or roll back whole."""
+        if self.read_only:
+            raise ReadOnlyError("this workbook is open read-only", hint=self.read_only_reason)
+        try:
+            with self._writer.begin() as session:
+                yield session
+        except exc.OperationalError as error:
+            raise StorageError(
+                f"could not write the workbook: {error.orig}", where=str(self.path)
+            ) from error
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._reader.begin() as session:
+            yield session
+
+    def raw_connection_for_backup(self) -> sqlite3.Connection:
+        return sqlite3.connect(str(self.path))
+
+    def close(self) -> None:
+        self._engine.dispose()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+
+def _make_engine(path: Path, read_only: bool) -> Engine:
+    url = f"{path.resolve().as_uri()}?mode=ro&uri=true" if read_only else str(path)
+    engine = create_engine(
+        f"sqlite:///{url}",
+        connect_args={"check_same_thread": False, "timeout": 10},
+    )
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
+    return engine
+
+
+def create_database(path: Path, actor: Actor) -> Database:
+    """Make a new, empty workbook file at the newest schema."""
+    if path.exists():
+        raise UserError("a file already exists there", where=str(path), hint="choose another name")
+    if not path.parent.is_dir():
+        raise UserError("the folder does not exist", where=str(path.parent))
+    tmp = path.with_name(path.name + ".creating")
+    tmp.unlink(missing_ok=True)
+    con = sqlite3.connect(str(tmp))
+    try:
+        con.execute(f"PRAGMA application_id={APPLICATION_ID}")
+        con.execute("PRAGMA journal_mode=DELETE")
+        con.commit()
+    finally:
+        con.close()
+    engine = _make_engine(tmp, read_only=False)
+    try:
+        from workbook.storage.migrate import upgrade
+
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    os.replace(tmp, path)
+    return open_database(path, actor)
+
+
+def open_database(path: Path, actor: Actor, *, read_only: bool = False) -> Database:
+    """Open a workbook: check it, take the writer lock (or fall back to read-only), migrate if older."""
+    path = Path(path)
+    revision = check_workbook_file(path)
+    reason = "opened read-only on request" if read_only else ""
+    lock: _FileLock | None = None
+    if not read_only:
+        if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+            read_only, reason = True, "the file or its folder is not writable"
+        else:
+            lock = _FileLock(path.with_name(path.name + ".lock"))
+            holder = lock.acquire(actor)
+            if holder is not None:
+                read_only, reason, lock = True, f"in use by {holder.describe()}", None
+    engine = _make_engine(path, read_only)
+    db = Database(path, engine, read_only, reason, lock)
+    try:
+        if not read_only and revision != SCHEMA_HEAD:
+            from workbook.storage.migrate import migrate_with_backup
+
+            migrate_with_backup(db, engine)
+            check_workbook_file(path)
+        with db.read() as session:
+            session.connection().exec_driver_sql("SELECT count(*) FROM requests").scalar()
+    except (sqlite3.DatabaseError, exc.DatabaseError) as error:
+        db.close()
+        raise UserError(f"the workbook is damaged ({error})", where=str(path)) from error
+    except BaseException:
+        db.close()
+        raise
+    return db
+

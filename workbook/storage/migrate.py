@@ -1,0 +1,64 @@
+"""Alembic migrations shipped in the package: upgrade new and older files, backing older ones up first."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy.engine import Engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+    from workbook.storage.database import Database
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _config(engine: Engine) -> Config:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(MIGRATIONS))
+    head = script.get_current_head()
+    assert head is not None
+    return head
+
+
+def upgrade(engine: Engine) -> None:
+    from alembic import command
+
+    command.upgrade(_config(engine), "head")
+
+
+def backup_copy(source: Path, label: str) -> Path:
+    """A consistent copy through SQLite's online backup API, beside the source."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    dest = source.with_name(f"{source.stem}.backup-{label}-{stamp}{source.suffix}")
+    src = sqlite3.connect(str(source))
+    try:
+        dst = sqlite3.connect(str(dest))
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    return dest
+
+
+def migrate_with_backup(db: Database, engine: Engine) -> Path:
+    """Back the older file up, then upgrade it in place."""
+    backup = backup_copy(db.path, "before-upgrade")
+    upgrade(engine)
+    return backup
