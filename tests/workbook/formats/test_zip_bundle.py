@@ -1,0 +1,224 @@
+"""Tests for the BagIt zip bundle: layout, safe names, bagit and sha256sum validation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+import subprocess
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import bagit
+import pytest
+
+from workbook.errors import UserError
+from workbook.formats.package_input import PackageEvidence, PackageInput, PackageRequest
+from workbook.formats.zip_bundle import safe_name, write_zip_bundle
+from workbook.model import Status
+
+NOW = dt.datetime(2025, 3, 4, 12, 30, tzinfo=dt.UTC)
+
+
+def _evidence(name: str, data: bytes, media_type: str = "text/plain") -> PackageEvidence:
+    def chunks() -> Iterator[bytes]:
+        for i in range(0, len(data), 7):
+            yield data[i : i + 7]
+
+    return PackageEvidence(
+        name=name,
+        media_type=media_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        effective_date=dt.date(2025, 1, 31),
+        added_by="Dana",
+        added_at=NOW,
+        open=chunks,
+        source_system="Okta",
+        shows="all active users",
+    )
+
+
+def _package(*requests: PackageRequest) -> PackageInput:
+    return PackageInput(
+        client="Acme Ltd",
+        framework="SOC 2 Type II",
+        period_start=dt.date(2024, 7, 1),
+        period_end=dt.date(2025, 6, 30),
+        auditor="Example & Co",
+        prepared_by="Dana",
+        generated_at=NOW,
+        final=False,
+        package_id="pkg-0001",
+        activity_head="ab" * 32,
+        requests=requests,
+    )
+
+
+def _request(ref: str, *evidence: PackageEvidence) -> PackageRequest:
+    return PackageRequest(
+        ref=ref,
+        title=f"Title {ref}",
+        request="Provide it",
+        criteria=("CC6.1",),
+        section="Access",
+        owner="Dana",
+        status=Status.READY_FOR_AUDITOR,
+        due=None,
+        evidence=evidence,
+    )
+
+
+def _extract(zip_path: Path, dest: Path) -> Path:
+    with zipfile.ZipFile(zip_path) as zf:
+        zf.extractall(dest)
+    (top,) = list(dest.iterdir())
+    return top
+
+
+def test_bag_has_the_rfc_8493_layout_and_validates_with_bagit(tmp_path: Path) -> None:
+    pkg = _package(
+        _request("PBC-001", _evidence("users.csv", b"name,role\nann,admin\n")),
+        _request("PBC-002", _evidence("policy.txt", b"be careful\n"), _evidence("policy.txt", b"v2\n")),
+    )
+    pdf = tmp_path / "package.pdf"
+    pdf.write_bytes(b"%PDF-1.7 pretend")
+    out = tmp_path / "Acme evidence.zip"
+
+    write_zip_bundle(pkg, out, pdf_path=pdf)
+
+    top = _extract(out, tmp_path / "x")
+    assert top.name == "Acme evidence"
+    names = sorted(str(p.relative_to(top)) for p in top.rglob("*") if p.is_file())
+    assert names == [
+        "bag-info.txt",
+        "bagit.txt",
+        "data/evidence/PBC-001/users.csv",
+        "data/evidence/PBC-002/policy (2).txt",
+        "data/evidence/PBC-002/policy.txt",
+        "data/manifest.json",
+        "data/package.pdf",
+        "manifest-sha256.txt",
+        "tagmanifest-sha256.txt",
+    ]
+    bagit.Bag(str(top)).validate()
+    assert (top / "data/evidence/PBC-002/policy (2).txt").read_bytes() == b"v2\n"
+
+
+def test_manifest_sha256_is_accepted_by_sha256sum_from_the_bag_root(tmp_path: Path) -> None:
+    if shutil.which("sha256sum") is None:
+        pytest.skip("sha256sum not installed")
+    pkg = _package(_request("PBC-001", _evidence("a b ü.txt", b"x" * 3_000_000)))
+    out = tmp_path / "bag.zip"
+    write_zip_bundle(pkg, out)
+    top = _extract(out, tmp_path / "x")
+
+    result = subprocess.run(
+        ["sha256sum", "-c", "manifest-sha256.txt"], cwd=top, capture_output=True, text=True
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "data/evidence/PBC-001/a b ü.txt: OK" in result.stdout
+
+
+def test_manifest_json_maps_refs_to_files_with_hash_and_provenance(tmp_path: Path) -> None:
+    data = b"hello"
+    pkg = _package(_request("PBC-001", _evidence("h.txt", data)))
+    out = tmp_path / "bag.zip"
+    write_zip_bundle(pkg, out)
+    with zipfile.ZipFile(out) as zf:
+        manifest = json.loads(zf.read("bag/data/manifest.json"))
+
+    (req,) = manifest["requests"]
+    assert req["ref"] == "PBC-001"
+    assert req["files"] == [
+        {
+            "name": "h.txt",
+            "path": "data/evidence/PBC-001/h.txt",
+            "size": 5,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "media_type": "text/plain",
+            "effective_date": "2025-01-31",
+            "added_by": "Dana",
+            "added_at": "2025-03-04T12:30:00+00:00",
+            "description": "",
+            "provenance": {
+                "source_system": "Okta",
+                "shows": "all active users",
+                "population": "",
+                "period_covered": "",
+            },
+            "flags": [],
+        }
+    ]
+    assert manifest["package_id"] == "pkg-0001"
+
+
+def test_hostile_names_never_escape_the_bag_folder(tmp_path: Path) -> None:
+    pkg = _package(
+        _request(
+            "../../etc",
+            _evidence("../../passwd", b"1"),
+            _evidence("/abs/path.txt", b"2"),
+            _evidence("CON.txt", b"3"),
+            _evidence("tab\tand\nnewline\x07.txt", b"4"),
+            _evidence("..", b"5"),
+            _evidence("Report.TXT", b"6"),
+            _evidence("report.txt", b"7"),
+            _evidence("100%.txt", b"8"),
+        )
+    )
+    out = tmp_path / "bag.zip"
+    write_zip_bundle(pkg, out)
+
+    with zipfile.ZipFile(out) as zf:
+        entries = zf.namelist()
+    for entry in entries:
+        parts = entry.split("/")
+        assert ".." not in parts and not entry.startswith("/")
+        assert not any(ord(c) < 32 for c in entry)
+        assert "%" not in entry
+    evidence = [e.split("/", 3)[-1] for e in entries if "/evidence/" in e]
+    assert evidence == [
+        "_.._etc/_.._passwd",
+        "_.._etc/_abs_path.txt",
+        "_.._etc/_CON.txt",
+        "_.._etc/tab_and_newline_.txt",
+        "_.._etc/file",
+        "_.._etc/Report.TXT",
+        "_.._etc/report (2).txt",
+        "_.._etc/100_.txt",
+    ]
+    top = _extract(out, tmp_path / "x")
+    bagit.Bag(str(top)).validate()
+
+
+def test_safe_name_rules() -> None:
+    assert safe_name("a/b\\c:d*e?.txt") == "a_b_c_d_e_.txt"
+    assert safe_name("nul.tar.gz") == "_nul.tar.gz"
+    assert safe_name("   ") == "file"
+    assert safe_name("x" * 300 + ".pdf").endswith("x.pdf")
+    assert len(safe_name("x" * 300 + ".pdf")) == 120
+
+
+def test_evidence_whose_bytes_do_not_match_its_hash_fails_and_leaves_no_file(tmp_path: Path) -> None:
+    bad = _evidence("x.txt", b"one")
+    bad = PackageEvidence(**{**bad.__dict__, "sha256": "0" * 64})
+    out = tmp_path / "bag.zip"
+
+    with pytest.raises(UserError, match="do not match its SHA-256"):
+        write_zip_bundle(_package(_request("PBC-001", bad)), out)
+
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bag_info_carries_package_id_and_activity_head(tmp_path: Path) -> None:
+    out = tmp_path / "bag.zip"
+    write_zip_bundle(_package(_request("PBC-001", _evidence("a.txt", b"a"))), out)
+    with zipfile.ZipFile(out) as zf:
+        info = zf.read("bag/bag-info.txt").decode()
+    assert "External-Identifier: pkg-0001\n" in info
+    assert f"Activity-Head: {'ab' * 32}\n" in info
+    assert "Payload-Oxum: " in info

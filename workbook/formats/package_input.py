@@ -1,0 +1,225 @@
+"""What the export service hands the package writers: frozen dataclasses, evidence bytes as chunk streams."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from workbook.model import Status
+
+# Calling it yields the evidence bytes in chunks (about 1 MiB each); it may be called more than once.
+ChunkSource = Callable[[], Iterator[bytes]]
+
+PageSize = Literal["letter", "a4"]
+
+MANIFEST_FORMAT = "audit-workbook-package/1"
+
+
+@dataclass(frozen=True)
+class PackageEvidence:
+    """One file of proof as linked to one request."""
+
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+    effective_date: dt.date | None
+    added_by: str
+    added_at: dt.datetime
+    open: ChunkSource = field(compare=False, repr=False)
+    description: str = ""
+    source_system: str = ""
+    shows: str = ""
+    population: str = ""
+    period_covered: str = ""
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PackageComment:
+    author: str
+    at: dt.datetime
+    body: str
+
+
+@dataclass(frozen=True)
+class PackageRequest:
+    """One request with everything the package shows about it."""
+
+    ref: str
+    title: str
+    request: str
+    criteria: tuple[str, ...]
+    section: str
+    owner: str
+    status: Status
+    due: dt.date | None
+    completed: dt.date | None = None
+    notes: str = ""
+    auditor_comment: str = ""
+    comments: tuple[PackageComment, ...] = ()
+    extra: tuple[tuple[str, str], ...] = ()
+    evidence: tuple[PackageEvidence, ...] = ()
+    overdue: bool = False
+    # The checklist's own word for the status (its dropdown value); the package shows both.
+    status_label: str = ""
+
+    @property
+    def status_text(self) -> str:
+        if self.status_label and self.status_label.casefold() != self.status.label.casefold():
+            return f"{self.status.label} ({self.status_label})"
+        return self.status.label
+
+
+@dataclass(frozen=True)
+class WritebackAnswer:
+    """What goes back into one row of the auditor's sheet."""
+
+    source_row: int
+    status: str
+    owner: str
+    response: str
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WritebackInput:
+    """The auditor's original checklist and where the answers go."""
+
+    original_bytes: bytes = field(repr=False)
+    file_name: str
+    sheet: str
+    header_row: int
+    # field (`status`, `owner`, `response`, `evidence`) -> header as written, or 1-based column number
+    mapping: Mapping[str, str | int]
+    answers: tuple[WritebackAnswer, ...]
+
+
+@dataclass(frozen=True)
+class PackageInput:
+    """Everything one export needs; formats never read the workbook file themselves."""
+
+    client: str
+    framework: str
+    period_start: dt.date | None
+    period_end: dt.date | None
+    auditor: str
+    prepared_by: str
+    generated_at: dt.datetime
+    final: bool
+    package_id: str
+    activity_head: str
+    requests: tuple[PackageRequest, ...]
+    page_size: PageSize = "letter"
+    checklist: WritebackInput | None = None
+    # Describes a filtered export ("status: open, follow_up"); empty means every request.
+    scope: str = ""
+
+    def __post_init__(self) -> None:
+        if self.generated_at.tzinfo is None or self.generated_at.utcoffset() is None:
+            raise ValueError("generated_at must be timezone-aware")
+
+    @property
+    def period_text(self) -> str:
+        start = self.period_start.isoformat() if self.period_start else "…"
+        end = self.period_end.isoformat() if self.period_end else "…"
+        return "not set" if self.period_start is None and self.period_end is None else f"{start} to {end}"
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """The readiness summary: counts by status, owner and section, plus what is late or unproven."""
+
+    total: int
+    ready: int
+    by_status: tuple[tuple[Status, int], ...]
+    by_owner: tuple[tuple[str, int, int], ...]
+    by_section: tuple[tuple[str, int, int], ...]
+    overdue: tuple[PackageRequest, ...]
+    missing_evidence: tuple[PackageRequest, ...]
+
+    @property
+    def ready_percent(self) -> float:
+        return 100.0 * self.ready / self.total if self.total else 0.0
+
+
+def summarise(requests: tuple[PackageRequest, ...]) -> Readiness:
+    """Count requests by status (workflow order), owner and section (first-seen order)."""
+    by_status = Counter(r.status for r in requests)
+    owners: dict[str, list[int]] = {}
+    sections: dict[str, list[int]] = {}
+    for r in requests:
+        for key, table in ((r.owner or "(no owner)", owners), (r.section or "(no section)", sections)):
+            counts = table.setdefault(key, [0, 0])
+            counts[0] += 1
+            counts[1] += int(r.status.is_ready)
+    return Readiness(
+        total=len(requests),
+        ready=sum(1 for r in requests if r.status.is_ready),
+        by_status=tuple((s, by_status[s]) for s in Status if by_status[s]),
+        by_owner=tuple((k, v[0], v[1]) for k, v in owners.items()),
+        by_section=tuple((k, v[0], v[1]) for k, v in sections.items()),
+        overdue=tuple(r for r in requests if r.overdue),
+        missing_evidence=tuple(
+            r for r in requests if not r.evidence and r.status is not Status.NOT_APPLICABLE
+        ),
+    )
+
+
+def _iso(value: dt.date | dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def evidence_entry(ev: PackageEvidence, **locations: str) -> dict[str, Any]:
+    """One file in manifest.json; `locations` says where it sits in this package (path, attachment)."""
+    return {
+        "name": ev.name,
+        **locations,
+        "size": ev.size,
+        "sha256": ev.sha256,
+        "media_type": ev.media_type,
+        "effective_date": _iso(ev.effective_date),
+        "added_by": ev.added_by,
+        "added_at": _iso(ev.added_at),
+        "description": ev.description,
+        "provenance": {
+            "source_system": ev.source_system,
+            "shows": ev.shows,
+            "population": ev.population,
+            "period_covered": ev.period_covered,
+        },
+        "flags": list(ev.flags),
+    }
+
+
+def package_manifest(pkg: PackageInput, files: Mapping[tuple[str, int], Mapping[str, str]]) -> dict[str, Any]:
+    """The machine-readable manifest: ref -> files; `files[(ref, index)]` gives each file's locations."""
+    return {
+        "format": MANIFEST_FORMAT,
+        "package_id": pkg.package_id,
+        "activity_head": pkg.activity_head,
+        "generated_at": _iso(pkg.generated_at),
+        "final": pkg.final,
+        "client": pkg.client,
+        "framework": pkg.framework,
+        "period_start": _iso(pkg.period_start),
+        "period_end": _iso(pkg.period_end),
+        "auditor": pkg.auditor,
+        "prepared_by": pkg.prepared_by,
+        "scope": pkg.scope,
+        "requests": [
+            {
+                "ref": r.ref,
+                "title": r.title,
+                "section": r.section,
+                "owner": r.owner,
+                "status": r.status.value,
+                "due": _iso(r.due),
+                "files": [evidence_entry(ev, **files.get((r.ref, i), {})) for i, ev in enumerate(r.evidence)],
+            }
+            for r in pkg.requests
+        ],
+    }

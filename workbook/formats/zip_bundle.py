@@ -1,0 +1,236 @@
+"""The zip bundle: a BagIt bag (RFC 8493) of the PDF, evidence originals, the manifest and the checklist."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import tempfile
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from workbook.errors import UserError
+from workbook.formats.package_input import PackageEvidence, PackageInput, package_manifest
+from workbook.jobs import CancelToken, Progress, no_progress
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f/\\:*?"<>|%]')
+_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(\..*)?$", re.IGNORECASE)
+_MAX_NAME = 120
+_CHUNK = 1 << 20
+# Already-compressed types are stored as they are; deflating them again only costs time.
+_STORED_SUFFIXES = frozenset(
+    {".png", ".jpg", ".jpeg", ".gif", ".webp", ".heic", ".zip", ".gz", ".7z", ".docx", ".xlsx", ".xlsm"}
+    | {".pptx", ".mp4", ".mov", ".pdf"}
+)
+
+
+def safe_name(name: str, fallback: str = "file") -> str:
+    """A name safe on every OS and in a manifest line: no separators, `..`, `%` or control characters."""
+    text = unicodedata.normalize("NFC", name)
+    text = _UNSAFE.sub("_", text).strip().strip(".").strip()
+    text = " ".join(text.split())
+    if not text or set(text) <= {"_", "."}:
+        text = fallback
+    if _RESERVED.match(text):
+        text = "_" + text
+    if len(text) > _MAX_NAME:
+        stem, dot, suffix = text.rpartition(".")
+        if dot and 0 < len(suffix) <= 10:
+            text = stem[: _MAX_NAME - len(suffix) - 1].rstrip(" .") + "." + suffix
+        else:
+            text = text[:_MAX_NAME].rstrip(" .")
+    return text
+
+
+class UniqueNames:
+    """Hands out names that differ case-insensitively (Windows and macOS folders are case-blind)."""
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+
+    def claim(self, name: str) -> str:
+        candidate, n = name, 1
+        while candidate.casefold() in self._taken:
+            n += 1
+            stem, dot, suffix = name.rpartition(".")
+            candidate = f"{stem} ({n}).{suffix}" if dot and stem else f"{name} ({n})"
+        self._taken.add(candidate.casefold())
+        return candidate
+
+
+def _chunks_of_file(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            yield chunk
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+class _BagWriter:
+    """Writes payload and tag files into the zip, remembering their hashes for the manifests."""
+
+    def __init__(self, zf: zipfile.ZipFile, top: str, cancel: CancelToken | None) -> None:
+        self.zf = zf
+        self.top = top
+        self.cancel = cancel
+        self.payload: list[tuple[str, str]] = []
+        self.tags: list[tuple[str, str]] = []
+        self.octets = 0
+
+    def add(self, rel: str, chunks: Iterable[bytes], *, payload: bool) -> tuple[str, int]:
+        stored = Path(rel).suffix.lower() in _STORED_SUFFIXES
+        compress = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+        info = zipfile.ZipInfo(f"{self.top}/{rel}", date_time=_zip_time())
+        info.compress_type = compress
+        info.external_attr = 0o644 << 16
+        digest = hashlib.sha256()
+        size = 0
+        with self.zf.open(info, "w", force_zip64=True) as out:
+            for chunk in chunks:
+                if self.cancel is not None:
+                    self.cancel.raise_if_cancelled()
+                digest.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+        (self.payload if payload else self.tags).append((digest.hexdigest(), rel))
+        if payload:
+            self.octets += size
+        return digest.hexdigest(), size
+
+
+def _zip_time() -> tuple[int, int, int, int, int, int]:
+    now = dt.datetime.now()
+    return (max(now.year, 1980), now.month, now.day, now.hour, now.minute, now.second // 2 * 2)
+
+
+def _manifest_text(lines: list[tuple[str, str]]) -> bytes:
+    return "".join(f"{digest}  {rel}\n" for digest, rel in lines).encode("utf-8")
+
+
+def _evidence_chunks(ev: PackageEvidence, ref: str) -> Iterator[bytes]:
+    """Stream the evidence, failing loudly if its bytes are not the ones its SHA-256 names."""
+    digest = hashlib.sha256()
+    for chunk in ev.open():
+        digest.update(chunk)
+        yield chunk
+    if digest.hexdigest() != ev.sha256.lower():
+        raise UserError(
+            f"the stored bytes of {ev.name!r} do not match its SHA-256",
+            hint="run verify on the workbook and re-attach the file",
+            where=f"{ref} · {ev.name}",
+        )
+
+
+def write_zip_bundle(
+    pkg: PackageInput,
+    out_path: Path,
+    pdf_path: Path | None = None,
+    checklist_xlsx_path: Path | None = None,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> str:
+    """Write the bag to `out_path` (temp file + rename) and return the SHA-256 of the zip."""
+    out_path = Path(out_path)
+    total = sum(len(r.evidence) for r in pkg.requests) + 3
+    done = 0
+    top = safe_name(out_path.stem, fallback="evidence-package")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".part", dir=out_path.parent)
+    tmp = Path(tmp_name)
+    extra_tmp: Path | None = None
+    try:
+        with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w", allowZip64=True) as zf:
+            bag = _BagWriter(zf, top, cancel)
+            payload_names = UniqueNames()
+            for reserved in ("manifest.json", "evidence"):
+                payload_names.claim(reserved)
+            if pdf_path is not None:
+                bag.add(
+                    f"data/{payload_names.claim(safe_name(Path(pdf_path).name))}",
+                    _chunks_of_file(Path(pdf_path)),
+                    payload=True,
+                )
+            done += 1
+            progress(done, total)
+            if checklist_xlsx_path is None and pkg.checklist is not None:
+                from workbook.formats.xlsx_writeback import write_back_input
+
+                stem = Path(pkg.checklist.file_name).stem or "checklist"
+                suffix = ".xlsm" if pkg.checklist.file_name.lower().endswith(".xlsm") else ".xlsx"
+                extra_tmp = Path(tempfile.mkdtemp(prefix=".auditwb-bag-", dir=out_path.parent))
+                checklist_xlsx_path = extra_tmp / f"{stem} (answered){suffix}"
+                write_back_input(pkg.checklist, checklist_xlsx_path)
+            if checklist_xlsx_path is not None:
+                bag.add(
+                    f"data/{payload_names.claim(safe_name(Path(checklist_xlsx_path).name))}",
+                    _chunks_of_file(Path(checklist_xlsx_path)),
+                    payload=True,
+                )
+            done += 1
+            progress(done, total)
+            folders = UniqueNames()
+            locations: dict[tuple[str, int], dict[str, str]] = {}
+            for request in pkg.requests:
+                folder = folders.claim(safe_name(request.ref, fallback="request"))
+                names = UniqueNames()
+                for i, ev in enumerate(request.evidence):
+                    rel = f"data/evidence/{folder}/{names.claim(safe_name(ev.name))}"
+                    bag.add(rel, _evidence_chunks(ev, request.ref), payload=True)
+                    locations[(request.ref, i)] = {"path": rel}
+                    done += 1
+                    progress(done, total)
+            manifest = json.dumps(package_manifest(pkg, locations), indent=2, ensure_ascii=False)
+            bag.add("data/manifest.json", [manifest.encode("utf-8")], payload=True)
+            bag.add("bagit.txt", [b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"], payload=False)
+            bag.add("bag-info.txt", [_bag_info(pkg, bag.octets, len(bag.payload))], payload=False)
+            bag.add("manifest-sha256.txt", [_manifest_text(bag.payload)], payload=False)
+            tag_lines = list(bag.tags)
+            _write_plain(zf, f"{top}/tagmanifest-sha256.txt", _manifest_text(tag_lines))
+            done += 1
+        tmp.replace(out_path)
+        progress(total, total)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    finally:
+        if extra_tmp is not None:
+            for child in extra_tmp.iterdir():
+                child.unlink()
+            extra_tmp.rmdir()
+    digest = hashlib.sha256()
+    for chunk in _chunks_of_file(out_path):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _write_plain(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+    info = zipfile.ZipInfo(name, date_time=_zip_time())
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    zf.writestr(info, data)
+
+
+def _bag_info(pkg: PackageInput, octets: int, count: int) -> bytes:
+    fields = [
+        ("Source-Organization", pkg.client),
+        ("Bagging-Date", pkg.generated_at.date().isoformat()),
+        ("Payload-Oxum", f"{octets}.{count}"),
+        ("External-Identifier", pkg.package_id),
+        ("External-Description", f"{pkg.framework} evidence for {pkg.client}, period {pkg.period_text}"),
+        ("Bag-Software-Agent", "Audit Workbook"),
+        ("Audit-Framework", pkg.framework),
+        ("Audit-Period", pkg.period_text),
+        ("Auditor", pkg.auditor),
+        ("Prepared-By", pkg.prepared_by),
+        ("Generated-At", pkg.generated_at.astimezone(dt.UTC).isoformat()),
+        ("Package-Status", "final" if pkg.final else "draft"),
+        ("Activity-Head", pkg.activity_head),
+    ]
+    return "".join(f"{k}: {_one_line(v)}\n" for k, v in fields if _one_line(v)).encode("utf-8")
