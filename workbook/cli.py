@@ -74,7 +74,9 @@ def _writable(args: argparse.Namespace, actor: Actor) -> Any:
     if workbook.read_only:
         reason = workbook.db.read_only_reason
         workbook.close()
-        raise UsageError(f"the workbook is read-only: {reason}", where=args.file, hint="close the other copy first")
+        raise UsageError(
+            f"the workbook is read-only: {reason}", where=args.file, hint="close the other copy first"
+        )
     return workbook
 
 
@@ -82,8 +84,15 @@ def cmd_new(args: argparse.Namespace, actor: Actor) -> int:
     from workbook.services.workbook import Workbook
 
     start, end = parse_period(args.period) if args.period else (None, None)
-    with Workbook.create(Path(args.file), actor, client=args.client, framework=args.framework,
-                         period_start=start, period_end=end, auditor=args.auditor) as workbook:
+    with Workbook.create(
+        Path(args.file),
+        actor,
+        client=args.client,
+        framework=args.framework,
+        period_start=start,
+        period_end=end,
+        auditor=args.auditor,
+    ) as workbook:
         print(f"created {workbook.path}")
     return EXIT_OK
 
@@ -104,7 +113,8 @@ def cmd_items(args: argparse.Namespace, actor: Actor) -> int:
         return EXIT_OK
     for r in requests:
         due = r.due.isoformat() if r.due else "-"
-        print(f"{r.ref:<14} {r.status.label:<18} {r.owner or '-':<18} {due:<10} {r.evidence_count:>3}  {r.title}")
+        owner = r.owner or "-"
+        print(f"{r.ref:<14} {r.status.label:<18} {owner:<18} {due:<10} {r.evidence_count:>3}  {r.title}")
     print(f"{len(requests)} requests")
     return EXIT_OK
 
@@ -135,12 +145,18 @@ def cmd_attach(args: argparse.Namespace, actor: Actor) -> int:
         raise UsageError("attach needs a REF and at least one PATH (or --folder DIR)")
     with _writable(args, actor) as workbook:
         results = workbook.evidence.attach(
-            args.ref, [Path(p) for p in args.paths],
+            args.ref,
+            [Path(p) for p in args.paths],
             effective_date=parse_date(args.effective) if args.effective else None,
-            description=args.description or "", follow_symlinks=args.follow_symlinks,
+            description=args.description or "",
+            follow_symlinks=args.follow_symlinks,
         )
     for r in results:
-        state = "already linked" if r.already_linked else ("stored" if r.stored_new_bytes else "linked (same bytes)")
+        state = (
+            "already linked"
+            if r.already_linked
+            else ("stored" if r.stored_new_bytes else "linked (same bytes)")
+        )
         print(f"{r.ref}: {r.evidence.name} {r.evidence.size:,} bytes sha256 {r.evidence.sha256} — {state}")
     return EXIT_OK
 
@@ -156,8 +172,10 @@ def cmd_verify(args: argparse.Namespace, actor: Actor) -> int:
             report = workbook.verify(expect_head=args.expect_head)
     for problem in report.problems:
         print(f"ALTERED {problem.where}: {problem.message}")
-    print(f"checked {report.evidence_checked} evidence files and {report.activity_checked} activity entries; "
-          f"log head {report.head}")
+    print(
+        f"checked {report.evidence_checked} evidence files and {report.activity_checked} activity entries; "
+        f"log head {report.head}"
+    )
     print("intact" if report.ok else f"{len(report.problems)} problem(s) found")
     return EXIT_OK if report.ok else EXIT_CHECK_FAILED
 
@@ -166,16 +184,30 @@ def cmd_log(args: argparse.Namespace, actor: Actor) -> int:
     with _open(args, actor, read_only=True) as workbook:
         entries = list(workbook.activity.iter_all())
     if args.json:
-        _print_json([
-            {"id": e.id, "at": e.at.isoformat(), "actor": e.actor, "login": e.login, "action": e.action,
-             "target": e.target, "field": e.field, "before": e.before, "after": e.after,
-             "detail": json.loads(e.detail) if e.detail else None, "hash": e.hash}
-            for e in entries
-        ])
+        _print_json(
+            [
+                {
+                    "id": e.id,
+                    "at": e.at.isoformat(),
+                    "actor": e.actor,
+                    "login": e.login,
+                    "action": e.action,
+                    "target": e.target,
+                    "field": e.field,
+                    "before": e.before,
+                    "after": e.after,
+                    "detail": json.loads(e.detail) if e.detail else None,
+                    "hash": e.hash,
+                }
+                for e in entries
+            ]
+        )
         return EXIT_OK
     for e in entries:
         change = f"{e.field}: {e.before!r} → {e.after!r}" if e.field else (e.after or e.before)
-        print(f"#{e.id:<5} {e.at:%Y-%m-%d %H:%M:%S} UTC  {e.actor} ({e.login})  {e.action} {e.target}  {change}")
+        print(
+            f"#{e.id:<5} {e.at:%Y-%m-%d %H:%M:%S} UTC  {e.actor} ({e.login})  {e.action} {e.target}  {change}"
+        )
     return EXIT_OK
 
 
@@ -218,8 +250,15 @@ def cmd_import(args: argparse.Namespace, actor: Actor) -> int:
             raise UsageError(f"--map {item!r} should be FIELD=COLUMN")
         mapping[field.strip()] = column
     with _writable(args, actor) as workbook:
-        return import_checklist_cli(workbook, Path(args.checklist), sheet=args.sheet, header_row=args.header_row,
-                                    mapping=mapping, dry_run=args.dry_run, as_json=args.json)
+        return import_checklist_cli(
+            workbook,
+            Path(args.checklist),
+            sheet=args.sheet,
+            header_row=args.header_row,
+            mapping=mapping,
+            dry_run=args.dry_run,
+            as_json=args.json,
+        )
 
 
 def cmd_export(args: argparse.Namespace, actor: Actor) -> int:
@@ -249,17 +288,27 @@ def cmd_self_test(args: argparse.Namespace, actor: Actor) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="audit-workbook", description="Answer an auditor's checklist and "
-                                     "bind the evidence package. With no command, opens the app.")
+    parser = argparse.ArgumentParser(
+        prog="audit-workbook",
+        description="Answer an auditor's checklist and "
+        "bind the evidence package. With no command, opens the app.",
+    )
     parser.add_argument("--version", action="version", version=f"audit-workbook {__version__}")
     parser.add_argument("--as", dest="actor", metavar="NAME", help="who is acting (for the activity log)")
     parser.add_argument("--self-test", action="store_true", help="check the installation and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def add(name: str, func: Callable[[argparse.Namespace, Actor], int], help_text: str) -> argparse.ArgumentParser:
+    def add(
+        name: str, func: Callable[[argparse.Namespace, Actor], int], help_text: str
+    ) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--as", dest="actor", metavar="NAME", default=argparse.SUPPRESS,
-                       help="who is acting (for the activity log)")
+        p.add_argument(
+            "--as",
+            dest="actor",
+            metavar="NAME",
+            default=argparse.SUPPRESS,
+            help="who is acting (for the activity log)",
+        )
         p.set_defaults(func=func)
         return p
 

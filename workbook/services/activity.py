@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 import datetime as dt
 import hashlib
 import json
@@ -122,15 +124,25 @@ def check_chain(session: Session, expect_head: str | None = None) -> tuple[int, 
         count += 1
         if row.id != expected_id:
             problems.append(
-                Problem("activity", f"entry #{expected_id}", f"activity entries #{expected_id}..#{row.id - 1} are missing")
+                Problem(
+                    "activity",
+                    f"entry #{expected_id}",
+                    f"activity entries #{expected_id}..#{row.id - 1} are missing",
+                )
             )
         if row.prev_hash != prev:
             problems.append(
-                Problem("activity", f"entry #{row.id}", f"{describe(row)} does not follow the entry before it "
-                        "(an entry before it was deleted or edited)")
+                Problem(
+                    "activity",
+                    f"entry #{row.id}",
+                    f"{describe(row)} does not follow the entry before it "
+                    "(an entry before it was deleted or edited)",
+                )
             )
         if entry_hash(row) != row.hash:
-            problems.append(Problem("activity", f"entry #{row.id}", f"{describe(row)} was edited after it was written"))
+            problems.append(
+                Problem("activity", f"entry #{row.id}", f"{describe(row)} was edited after it was written")
+            )
         prev = row.hash
         expected_id = row.id + 1
     stored_head = _meta(session, "activity_head") or GENESIS
@@ -146,7 +158,9 @@ def check_chain(session: Session, expect_head: str | None = None) -> tuple[int, 
         )
     if expect_head and expect_head.lower() != prev:
         problems.append(
-            Problem("activity", "log head", f"the log head is {prev[:12]}…, not the expected {expect_head[:12]}…")
+            Problem(
+                "activity", "log head", f"the log head is {prev[:12]}…, not the expected {expect_head[:12]}…"
+            )
         )
     return count, prev, problems
 
@@ -159,7 +173,7 @@ class ActivityService:
         with self._db.read() as session:
             return _meta(session, "activity_head") or GENESIS
 
-    def list(self, target: str | None = None, limit: int | None = None) -> list[ActivityEntry]:
+    def list(self, target: str | None = None, limit: int | None = None) -> builtins.list[ActivityEntry]:
         """Newest first."""
         with self._db.read() as session:
             query = select(ActivityRow).order_by(ActivityRow.id.desc())
@@ -175,6 +189,6 @@ class ActivityService:
             for row in session.scalars(select(ActivityRow).order_by(ActivityRow.id)):
                 yield to_entry(row)
 
-    def verify(self, expect_head: str | None = None) -> tuple[int, str, list[Problem]]:
+    def verify(self, expect_head: str | None = None) -> tuple[int, str, builtins.list[Problem]]:
         with self._db.read() as session:
             return check_chain(session, expect_head)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workbook.errors import UserError
@@ -81,7 +81,15 @@ class PeopleService:
             other = find_person(session, new)
             if other is not None and other.id != row.id:
                 raise UserError(f"{new!r} already exists", hint="merge the two people instead")
-            record(session, self._actor, "person.rename", target=row.name, field="name", before=row.name, after=new)
+            record(
+                session,
+                self._actor,
+                "person.rename",
+                target=row.name,
+                field="name",
+                before=row.name,
+                after=new,
+            )
             row.name = new
             return Changes(people=True, all_requests=True)
 
@@ -93,9 +101,9 @@ class PeopleService:
                 raise UserError(f"no person called {duplicate if dup is None else into!r}")
             if dup.id == keep.id:
                 raise UserError("cannot merge a person into themselves")
-            moved = session.execute(
-                update(RequestRow).where(RequestRow.owner_id == dup.id).values(owner_id=keep.id)
-            ).rowcount
+            moved = [r for r in session.scalars(select(RequestRow).where(RequestRow.owner_id == dup.id))]
+            for request in moved:
+                request.owner_id = keep.id
             record(
                 session,
                 self._actor,
@@ -103,7 +111,7 @@ class PeopleService:
                 target=keep.name,
                 before=dup.name,
                 after=keep.name,
-                detail={"requests_moved": moved},
+                detail={"requests_moved": len(moved)},
             )
             session.delete(dup)
             return Changes(people=True, all_requests=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -89,9 +91,16 @@ def matches(request: Request, wanted: RequestFilter, today: dt.date) -> bool:
         return False
     if wanted.text:
         haystack = " ".join(
-            (request.ref, request.title, request.request, request.notes, request.owner, request.section)
-            + request.criteria
-            + request.evidence_names
+            (
+                request.ref,
+                request.title,
+                request.request,
+                request.notes,
+                request.owner,
+                request.section,
+                *request.criteria,
+                *request.evidence_names,
+            )
         ).casefold()
         if not all(word in haystack for word in wanted.text.casefold().split()):
             return False
@@ -110,12 +119,14 @@ class RequestService:
         self._db = db
         self._actor = actor
 
-    def list(self, wanted: RequestFilter | None = None) -> list[Request]:
+    def list(self, wanted: RequestFilter | None = None) -> builtins.list[Request]:
         """Requests in checklist order, filtered."""
         wanted = wanted or RequestFilter()
         today = wanted.today or dt.date.today()
         with self._db.read() as session:
-            owners = {pid: name for pid, name in session.execute(select(PersonRow.id, PersonRow.name)).tuples()}
+            owners = {
+                pid: name for pid, name in session.execute(select(PersonRow.id, PersonRow.name)).tuples()
+            }
             evidence = _evidence_by_request(session)
             rows = session.scalars(select(RequestRow).order_by(RequestRow.position, RequestRow.id))
             out = (
@@ -127,9 +138,11 @@ class RequestService:
         with self._db.read() as session:
             row = load_request_row(session, ref)
             owner = session.get(PersonRow, row.owner_id) if row.owner_id else None
-            return to_request(row, owner.name if owner else "", _evidence_by_request(session, [row.id])[row.id])
+            return to_request(
+                row, owner.name if owner else "", _evidence_by_request(session, [row.id])[row.id]
+            )
 
-    def sections(self) -> list[str]:
+    def sections(self) -> builtins.list[str]:
         with self._db.read() as session:
             rows = session.scalars(
                 select(RequestRow.section).where(RequestRow.archived.is_(False)).distinct()
@@ -159,8 +172,15 @@ class RequestService:
             old = session.get(PersonRow, row.owner_id) if row.owner_id else None
             new = person_for(session, self._actor, change.owner)
             if (old.id if old else None) != (new.id if new else None):
-                record(session, self._actor, "request.set", row.ref, "owner",
-                       old.name if old else "", new.name if new else "")
+                record(
+                    session,
+                    self._actor,
+                    "request.set",
+                    row.ref,
+                    "owner",
+                    old.name if old else "",
+                    new.name if new else "",
+                )
                 row.owner_id = new.id if new else None
                 dirty = True
         if change.status is not None and change.status.value != row.status:
@@ -192,7 +212,7 @@ class RequestService:
             record(session, self._actor, "comment.add", row.ref, after=body)
             return Comment(comment.id, row.ref, comment.author, comment.body, comment.created_at)
 
-    def comments(self, ref: str) -> list[Comment]:
+    def comments(self, ref: str) -> builtins.list[Comment]:
         with self._db.read() as session:
             row = load_request_row(session, ref)
             rows = session.scalars(

@@ -1,4 +1,4 @@
-"""The workbook as a whole: create, open, describe, edit the engagement, verify, back up; holds the services."""
+"""The workbook as a whole: create, open, describe, edit engagement details, verify, back up."""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ READY = tuple(s.value for s in Status if s.is_ready)
 
 
 def _engagement(row: EngagementRow) -> Engagement:
-    return Engagement(row.client, row.framework, row.period_start, row.period_end, row.auditor, row.freshness_days)
+    return Engagement(
+        row.client, row.framework, row.period_start, row.period_end, row.auditor, row.freshness_days
+    )
 
 
 class Workbook:
@@ -62,12 +64,30 @@ class Workbook:
         workbook = cls(db, actor)
         now = dt.datetime.now(dt.UTC)
         with db.write() as session:
-            session.add(EngagementRow(id=1, client=client.strip(), framework=framework.strip(),
-                                      period_start=period_start, period_end=period_end,
-                                      auditor=auditor.strip(), freshness_days=90, created_at=now))
+            session.add(
+                EngagementRow(
+                    id=1,
+                    client=client.strip(),
+                    framework=framework.strip(),
+                    period_start=period_start,
+                    period_end=period_end,
+                    auditor=auditor.strip(),
+                    freshness_days=90,
+                    created_at=now,
+                )
+            )
             session.add(MetaRow(key="created_with", value=SCHEMA_HEAD))
-            record(session, actor, "workbook.create", target=client.strip(),
-                   detail={"framework": framework, "period": f"{period_start}..{period_end}", "auditor": auditor})
+            record(
+                session,
+                actor,
+                "workbook.create",
+                target=client.strip(),
+                detail={
+                    "framework": framework,
+                    "period": f"{period_start}..{period_end}",
+                    "auditor": auditor,
+                },
+            )
         return workbook
 
     @classmethod
@@ -103,9 +123,7 @@ class Workbook:
             live = select(func.count()).select_from(RequestRow).where(RequestRow.archived.is_(False))
             total = session.scalar(live) or 0
             ready = session.scalar(live.where(RequestRow.status.in_(READY))) or 0
-            overdue = session.scalar(
-                live.where(RequestRow.due < today, RequestRow.status.not_in(READY))
-            ) or 0
+            overdue = session.scalar(live.where(RequestRow.due < today, RequestRow.status.not_in(READY))) or 0
             evidence_count = session.scalar(select(func.count()).select_from(EvidenceRow)) or 0
             evidence_bytes = session.scalar(select(func.coalesce(func.sum(EvidenceRow.size), 0))) or 0
             head = session.get(MetaRow, "activity_head")
@@ -148,27 +166,47 @@ class Workbook:
             for field, value in wanted.items():
                 if value is None or getattr(row, field) == value:
                     continue
-                record(session, self.actor, "engagement.set", field=field, before=getattr(row, field), after=value)
+                record(
+                    session,
+                    self.actor,
+                    "engagement.set",
+                    field=field,
+                    before=getattr(row, field),
+                    after=value,
+                )
                 setattr(row, field, value)
             if row.period_start and row.period_end and row.period_end < row.period_start:
                 raise UserError("the audit period ends before it starts")
             return Changes(engagement=True)
 
     def verify(
-        self, *, expect_head: str | None = None, progress: Progress = no_progress, cancel: CancelToken | None = None
+        self,
+        *,
+        expect_head: str | None = None,
+        progress: Progress = no_progress,
+        cancel: CancelToken | None = None,
     ) -> VerifyReport:
         """Re-hash every evidence file and re-check the activity chain; name whatever was altered."""
         cancel = cancel or CancelToken()
         problems: list[Problem] = []
         with self.db.read() as session:
-            rows = list(session.execute(select(EvidenceRow.id, EvidenceRow.name, EvidenceRow.sha256,
-                                               EvidenceRow.size)).tuples())
+            rows = list(
+                session.execute(
+                    select(EvidenceRow.id, EvidenceRow.name, EvidenceRow.sha256, EvidenceRow.size)
+                ).tuples()
+            )
         for done, (evidence_id, name, sha, size) in enumerate(rows):
             cancel.raise_if_cancelled()
             actual, actual_size = blobs.rehash(self.db, evidence_id)
             if actual != sha or actual_size != size:
-                problems.append(Problem("evidence", name, f"evidence {name!r} (sha256 {sha[:12]}…) no longer "
-                                        f"matches its hash: its stored bytes were altered"))
+                problems.append(
+                    Problem(
+                        "evidence",
+                        name,
+                        f"evidence {name!r} (sha256 {sha[:12]}…) no longer "
+                        f"matches its hash: its stored bytes were altered",
+                    )
+                )
             progress(done + 1, len(rows) + 1)
         try:
             with self.db.read() as session:

@@ -146,7 +146,9 @@ def check_workbook_file(path: Path) -> str:
         finally:
             con.close()
     except sqlite3.DatabaseError as error:
-        raise UserError(f"the workbook is damaged ({error})", where=where, hint="restore a backup copy") from error
+        raise UserError(
+            f"the workbook is damaged ({error})", where=where, hint="restore a backup copy"
+        ) from error
     revision = str(row[0]) if row else ""
     if revision not in KNOWN_REVISIONS:
         raise UserError(
@@ -180,7 +182,9 @@ def _on_begin(conn: Connection) -> None:
 class Database:
     """An open workbook file: a writer lock (or read-only), and sessions per unit of work."""
 
-    def __init__(self, path: Path, engine: Engine, read_only: bool, reason: str, lock: _FileLock | None) -> None:
+    def __init__(
+        self, path: Path, engine: Engine, read_only: bool, reason: str, lock: _FileLock | None
+    ) -> None:
         self.path = path
         self.read_only = read_only
         self.read_only_reason = reason
@@ -198,9 +202,7 @@ class Database:
             with self._writer.begin() as session:
                 yield session
         except exc.OperationalError as error:
-            raise StorageError(
-                f"could not write the workbook: {error.orig}", where=str(self.path)
-            ) from error
+            raise StorageError(f"could not write the workbook: {error.orig}", where=str(self.path)) from error
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
@@ -285,4 +287,3 @@ def open_database(path: Path, actor: Actor, *, read_only: bool = False) -> Datab
         db.close()
         raise
     return db
-

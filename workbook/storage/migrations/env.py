@@ -1,4 +1,4 @@
-"""Alembic environment: the engine comes from the caller (workbook.storage.migrate), never from an ini file."""
+"""Alembic environment: the engine comes from workbook.storage.migrate, never from an ini file."""
 
 from __future__ import annotations
 

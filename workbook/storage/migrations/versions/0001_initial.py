@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0001_initial"
 down_revision = None
 branch_labels = None
@@ -171,7 +170,6 @@ def upgrade() -> None:
     with op.batch_alter_table("links", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_links_evidence_id"), ["evidence_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_links_request_id"), ["request_id"], unique=False)
-
 
 
 def downgrade() -> None:
