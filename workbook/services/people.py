@@ -54,7 +54,7 @@ class PeopleService:
                     select(RequestRow.owner_id, func.count())
                     .where(RequestRow.archived.is_(False))
                     .group_by(RequestRow.owner_id)
-                ).tuples()
+                )
             }
             rows = session.scalars(select(PersonRow).order_by(func.lower(PersonRow.name)))
             return [Person(r.id, r.name, r.email, counts.get(r.id, 0)) for r in rows]

@@ -43,7 +43,7 @@ def _evidence_by_request(session: Session, request_ids: Iterable[int] | None = N
     if request_ids is not None:
         query = query.where(LinkRow.request_id.in_(list(request_ids)))
     names: dict[int, list[str]] = defaultdict(list)
-    for request_id, name in session.execute(query).tuples():
+    for request_id, name in session.execute(query):
         names[request_id].append(name)
     return names
 
@@ -124,9 +124,7 @@ class RequestService:
         wanted = wanted or RequestFilter()
         today = wanted.today or dt.date.today()
         with self._db.read() as session:
-            owners = {
-                pid: name for pid, name in session.execute(select(PersonRow.id, PersonRow.name)).tuples()
-            }
+            owners = {pid: name for pid, name in session.execute(select(PersonRow.id, PersonRow.name))}
             evidence = _evidence_by_request(session)
             rows = session.scalars(select(RequestRow).order_by(RequestRow.position, RequestRow.id))
             out = (

@@ -193,7 +193,7 @@ class Workbook:
             rows = list(
                 session.execute(
                     select(EvidenceRow.id, EvidenceRow.name, EvidenceRow.sha256, EvidenceRow.size)
-                ).tuples()
+                )
             )
         for done, (evidence_id, name, sha, size) in enumerate(rows):
             cancel.raise_if_cancelled()

@@ -1,0 +1,103 @@
+"""The activity log: every change attributed, hash-chained, tampering named."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from workbook.model import Status
+from workbook.services.requests import FieldChange
+from workbook.services.workbook import Workbook
+
+
+def test_a_status_change_is_logged_with_who_when_before_and_after(workbook: Workbook) -> None:
+    workbook.requests.set("PBC-001", FieldChange(status=Status.ACCEPTED))
+    entry = workbook.activity.list(target="PBC-001")[0]
+    assert (entry.actor, entry.login, entry.action, entry.field) == (
+        "Dana Ops",
+        "dana",
+        "request.set",
+        "status",
+    )
+    assert (entry.before, entry.after) == ("open", "accepted")
+    assert entry.at.tzinfo is not None
+
+
+def test_setting_the_same_value_again_logs_nothing(workbook: Workbook) -> None:
+    workbook.requests.set("PBC-001", FieldChange(status=Status.IN_PROGRESS))
+    count = len(workbook.activity.list())
+    changes = workbook.requests.set("PBC-001", FieldChange(status=Status.IN_PROGRESS))
+    assert changes.refs == frozenset()
+    assert len(workbook.activity.list()) == count
+
+
+def test_the_head_hash_changes_with_every_entry_and_verify_accepts_it(workbook: Workbook) -> None:
+    head = workbook.activity.head()
+    workbook.requests.set("PBC-002", FieldChange(notes="asked IT"))
+    new_head = workbook.activity.head()
+    assert new_head != head
+    report = workbook.verify(expect_head=new_head)
+    assert report.ok
+    assert report.head == new_head
+
+
+def test_verify_against_an_older_expected_head_fails(workbook: Workbook) -> None:
+    head = workbook.activity.head()
+    workbook.requests.set("PBC-002", FieldChange(notes="asked IT"))
+    report = workbook.verify(expect_head=head)
+    assert not report.ok
+    assert "expected" in report.problems[0].message
+
+
+def _tamper(workbook: Workbook, sql: str) -> None:
+    workbook.close()
+    con = sqlite3.connect(workbook.path)
+    con.execute(sql)
+    con.commit()
+    con.close()
+
+
+def test_an_edited_entry_is_named(workbook: Workbook, actor: object) -> None:
+    workbook.requests.set("PBC-001", FieldChange(status=Status.ACCEPTED))
+    workbook.requests.set("PBC-002", FieldChange(status=Status.ACCEPTED))
+    target = workbook.activity.list(target="PBC-001")[0].id
+    path = workbook.path
+    _tamper(workbook, f"UPDATE activity SET after = 'open' WHERE id = {target}")
+    reopened = Workbook.open(path, workbook.actor)
+    report = reopened.verify()
+    reopened.close()
+    assert not report.ok
+    assert any(f"#{target}" in p.message and "edited" in p.message for p in report.problems)
+
+
+def test_a_deleted_middle_entry_is_detected(workbook: Workbook) -> None:
+    for ref in ("PBC-001", "PBC-002", "PBC-003"):
+        workbook.requests.set(ref, FieldChange(status=Status.ACCEPTED))
+    middle = workbook.activity.list(target="PBC-002")[0].id
+    path = workbook.path
+    _tamper(workbook, f"DELETE FROM activity WHERE id = {middle}")
+    reopened = Workbook.open(path, workbook.actor)
+    report = reopened.verify()
+    reopened.close()
+    assert not report.ok
+    assert any(f"#{middle}" in p.where for p in report.problems)
+
+
+def test_a_deleted_last_entry_is_detected(workbook: Workbook) -> None:
+    workbook.requests.set("PBC-001", FieldChange(status=Status.ACCEPTED))
+    path = workbook.path
+    _tamper(workbook, "DELETE FROM activity WHERE id = (SELECT max(id) FROM activity)")
+    reopened = Workbook.open(path, workbook.actor)
+    report = reopened.verify()
+    reopened.close()
+    assert not report.ok
+    assert "deleted" in report.problems[0].message
+
+
+def test_bulk_changes_are_all_or_nothing(workbook: Workbook) -> None:
+    before = len(workbook.activity.list())
+    try:
+        workbook.requests.bulk_set(["PBC-001", "PBC-999"], FieldChange(status=Status.ACCEPTED))
+    except Exception as exc:
+        assert "PBC-999" in str(exc)
+    assert workbook.requests.get("PBC-001").status is Status.OPEN
+    assert len(workbook.activity.list()) == before
