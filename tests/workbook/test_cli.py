@@ -29,7 +29,7 @@ def path(workbook: Workbook) -> Path:
 
 def test_new_then_items_json_lists_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "client.auditwb"
-    code, out, _ = run(capsys, "new", str(target), "--client", "Acme", "--period", "2026-01-01..2026-06-30")
+    code, _out, _ = run(capsys, "new", str(target), "--client", "Acme", "--period", "2026-01-01..2026-06-30")
     assert code == 0
     assert run(capsys, "items", str(target), "--json") == (0, "[]\n", "")
 
@@ -135,7 +135,7 @@ def test_verify_fails_after_an_activity_row_is_deleted(
 
 
 def test_verify_with_the_expected_head(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "verify", str(path))
+    _code, out, _ = run(capsys, "verify", str(path))
     head = out.split("log head ")[1].split()[0]
     assert run(capsys, "verify", str(path), "--expect-head", head)[0] == 0
     run(capsys, "set", str(path), "PBC-001", "--note", "x")
