@@ -243,9 +243,14 @@ class PlannedRequest:
     note: str
 
 
+def seeded(offset: int) -> random.Random:
+    """A fixed-seed generator per output, so that changing one file leaves the others' bytes alone."""
+    return random.Random(SEED + offset)  # noqa: S311 - reproducible demo data, not secrets
+
+
 def build_plan() -> tuple[PlannedRequest, ...]:
     """Per-ref owner, status and note of the demo workbook after import."""
-    rng = random.Random(SEED)
+    rng = seeded(0)
     planned = [item for item in REQUESTS if item.category.due < AS_OF or item.key in LATER_WAVE_PLANNED]
     entries: list[PlannedRequest] = []
     for item in planned:
@@ -544,12 +549,12 @@ def write_evidence(folder: Path) -> None:
             stale.unlink()
     names = {plan.keys[0]: plan.file for plan in evidence_plan()}
     evidence_files.policy_pdf(folder / names["policy_set"])
-    evidence_files.okta_users(folder / names["user_listing"], random.Random(SEED + 1))
-    evidence_files.aws_iam_mfa(folder / names["mfa"], random.Random(SEED + 2))
+    evidence_files.okta_users(folder / names["user_listing"], seeded(1))
+    evidence_files.aws_iam_mfa(folder / names["mfa"], seeded(2))
     evidence_files.github_branch_protection(folder / names["branch_protection"])
-    evidence_files.aws_backup_jobs(folder / names["backup_config"], random.Random(SEED + 3))
+    evidence_files.aws_backup_jobs(folder / names["backup_config"], seeded(3))
     evidence_files.inspector_findings(folder / names["vuln_scan"])
-    evidence_files.terminations_csv(folder / names["terminations_population"], random.Random(SEED + 4))
+    evidence_files.terminations_csv(folder / names["terminations_population"], seeded(4))
     evidence_files.restore_test_log(folder / names["restore_test"])
 
 
