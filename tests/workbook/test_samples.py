@@ -283,3 +283,16 @@ def test_generator_is_deterministic_and_matches_the_committed_plan(tmp_path: Pat
     for relative in first:
         assert (tmp_path / "a" / relative).read_bytes() == (tmp_path / "b" / relative).read_bytes()
     assert (tmp_path / "a" / "demo_plan.json").read_text(encoding="utf-8") == PLAN.read_text(encoding="utf-8")
+
+
+def test_owners_already_typed_into_the_checklist_agree_with_the_plan(
+    sheet: Worksheet, plan: dict[str, Any]
+) -> None:
+    owners = {entry["ref"]: entry["owner"] for entry in plan["requests"]}
+    typed = {
+        str(sheet.cell(row=row, column=1).value): sheet.cell(row=row, column=5).value
+        for row in range(FIRST_DATA_ROW, 120)
+        if sheet.cell(row=row, column=5).value
+    }
+    assert typed == {"PBC-001": "Elena Petrova", "PBC-023": "Sarah Lindqvist", "PBC-101": "Marcus Chen"}
+    assert all(owners[ref] == owner for ref, owner in typed.items())
