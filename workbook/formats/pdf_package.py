@@ -1,0 +1,1405 @@
+"""The PDF evidence package: reportlab draws our pages, evidence pages are streamed in beside them."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import re
+import struct
+import tempfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, Literal
+from xml.sax.saxutils import escape
+
+from PIL import Image
+from pypdf import PdfReader
+from pypdf.generic import (
+    ArrayObject,
+    BooleanObject,
+    ByteStringObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    EncodedStreamObject,
+    FloatObject,
+    IndirectObject,
+    NameObject,
+    NullObject,
+    NumberObject,
+    PdfObject,
+    StreamObject,
+    TextStringObject,
+)
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4, LETTER, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
+    Frame,
+    KeepTogether,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from reportlab.platypus.tableofcontents import TableOfContents
+
+from workbook.errors import UserError
+from workbook.formats.package_input import (
+    PackageEvidence,
+    PackageInput,
+    PackageRequest,
+    package_manifest,
+    summarise,
+)
+from workbook.formats.zip_bundle import UniqueNames, safe_name
+from workbook.jobs import CancelToken, Progress, no_progress
+
+FONT = "AuditWorkbookSans"
+FONT_BOLD = "AuditWorkbookSans-Bold"
+_FONT_DIR = Path(__file__).resolve().parents[2] / "resources" / "fonts"
+_BAND = 34.0  # points added below each evidence page for its stamp and footer
+_TEXT_LINE_CAP = 2_000
+_TEXT_BYTE_CAP = 256 * 1024
+_CSV_ROW_CAP = 300
+_CSV_COL_CAP = 10
+_CELL_CAP = 300
+_FIELD_CAP = 400
+_MAX_PIXELS = 120_000_000
+_CHUNK = 1 << 20
+# Keys that make a PDF act rather than show; they never reach the package.
+ACTIVE_KEYS = frozenset(
+    {"/JavaScript", "/JS", "/Launch", "/OpenAction", "/AA", "/RichMedia", "/SubmitForm", "/ImportData"}
+)
+_ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/ResetForm", "/RichMediaExecute"})
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class PdfPackageResult:
+    """What was written: the file's hash and counts the caller can log and check."""
+
+    sha256: str
+    pages: int
+    evidence_pages: int
+    attachments: int
+    problems: tuple[str, ...] = ()
+
+
+# ---- what each evidence file turns into
+
+
+@dataclass(frozen=True)
+class _PngFast:
+    width: int
+    height: int
+    colors: int
+    bits: int
+    palette: bytes
+    idat: tuple[tuple[int, int], ...]  # (offset, length) of each IDAT payload in the spool file
+
+
+@dataclass(frozen=True)
+class _JpegFast:
+    width: int
+    height: int
+    components: int
+    adobe_inverted: bool
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class _ImageKind:
+    data: _PngFast | _JpegFast | _Decoded
+    orientation: int  # EXIF orientation 1, 3, 6 or 8
+
+
+@dataclass(frozen=True)
+class _PdfPageBox:
+    x0: float
+    y0: float
+    width: float
+    height: float
+    rotate: int
+
+    @property
+    def shown(self) -> tuple[float, float]:
+        return (self.height, self.width) if self.rotate in (90, 270) else (self.width, self.height)
+
+
+@dataclass(frozen=True)
+class _PdfKind:
+    pages: tuple[_PdfPageBox, ...]
+
+
+@dataclass(frozen=True)
+class _Broken:
+    reason: str
+
+
+@dataclass(frozen=True)
+class _TextKind:
+    csv: bool
+
+
+@dataclass(frozen=True)
+class _OtherKind:
+    pass
+
+
+_Kind = _ImageKind | _PdfKind | _Broken | _TextKind | _OtherKind
+
+
+@dataclass
+class _Spooled:
+    """One distinct evidence file on disk, what it renders as, and its attachment name."""
+
+    path: Path
+    kind: _Kind
+    attachment: str
+    evidence: PackageEvidence
+
+
+@dataclass(frozen=True)
+class _Placement:
+    """A page of the skeleton that receives an evidence page underneath its stamp."""
+
+    sha256: str
+    page_index: int  # source page for PDFs, 0 for images
+    box: tuple[float, float, float, float]  # where the evidence is drawn on the page (x, y, w, h)
+
+
+# ---- small helpers
+
+
+def _clean(text: str) -> str:
+    return _CONTROL.sub("", text)
+
+
+def _para_text(text: str, cap: int | None = None) -> str:
+    """User or checklist text made safe for reportlab markup: escaped, line breaks kept."""
+    text = _clean(text).replace("\r\n", "\n").replace("\r", "\n")
+    if cap is not None and len(text) > cap:
+        text = text[:cap] + "… [shortened; full text in the workbook]"
+    return escape(text).replace("\n", "<br/>")
+
+
+def _human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{size:,} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} bytes"
+
+
+def _date(value: dt.date | None) -> str:
+    return value.isoformat() if value else "—"
+
+
+def _when(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def register_fonts() -> None:
+    """Register the shipped DejaVu Sans once; every glyph we draw comes from it."""
+    if FONT in pdfmetrics.getRegisteredFontNames():
+        return
+    pdfmetrics.registerFont(TTFont(FONT, str(_FONT_DIR / "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(_FONT_DIR / "DejaVuSans-Bold.ttf")))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=12, splitLongWords=True)
+    return {
+        "body": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=7.5, leading=9),
+        "mono": ParagraphStyle("mono", parent=base, fontSize=7, leading=8.5),
+        "label": ParagraphStyle("label", parent=base, fontName=FONT_BOLD, fontSize=8.5, leading=11,
+                                textColor=colors.HexColor("#444444"), spaceBefore=6),
+        "title": ParagraphStyle("title", parent=base, fontName=FONT_BOLD, fontSize=24, leading=30,
+                                spaceAfter=8),
+        "h0": ParagraphStyle("h0", parent=base, fontName=FONT_BOLD, fontSize=16, leading=20, spaceAfter=8),
+        "h1": ParagraphStyle("h1", parent=base, fontName=FONT_BOLD, fontSize=13, leading=17, spaceAfter=6),
+        "h2": ParagraphStyle("h2", parent=base, fontName=FONT_BOLD, fontSize=11, leading=14, spaceAfter=4),
+        "note": ParagraphStyle("note", parent=base, textColor=colors.HexColor("#8a4b00")),
+        "toc0": ParagraphStyle("toc0", parent=base, fontName=FONT_BOLD, fontSize=9.5, leading=13),
+        "toc1": ParagraphStyle("toc1", parent=base, fontSize=8.5, leading=11, leftIndent=14),
+        "center": ParagraphStyle("center", parent=base, alignment=TA_CENTER),
+    }
+
+
+# ---- spooling and sniffing
+
+
+def _spool(ev: PackageEvidence, folder: Path, index: int, cancel: CancelToken | None) -> Path:
+    path = folder / f"ev{index:06d}"
+    digest = hashlib.sha256()
+    with path.open("wb") as fh:
+        for chunk in ev.open():
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            digest.update(chunk)
+            fh.write(chunk)
+    if digest.hexdigest() != ev.sha256.lower():
+        raise UserError(
+            f"the stored bytes of {ev.name!r} do not match its SHA-256",
+            hint="run verify on the workbook and re-attach the file",
+            where=ev.name,
+        )
+    return path
+
+
+def _read_png(fh: BinaryIO) -> _PngFast | None:
+    """The PNG's layout if its compressed data can go into the PDF unchanged, else None."""
+    if fh.read(8) != b"\x89PNG\r\n\x1a\n":
+        return None
+    width = height = bits = ctype = interlace = -1
+    palette = b""
+    idat: list[tuple[int, int]] = []
+    pos = 8
+    while True:
+        head = fh.read(8)
+        if len(head) < 8:
+            return None
+        length, kind = struct.unpack(">I4s", head)
+        pos += 8
+        if kind == b"IHDR":
+            width, height, bits, ctype, _, _, interlace = struct.unpack(">IIBBBBB", fh.read(13))
+            fh.seek(length - 13 + 4, io.SEEK_CUR)
+        elif kind == b"PLTE":
+            palette = fh.read(length)
+            fh.seek(4, io.SEEK_CUR)
+        elif kind == b"IDAT":
+            idat.append((pos, length))
+            fh.seek(length + 4, io.SEEK_CUR)
+        elif kind == b"tRNS":
+            return None  # transparency needs a soft mask, so the decoded path
+        elif kind == b"IEND":
+            break
+        else:
+            fh.seek(length + 4, io.SEEK_CUR)
+        pos += length + 4
+    if interlace != 0 or not idat or width <= 0 or height <= 0:
+        return None
+    if ctype == 0 and bits in (1, 2, 4, 8, 16):
+        return _PngFast(width, height, 1, bits, b"", tuple(idat))
+    if ctype == 2 and bits in (8, 16):
+        return _PngFast(width, height, 3, bits, b"", tuple(idat))
+    if ctype == 3 and bits in (1, 2, 4, 8) and palette:
+        return _PngFast(width, height, 1, bits, palette, tuple(idat))
+    return None
+
+
+def _classify(path: Path, ev: PackageEvidence) -> _Kind:
+    """Decide how the file appears, by its content rather than its name; any failure becomes a page saying so."""
+    with path.open("rb") as fh:
+        head = fh.read(1024)
+    media = ev.media_type.lower()
+    name = ev.name.lower()
+    if b"%PDF-" in head[:1024] or media == "application/pdf":
+        return _classify_pdf(path)
+    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM")) or (
+        head[:4] == b"RIFF" and head[8:12] == b"WEBP"
+    ) or head[:4] in (b"II*\x00", b"MM\x00*"):
+        return _classify_image(path)
+    if media in ("text/csv", "application/csv") or name.endswith((".csv", ".tsv")):
+        return _TextKind(csv=True)
+    if media.startswith("text/") or name.endswith((".txt", ".log", ".md")):
+        return _TextKind(csv=False)
+    return _OtherKind()
+
+
+def _classify_image(path: Path) -> _Kind:
+    try:
+        with path.open("rb") as fh:
+            png = _read_png(fh)
+        if png is not None:
+            return _ImageKind(png, 1)
+        with Image.open(path) as img:
+            width, height = img.size
+            if width * height > _MAX_PIXELS:
+                return _Broken(f"the image is {width}×{height} pixels, too large to place on a page")
+            orientation = 1
+            with contextlib.suppress(Exception):
+                orientation = int(img.getexif().get(0x0112, 1))
+            orientation = orientation if orientation in (3, 6, 8) else 1
+            if img.format == "JPEG" and img.mode in ("L", "RGB", "CMYK"):
+                comps = {"L": 1, "RGB": 3, "CMYK": 4}[img.mode]
+                return _ImageKind(_JpegFast(width, height, comps, "adobe" in img.info), orientation)
+            img.load()
+            return _ImageKind(_Decoded(width, height), orientation)
+    except Exception as exc:  # a bad image becomes a page saying so, never a failed export
+        return _Broken(f"the image could not be read ({type(exc).__name__}: {exc})"[:300])
+
+
+def _classify_pdf(path: Path) -> _Kind:
+    try:
+        reader = PdfReader(path, strict=False)
+        if reader.is_encrypted:
+            return _Broken("the PDF is encrypted (password-protected), so its pages cannot be shown")
+        declared = int(reader.trailer["/Root"].get_object()["/Pages"].get_object().get("/Count", 0))
+        boxes: list[_PdfPageBox] = []
+        copier = _Copier(None, reader)
+        for page in reader.pages:
+            box = page.cropbox
+            x0, y0 = float(box.left), float(box.bottom)
+            width, height = float(box.width), float(box.height)
+            if width <= 1 or height <= 1 or width > 20_000 or height > 20_000:
+                return _Broken(f"page {len(boxes) + 1} has an unusable size ({width:.0f}×{height:.0f} points)")
+            rotate = int(page.get("/Rotate", 0) or 0) % 360
+            boxes.append(_PdfPageBox(x0, y0, width, height, rotate if rotate in (0, 90, 180, 270) else 0))
+            # Walk everything the page shows now, so a damaged object fails here and not mid-export.
+            _page_content(page)
+            copier.convert(page.get("/Resources", DictionaryObject()))
+            copier.drain()
+        if not boxes:
+            return _Broken("the PDF has no pages that could be read")
+        if declared != len(boxes):
+            return _Broken(f"the PDF says it has {declared} pages but {len(boxes)} could be read")
+        return _PdfKind(tuple(boxes))
+    except RecursionError:
+        return _Broken("the PDF is nested too deeply to read safely")
+    except Exception as exc:  # a hostile or damaged PDF becomes a page saying so, never a failed export
+        return _Broken(f"the PDF could not be read ({type(exc).__name__}: {exc})"[:300])
+
+
+def _page_content(page: DictionaryObject) -> tuple[bytes, DictionaryObject]:
+    """The page's content as one stream's raw bytes plus its filter entries (unchanged when it is one stream)."""
+    contents = page.get("/Contents")
+    if contents is None:
+        return b"", DictionaryObject()
+    obj = contents.get_object()
+    if isinstance(obj, StreamObject):
+        extra = DictionaryObject()
+        for key in ("/Filter", "/DecodeParms"):
+            if key in obj:
+                extra[NameObject(key)] = obj[key]
+        return obj._data, extra
+    parts = []
+    for item in obj if isinstance(obj, ArrayObject) else []:
+        stream = item.get_object()
+        if isinstance(stream, StreamObject):
+            parts.append(stream.get_data())
+    return zlib.compress(b"\n".join(parts), 6), DictionaryObject({NameObject("/Filter"): NameObject("/FlateDecode")})
+
+
+# ---- the streaming PDF writer
+
+
+class _HashingFile:
+    """Counts and hashes what is written so offsets and the package hash need no re-reading."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self.fh = fh
+        self.pos = 0
+        self.digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.fh.write(data)
+        self.digest.update(data)
+        self.pos += len(data)
+        return len(data)
+
+
+class _PdfOut:
+    """Writes numbered objects straight to disk; only the offsets table stays in memory."""
+
+    def __init__(self, fh: _HashingFile) -> None:
+        self.fh = fh
+        self.offsets: list[int] = [0]
+        fh.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+
+    def reserve(self) -> int:
+        self.offsets.append(-1)
+        return len(self.offsets) - 1
+
+    def write(self, num: int, obj: PdfObject) -> None:
+        self.offsets[num] = self.fh.pos
+        self.fh.write(f"{num} 0 obj\n".encode())
+        obj.write_to_stream(self.fh)  # type: ignore[arg-type]
+        self.fh.write(b"\nendobj\n")
+
+    def add(self, obj: PdfObject) -> IndirectObject:
+        num = self.reserve()
+        self.write(num, obj)
+        return IndirectObject(num, 0, None)  # type: ignore[arg-type]
+
+    def add_stream(self, head: DictionaryObject, chunks: Iterable[bytes]) -> IndirectObject:
+        """A stream of unknown length, written as it comes; its /Length follows as its own object."""
+        num = self.reserve()
+        length_num = self.reserve()
+        head = DictionaryObject(head)
+        head[NameObject("/Length")] = IndirectObject(length_num, 0, None)  # type: ignore[arg-type]
+        self.offsets[num] = self.fh.pos
+        self.fh.write(f"{num} 0 obj\n".encode())
+        head.write_to_stream(self.fh)  # type: ignore[arg-type]
+        self.fh.write(b"\nstream\n")
+        length = 0
+        for chunk in chunks:
+            self.fh.write(chunk)
+            length += len(chunk)
+        self.fh.write(b"\nendstream\nendobj\n")
+        self.write(length_num, NumberObject(length))
+        return IndirectObject(num, 0, None)  # type: ignore[arg-type]
+
+    def finish(self, root: IndirectObject, info: IndirectObject, file_id: bytes) -> None:
+        start = self.fh.pos
+        lines = [f"xref\n0 {len(self.offsets)}\n", "0000000000 65535 f \n"]
+        for offset in self.offsets[1:]:
+            lines.append(f"{max(offset, 0):010d} 00000 n \n" if offset >= 0 else "0000000000 65535 f \n")
+        self.fh.write("".join(lines).encode())
+        ident = file_id.hex()
+        self.fh.write(
+            f"trailer\n<< /Size {len(self.offsets)} /Root {root.idnum} 0 R /Info {info.idnum} 0 R "
+            f"/ID [<{ident}> <{ident}>] >>\nstartxref\n{start}\n%%EOF\n".encode()
+        )
+
+
+class _Copier:
+    """Copies objects from one source PDF into the output, renumbering and leaving active content behind."""
+
+    def __init__(self, out: _PdfOut | None, reader: PdfReader) -> None:
+        self.out = out
+        self.reader = reader
+        self.numbers: dict[int, int] = {}
+        self.pending: list[IndirectObject] = []
+        self.held: set[int] = set()  # source objects the caller writes itself
+        self._fake = 0
+
+    def number_for(self, ref: IndirectObject) -> int:
+        num = self.numbers.get(ref.idnum)
+        if num is None:
+            if self.out is not None:
+                num = self.out.reserve()
+            else:
+                self._fake += 1
+                num = self._fake
+            self.numbers[ref.idnum] = num
+            if ref.idnum not in self.held:
+                self.pending.append(ref)
+        return num
+
+    def convert(self, obj: Any, depth: int = 0) -> PdfObject:
+        if depth > 200:
+            raise RecursionError("object nesting too deep")
+        if isinstance(obj, IndirectObject):
+            return IndirectObject(self.number_for(obj), 0, None)  # type: ignore[arg-type]
+        if isinstance(obj, StreamObject):
+            stream: StreamObject = EncodedStreamObject() if "/Filter" in obj else DecodedStreamObject()
+            stream._data = obj._data
+            for key, value in obj.items():
+                if key != "/Length" and key not in ACTIVE_KEYS:
+                    stream[NameObject(key)] = self.convert(value, depth + 1)
+            return stream
+        if isinstance(obj, DictionaryObject):
+            if obj.get("/S") in _ACTIVE_ACTIONS:
+                return NullObject()
+            result = DictionaryObject()
+            for key, value in obj.items():
+                if key not in ACTIVE_KEYS:
+                    result[NameObject(key)] = self.convert(value, depth + 1)
+            return result
+        if isinstance(obj, ArrayObject):
+            return ArrayObject(self.convert(v, depth + 1) for v in obj)
+        return obj  # type: ignore[no-any-return]
+
+    def drain(self) -> None:
+        guard = 0
+        while self.pending:
+            ref = self.pending.pop()
+            guard += 1
+            if guard > 2_000_000:
+                raise RecursionError("too many objects")
+            obj = self.reader.get_object(ref.idnum)
+            converted = self.convert(obj if obj is not None else NullObject())
+            if self.out is not None:
+                self.out.write(self.numbers[ref.idnum], converted)
+            # Forget the parsed object: a large scanned PDF must not stay in memory once copied.
+            self.reader.resolved_objects.pop((0, ref.idnum), None)
+            self.reader.resolved_objects.pop((ref.generation, ref.idnum), None)
+
+
+# ---- the skeleton: every page we draw, with placeholders where evidence pages go
+
+
+class _Marker(Flowable):  # type: ignore[misc]
+    """Sits on a placeholder page: records the page number and draws the stamp after the page."""
+
+    def __init__(self, record: Callable[[Canvas], None]) -> None:
+        super().__init__()
+        self.record = record
+        self.width = 1
+        self.height = 1
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return (1, 1)
+
+    def draw(self) -> None:
+        self.record(self.canv)
+
+
+class _Anchor(Flowable):  # type: ignore[misc]
+    """An invisible point that gets a bookmark, an outline entry and maybe a contents line."""
+
+    def __init__(self, key: str, title: str, level: int, toc: bool) -> None:
+        super().__init__()
+        self.key, self.title, self.level, self.toc = key, title, level, toc
+        self.width = self.height = 0
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return (0, 0)
+
+    def draw(self) -> None:
+        return None
+
+
+class _TotalPages(Flowable):  # type: ignore[misc]
+    """Asks multiBuild for one more pass until 'page N of M' uses the final M."""
+
+    def __init__(self, doc: _SkeletonDoc) -> None:
+        super().__init__()
+        self.doc = doc
+        self.width = self.height = 0
+        self._last = -1
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return (0, 0)
+
+    def draw(self) -> None:
+        return None
+
+    def isIndexing(self) -> int:  # noqa: N802 - reportlab's hook name
+        return 1
+
+    def isSatisfied(self) -> bool:  # noqa: N802 - reportlab's hook name
+        return self._last == self.doc.page_total
+
+    def beforeBuild(self) -> None:  # noqa: N802 - reportlab's hook name
+        self._last = self.doc.page_total
+
+    def afterBuild(self) -> None:  # noqa: N802 - reportlab's hook name
+        return None
+
+    def notify(self, kind: str, stuff: object) -> None:
+        return None
+
+
+class _SkeletonDoc(BaseDocTemplate):  # type: ignore[misc]
+    def __init__(self, path: str, pkg: PackageInput, page_size: tuple[float, float]) -> None:
+        super().__init__(
+            path,
+            pagesize=page_size,
+            leftMargin=18 * mm,
+            rightMargin=18 * mm,
+            topMargin=18 * mm,
+            bottomMargin=20 * mm,
+            title=f"Evidence package — {_clean(pkg.client)}",
+            author=_clean(pkg.prepared_by),
+            subject=f"{_clean(pkg.framework)} · {pkg.period_text}",
+            creator="Audit Workbook",
+            invariant=1,
+        )
+        self.pkg = pkg
+        self.page_total = 0
+        self.placements: dict[int, _Placement] = {}
+        self.overlays: dict[int, tuple[str, str]] = {}
+        self.anchor_pages: dict[str, int] = {}
+        body = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")
+        self.addPageTemplates([PageTemplate("body", [body], onPage=self._decorate, pagesize=page_size)])
+        self._sizes: set[tuple[float, float]] = set()
+
+    def template_for(self, size: tuple[float, float]) -> str:
+        key = (round(size[0], 2), round(size[1], 2))
+        name = f"ev:{key[0]}x{key[1]}"
+        if key not in self._sizes:
+            self._sizes.add(key)
+            frame = Frame(0, 0, key[0], key[1], leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+            self.addPageTemplates([PageTemplate(name, [frame], onPageEnd=self._decorate, pagesize=key)])
+        return name
+
+    def beforeDocument(self) -> None:  # noqa: N802 - reportlab's hook name
+        self.placements = {}
+        self.overlays = {}
+
+    def afterPage(self) -> None:  # noqa: N802 - reportlab's hook name
+        self.page_total = max(self.page_total, self.page)
+
+    def handle_documentBegin(self) -> None:  # noqa: N802 - reportlab's hook name
+        self._last_total, self.page_total = self.page_total, 0
+        super().handle_documentBegin()
+
+    def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 - reportlab's hook name
+        if isinstance(flowable, _Anchor):
+            self.canv.bookmarkPage(flowable.key)
+            self.canv.addOutlineEntry(flowable.title[:200], flowable.key, level=flowable.level,
+                                      closed=flowable.level >= 1)
+            self.anchor_pages[flowable.key] = self.page
+            if flowable.toc:
+                self.notify("TOCEntry", (flowable.level, escape(flowable.title[:160]), self.page, flowable.key))
+
+    def _decorate(self, canv: Canvas, doc: BaseDocTemplate) -> None:
+        """Footer (package id, activity head, page N of M), stamp on evidence pages, DRAFT watermark."""
+        width, height = canv._pagesize
+        page = canv.getPageNumber()
+        canv.saveState()
+        stamp = self.overlays.get(page)
+        if stamp is not None:
+            canv.setFillColor(colors.white)
+            canv.rect(0, 0, width, _BAND, stroke=0, fill=1)
+            canv.setStrokeColor(colors.HexColor("#999999"))
+            canv.setLineWidth(0.4)
+            canv.line(0, _BAND, width, _BAND)
+            canv.setFillColor(colors.HexColor("#1f3a5f"))
+            canv.setFont(FONT_BOLD, 7.5)
+            canv.drawString(12, _BAND - 12, stamp[0][:220])
+            if stamp[1]:
+                canv.setFont(FONT, 8)
+                canv.setFillColor(colors.HexColor("#333333"))
+                canv.drawString(28, height - 20, stamp[1][:160])
+        margin = 12.0 if stamp is not None else float(self.leftMargin)
+        canv.setFont(FONT, 6.2)
+        canv.setFillColor(colors.HexColor("#555555"))
+        total = max(self._last_total_safe(), page)
+        foot = f"Package {_clean(self.pkg.package_id)} · activity log head {self.pkg.activity_head}"
+        canv.drawString(margin, 10 if stamp is not None else 12 * mm, foot[:200])
+        canv.drawRightString(width - margin, 10 if stamp is not None else 12 * mm, f"Page {page} of {total}")
+        if not self.pkg.final:
+            canv.setFillColor(colors.HexColor("#cc0000"))
+            canv.setFillAlpha(0.13)
+            canv.setFont(FONT_BOLD, min(width, height) / 4.2)
+            canv.translate(width / 2, height / 2)
+            canv.rotate(35)
+            canv.drawCentredString(0, -min(width, height) / 12, "DRAFT")
+        canv.restoreState()
+
+    def _last_total_safe(self) -> int:
+        return int(getattr(self, "_last_total", 0))
+
+
+@dataclass
+class _Layout:
+    """State while the story is built: numbering of evidence and what each placeholder shows."""
+
+    styles: dict[str, ParagraphStyle]
+    spooled: dict[str, _Spooled]
+    doc: _SkeletonDoc
+    story: list[Flowable] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    evidence_pages: int = 0
+
+
+def _kv_table(rows: list[tuple[str, str]], styles: dict[str, ParagraphStyle], width: float) -> Table:
+    data = [[Paragraph(escape(k), styles["label"]), Paragraph(_para_text(v, _FIELD_CAP), styles["body"])]
+            for k, v in rows]
+    table = Table(data, colWidths=[width * 0.24, width * 0.76], hAlign="LEFT")
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#dddddd")),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]))
+    return table
+
+
+def _grid(data: list[list[Any]], widths: list[float], header: bool = True) -> Table:
+    table = Table(data, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
+    style = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#bbbbbb")),
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("FONTSIZE", (0, 0), (-1, -1), 7.5),
+        ("LEADING", (0, 0), (-1, -1), 9),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]
+    if header:
+        style += [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8edf3")),
+                  ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD)]
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _cover(pkg: PackageInput, lay: _Layout, evidence_count: int) -> None:
+    s, width = lay.styles, lay.doc.width
+    story = lay.story
+    story.append(_Anchor("cover", "Cover", 0, toc=False))
+    story.append(Spacer(1, 30 * mm))
+    story.append(Paragraph("Evidence package", s["h1"]))
+    story.append(Paragraph(_para_text(pkg.client or "(client not set)", 300), s["title"]))
+    story.append(Paragraph(_para_text(pkg.framework, 300), s["h2"]))
+    story.append(Spacer(1, 8 * mm))
+    local = pkg.generated_at.astimezone()
+    story.append(_kv_table([
+        ("Audit period", pkg.period_text),
+        ("Auditor", pkg.auditor or "—"),
+        ("Prepared by", pkg.prepared_by or "—"),
+        ("Generated (UTC)", pkg.generated_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")),
+        ("Generated (local)", local.strftime("%Y-%m-%d %H:%M:%S %Z (UTC%z)")),
+        ("Package id", pkg.package_id),
+        ("Activity log head", pkg.activity_head or "—"),
+        ("Scope", pkg.scope or "every request in the workbook"),
+        ("Contents", f"{len(pkg.requests)} requests, {evidence_count} evidence files"),
+        ("Status", "FINAL" if pkg.final else "DRAFT — not for reliance"),
+    ], s, width))
+    story.append(Spacer(1, 8 * mm))
+    story.append(Paragraph(
+        "Every evidence file is listed with its SHA-256 in the appendix and attached to this PDF as the "
+        "original file, with a machine-readable manifest (manifest.json). Run "
+        "<b>audit-workbook verify</b> on this file to re-check every attachment.", s["small"]))
+    story.append(PageBreak())
+
+
+def _summary(pkg: PackageInput, lay: _Layout) -> None:
+    s, width = lay.styles, lay.doc.width
+    story = lay.story
+    r = summarise(pkg.requests)
+    story.append(_Anchor("summary", "Readiness summary", 0, toc=True))
+    story.append(Paragraph("Readiness summary", s["h0"]))
+    story.append(Paragraph(
+        f"{r.ready} of {r.total} requests ready ({r.ready_percent:.0f}%). "
+        f"{len(r.overdue)} overdue, {len(r.missing_evidence)} without evidence.", s["body"]))
+    story.append(Spacer(1, 4 * mm))
+
+    def pct(n: int, d: int) -> str:
+        return f"{100 * n / d:.0f}%" if d else "—"
+
+    story.append(Paragraph("By status", s["h2"]))
+    rows: list[list[Any]] = [["Status", "Requests", "Share"]]
+    rows += [[st.label, str(n), pct(n, r.total)] for st, n in r.by_status]
+    story.append(_grid(rows, [width * 0.5, width * 0.2, width * 0.2]))
+    for title, groups in (("By owner", r.by_owner), ("By section", r.by_section)):
+        story.append(Paragraph(title, s["h2"]))
+        rows = [[title[3:].capitalize(), "Requests", "Ready", "Ready %"]]
+        rows += [[Paragraph(_para_text(k, 120), s["cell"]), str(n), str(ok), pct(ok, n)] for k, n, ok in groups]
+        story.append(_grid(rows, [width * 0.5, width * 0.15, width * 0.15, width * 0.15]))
+    for title, items, with_due in (("Overdue", r.overdue, True), ("Missing evidence", r.missing_evidence, False)):
+        story.append(Paragraph(f"{title} ({len(items)})", s["h2"]))
+        if not items:
+            story.append(Paragraph("None.", s["body"]))
+            continue
+        rows = [["Ref", "Title", "Owner", "Due" if with_due else "Status"]]
+        for req in items:
+            rows.append([
+                Paragraph(_para_text(req.ref, 60), s["cell"]),
+                Paragraph(_para_text(req.title, 200), s["cell"]),
+                Paragraph(_para_text(req.owner, 60), s["cell"]),
+                _date(req.due) if with_due else req.status.label,
+            ])
+        story.append(_grid(rows, [width * 0.16, width * 0.5, width * 0.18, width * 0.16]))
+    story.append(PageBreak())
+
+
+def _contents(lay: _Layout) -> None:
+    toc = TableOfContents(dotsMinLevel=0)
+    toc.levelStyles = [lay.styles["toc0"], lay.styles["toc1"]]
+    lay.story.append(_Anchor("contents", "Contents", 0, toc=False))
+    lay.story.append(Paragraph("Contents", lay.styles["h0"]))
+    lay.story.append(toc)
+    lay.story.append(PageBreak())
+
+
+def _stamp_for(req: PackageRequest, position: int, ev: PackageEvidence, page: int | None, pages: int | None) -> str:
+    parts = [_clean(req.ref)[:40], f"evidence {position}/{len(req.evidence)}"]
+    if page is not None and pages is not None:
+        parts.append(f"page {page}/{pages}")
+    parts.append(f"sha256 {ev.sha256[:12]}…")
+    return " · ".join(parts)
+
+
+def _request_pages(req: PackageRequest, ri: int, lay: _Layout) -> None:
+    s, width = lay.styles, lay.doc.width
+    story = lay.story
+    story.append(_Anchor(f"req-{ri}", f"{_clean(req.ref)} — {_clean(req.title)}"[:200], 1, toc=True))
+    story.append(Paragraph(f"{_para_text(req.ref, 80)} — {_para_text(req.title, 300)}", s["h1"]))
+    rows = [
+        ("Criteria", ", ".join(req.criteria) or "—"),
+        ("Section", req.section or "—"),
+        ("Owner", req.owner or "—"),
+        ("Status", req.status_text + ("  · OVERDUE" if req.overdue else "")),
+        ("Due", _date(req.due)),
+        ("Completed", _date(req.completed)),
+    ]
+    story.append(_kv_table(rows, s, width))
+    for label, text in (("Request", req.request), ("Notes", req.notes), ("Auditor comment", req.auditor_comment)):
+        if text.strip():
+            story.append(Paragraph(label, s["label"]))
+            story.append(Paragraph(_para_text(text), s["body"]))
+    if req.comments:
+        story.append(Paragraph("Review comments", s["label"]))
+        for c in req.comments:
+            story.append(Paragraph(f"<b>{_para_text(c.author, 80)}</b> · {_when(c.at)}", s["small"]))
+            story.append(Paragraph(_para_text(c.body), s["body"]))
+    if req.extra:
+        story.append(Paragraph("From the checklist", s["label"]))
+        for header, value in req.extra:
+            story.append(Paragraph(f"<b>{_para_text(header, 200)}:</b> {_para_text(value)}", s["body"]))
+    story.append(Paragraph(f"Evidence ({len(req.evidence)})", s["label"]))
+    if not req.evidence:
+        story.append(Paragraph("No evidence attached.", s["note"]))
+    else:
+        rows2: list[list[Any]] = [["#", "File", "Type · size", "Effective", "Added", "SHA-256"]]
+        for ei, ev in enumerate(req.evidence, 1):
+            link = f'<a href="#ev-{ri}-{ei}" color="#1f3a5f">{_para_text(ev.name, 200)}</a>'
+            added = f"{_para_text(ev.added_by, 60)}<br/>{_when(ev.added_at)}"
+            kind = f"{_para_text(ev.media_type, 60)}<br/>{_human_size(ev.size)}"
+            rows2.append([
+                str(ei), Paragraph(link, s["cell"]), Paragraph(kind, s["cell"]), _date(ev.effective_date),
+                Paragraph(added, s["cell"]), Paragraph(f"{ev.sha256[:32]}<br/>{ev.sha256[32:]}", s["mono"]),
+            ])
+        story.append(_grid(rows2, [w * width for w in (0.05, 0.27, 0.16, 0.12, 0.16, 0.24)]))
+    for ei, ev in enumerate(req.evidence, 1):
+        _evidence_pages(req, ri, ei, ev, lay)
+    story.append(NextPageTemplate("body"))
+    story.append(PageBreak())
+
+
+def _evidence_heading(req: PackageRequest, ei: int, ev: PackageEvidence, anchor: _Anchor, lay: _Layout) -> None:
+    s = lay.styles
+    lay.story.append(NextPageTemplate("body"))
+    lay.story.append(PageBreak())
+    lay.story.append(anchor)
+    lay.story.append(Paragraph(
+        f"{_para_text(req.ref, 80)} · evidence {ei}/{len(req.evidence)} — {_para_text(ev.name, 300)}", s["h2"]))
+
+
+def _facts(ev: PackageEvidence, spooled: _Spooled, lay: _Layout) -> None:
+    rows = [
+        ("File", ev.name), ("Type", ev.media_type or "—"), ("Size", _human_size(ev.size)),
+        ("SHA-256", ev.sha256), ("Attached as", spooled.attachment), ("Effective date", _date(ev.effective_date)),
+        ("Added", f"{ev.added_by} · {_when(ev.added_at)}"),
+    ]
+    rows += [(k, v) for k, v in (
+        ("Description", ev.description), ("Source system", ev.source_system), ("Shows", ev.shows),
+        ("Population", ev.population), ("Period covered", ev.period_covered), ("Flags", ", ".join(ev.flags)),
+    ) if v]
+    lay.story.append(_kv_table(rows, lay.styles, lay.doc.width))
+
+
+def _evidence_pages(req: PackageRequest, ri: int, ei: int, ev: PackageEvidence, lay: _Layout) -> None:
+    spooled = lay.spooled[ev.sha256.lower()]
+    kind, s, doc = spooled.kind, lay.styles, lay.doc
+    anchor = _Anchor(f"ev-{ri}-{ei}", f"{ei}. {_clean(ev.name)}"[:200], 2, toc=False)
+    if isinstance(kind, _PdfKind):
+        n = len(kind.pages)
+        for pi, box in enumerate(kind.pages):
+            shown_w, shown_h = box.shown
+            lay.story.append(NextPageTemplate(doc.template_for((shown_w, shown_h + _BAND))))
+            lay.story.append(PageBreak())
+            if pi == 0:
+                lay.story.append(anchor)
+            stamp = _stamp_for(req, ei, ev, pi + 1, n)
+            lay.story.append(_Marker(_recorder(doc, _Placement(spooled.evidence.sha256.lower(), pi,
+                                                               (0.0, _BAND, shown_w, shown_h)), stamp)))
+            lay.evidence_pages += 1
+        return
+    if isinstance(kind, _ImageKind):
+        data = kind.data
+        w, h = (data.height, data.width) if kind.orientation in (6, 8) else (data.width, data.height)
+        page = doc.pagesize if h >= w else landscape(doc.pagesize)
+        pw, ph = page
+        margin, top = 28.0, 30.0
+        avail_w, avail_h = pw - 2 * margin, ph - _BAND - top - 8
+        scale = min(avail_w / w, avail_h / h, 1.0 if w > 600 else 2.0)
+        bw, bh = w * scale, h * scale
+        box = ((pw - bw) / 2, _BAND + 4 + (avail_h - bh), bw, bh)
+        caption = f"{_clean(ev.name)[:90]} · {w}×{h} px · effective {_date(ev.effective_date)}"
+        lay.story.append(NextPageTemplate(doc.template_for(page)))
+        lay.story.append(PageBreak())
+        lay.story.append(anchor)
+        stamp = _stamp_for(req, ei, ev, None, None)
+        lay.story.append(_Marker(_recorder(doc, _Placement(ev.sha256.lower(), 0, box), stamp, caption)))
+        lay.evidence_pages += 1
+        return
+    _evidence_heading(req, ei, ev, anchor, lay)
+    if isinstance(kind, _Broken):
+        lay.problems.append(f"{req.ref} · {ev.name}: {kind.reason}")
+        lay.story.append(Paragraph(
+            f"<b>This file could not be shown:</b> {_para_text(kind.reason)}. The original is attached to this "
+            "PDF unchanged; check it against the SHA-256 below.", s["note"]))
+        _facts(ev, spooled, lay)
+    elif isinstance(kind, _TextKind):
+        _facts(ev, spooled, lay)
+        lay.story.append(Spacer(1, 4 * mm))
+        lay.story.extend(_render_text(spooled.path, kind.csv, lay))
+    else:
+        lay.story.append(Paragraph(
+            "This type of file is not drawn on pages. It is attached to this PDF as the original file "
+            f"<b>{_para_text(spooled.attachment)}</b> (open the attachments panel of your PDF viewer).", s["body"]))
+        _facts(ev, spooled, lay)
+    lay.story.append(Paragraph(_para_text(_stamp_for(req, ei, ev, None, None)), s["small"]))
+
+
+def _recorder(doc: _SkeletonDoc, placement: _Placement, stamp: str, caption: str = "") -> Callable[[Canvas], None]:
+    def record(canv: Canvas) -> None:
+        page = canv.getPageNumber()
+        doc.placements[page] = placement
+        doc.overlays[page] = (stamp, caption)
+
+    return record
+
+
+def _render_text(path: Path, is_csv: bool, lay: _Layout) -> list[Flowable]:
+    s, width = lay.styles, lay.doc.width
+    with path.open("rb") as fh:
+        raw = fh.read(_TEXT_BYTE_CAP + 1)
+    cut_bytes = len(raw) > _TEXT_BYTE_CAP
+    raw = raw[:_TEXT_BYTE_CAP]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    out: list[Flowable] = []
+    if is_csv:
+        import csv
+
+        delimiter = "\t" if path.suffix == ".tsv" or text[:2000].count("\t") > text[:2000].count(",") else ","
+        rows = []
+        total_rows = 0
+        wide = False
+        for row in csv.reader(io.StringIO(text.replace("\x00", "")), delimiter=delimiter):
+            total_rows += 1
+            wide = wide or len(row) > _CSV_COL_CAP
+            if len(rows) < _CSV_ROW_CAP:
+                rows.append(row[:_CSV_COL_CAP])
+        if not rows:
+            return [Paragraph("The file is empty.", s["body"])]
+        cols = max(len(r) for r in rows)
+        data = [[Paragraph(_para_text(v, _CELL_CAP), s["cell"]) for v in r + [""] * (cols - len(r))] for r in rows]
+        out.append(_grid(data, [width / cols] * cols))
+        if total_rows > _CSV_ROW_CAP or cut_bytes or wide:
+            shown = f"first {len(rows)} rows" + (f", first {_CSV_COL_CAP} columns" if wide else "")
+            more = "more rows follow" if cut_bytes else f"of {total_rows} rows"
+            out.append(Paragraph(f"Truncated: showing the {shown} ({more}). The full file is attached.", s["note"]))
+        return out
+    lines = text.splitlines()
+    cut_lines = len(lines) > _TEXT_LINE_CAP
+    lines = lines[:_TEXT_LINE_CAP]
+    for start in range(0, len(lines), 40):
+        out.append(Paragraph(_para_text("\n".join(lines[start : start + 40])), s["mono"]))
+    if cut_lines or cut_bytes:
+        out.append(Paragraph(
+            f"Truncated: showing the first {len(lines)} lines. The full file is attached.", s["note"]))
+    return out
+
+
+def _appendix(pkg: PackageInput, lay: _Layout) -> None:
+    s, width = lay.styles, lay.doc.width
+    story = lay.story
+    story.append(NextPageTemplate("body"))
+    story.append(PageBreak())
+    story.append(_Anchor("appendix", "Appendix — manifest", 0, toc=True))
+    story.append(Paragraph("Appendix — manifest of evidence files", s["h0"]))
+    story.append(Paragraph(
+        "Each file below is attached to this PDF unchanged, together with <b>manifest.json</b>, which lists the "
+        "same files by request with size, SHA-256, effective date and provenance. To verify: run "
+        "<b>audit-workbook verify this-package.pdf</b>, which re-hashes every attachment against the manifest; or "
+        "save the attachments (for example <b>pdfdetach -saveall</b> or your viewer's attachments panel) and "
+        "compare <b>sha256sum</b> of each file with the list below.", s["body"]))
+    story.append(Spacer(1, 4 * mm))
+    rows: list[list[Any]] = [["Ref", "File (attachment name)", "Size", "SHA-256"]]
+    for req in pkg.requests:
+        for ev in req.evidence:
+            sp = lay.spooled[ev.sha256.lower()]
+            rows.append([
+                Paragraph(_para_text(req.ref, 60), s["cell"]),
+                Paragraph(_para_text(sp.attachment, 200), s["cell"]),
+                f"{ev.size:,}",
+                Paragraph(f"{ev.sha256[:32]}<br/>{ev.sha256[32:]}", s["mono"]),
+            ])
+    if len(rows) == 1:
+        story.append(Paragraph("No evidence files.", s["body"]))
+    else:
+        story.append(_grid(rows, [width * 0.14, width * 0.46, width * 0.13, width * 0.27]))
+
+
+def _build_skeleton(pkg: PackageInput, spooled: dict[str, _Spooled], path: Path) -> tuple[_SkeletonDoc, _Layout]:
+    register_fonts()
+    page_size = A4 if pkg.page_size == "a4" else LETTER
+    doc = _SkeletonDoc(str(path), pkg, page_size)
+    lay = _Layout(_styles(), spooled, doc)
+    evidence_count = sum(len(r.evidence) for r in pkg.requests)
+    _cover(pkg, lay, evidence_count)
+    _summary(pkg, lay)
+    _contents(lay)
+    sections: dict[str, list[tuple[int, PackageRequest]]] = {}
+    for ri, req in enumerate(pkg.requests):
+        sections.setdefault(req.section.strip(), []).append((ri, req))
+    for si, (section, members) in enumerate(sections.items()):
+        lay.story.append(_Anchor(f"sec-{si}", _clean(section) or "Requests without a section", 0, toc=True))
+        for ri, req in members:
+            _request_pages(req, ri, lay)
+    _appendix(pkg, lay)
+    lay.story.append(_TotalPages(doc))
+    doc.multiBuild(lay.story, maxPasses=8)
+    return doc, lay
+
+
+# ---- assembly: skeleton pages + evidence content, streamed
+
+
+def _image_xobject(out: _PdfOut, spool: _Spooled, kind: _ImageKind) -> IndirectObject:
+    data = kind.data
+    head = DictionaryObject({
+        NameObject("/Type"): NameObject("/XObject"),
+        NameObject("/Subtype"): NameObject("/Image"),
+        NameObject("/Width"): NumberObject(data.width),
+        NameObject("/Height"): NumberObject(data.height),
+    })
+    if isinstance(data, _PngFast):
+        if data.palette:
+            space: PdfObject = ArrayObject([NameObject("/Indexed"), NameObject("/DeviceRGB"),
+                                            NumberObject(len(data.palette) // 3 - 1), ByteStringObject(data.palette)])
+        else:
+            space = NameObject("/DeviceGray" if data.colors == 1 else "/DeviceRGB")
+        head[NameObject("/ColorSpace")] = space
+        head[NameObject("/BitsPerComponent")] = NumberObject(data.bits)
+        head[NameObject("/Filter")] = NameObject("/FlateDecode")
+        head[NameObject("/DecodeParms")] = DictionaryObject({
+            NameObject("/Predictor"): NumberObject(15),
+            NameObject("/Colors"): NumberObject(data.colors),
+            NameObject("/BitsPerComponent"): NumberObject(data.bits),
+            NameObject("/Columns"): NumberObject(data.width),
+        })
+        return out.add_stream(head, _idat_chunks(spool.path, data.idat))
+    if isinstance(data, _JpegFast):
+        head[NameObject("/ColorSpace")] = NameObject({1: "/DeviceGray", 3: "/DeviceRGB", 4: "/DeviceCMYK"}[
+            data.components])
+        head[NameObject("/BitsPerComponent")] = NumberObject(8)
+        head[NameObject("/Filter")] = NameObject("/DCTDecode")
+        if data.components == 4 and data.adobe_inverted:
+            head[NameObject("/Decode")] = ArrayObject([NumberObject(v) for v in (1, 0) * 4])
+        return out.add_stream(head, _file_chunks(spool.path))
+    with Image.open(spool.path) as img:
+        img.seek(0)
+        has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
+        rgba = img.convert("RGBA") if has_alpha else None
+        rgb = (rgba or img).convert("RGB")
+        if rgba is not None:
+            alpha = rgba.getchannel("A").tobytes()
+            mask = DictionaryObject({
+                NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Image"),
+                NameObject("/Width"): NumberObject(data.width), NameObject("/Height"): NumberObject(data.height),
+                NameObject("/ColorSpace"): NameObject("/DeviceGray"),
+                NameObject("/BitsPerComponent"): NumberObject(8), NameObject("/Filter"): NameObject("/FlateDecode"),
+            })
+            head[NameObject("/SMask")] = out.add_stream(mask, [zlib.compress(alpha, 6)])
+        pixels = rgb.tobytes()
+    head[NameObject("/ColorSpace")] = NameObject("/DeviceRGB")
+    head[NameObject("/BitsPerComponent")] = NumberObject(8)
+    head[NameObject("/Filter")] = NameObject("/FlateDecode")
+    return out.add_stream(head, [zlib.compress(pixels, 6)])
+
+
+def _idat_chunks(path: Path, idat: tuple[tuple[int, int], ...]) -> Iterator[bytes]:
+    with path.open("rb") as fh:
+        for offset, length in idat:
+            fh.seek(offset)
+            remaining = length
+            while remaining:
+                chunk = fh.read(min(remaining, _CHUNK))
+                if not chunk:
+                    raise OSError("PNG data ended early")
+                remaining -= len(chunk)
+                yield chunk
+
+
+def _file_chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            yield chunk
+
+
+def _image_matrix(orientation: int, box: tuple[float, float, float, float]) -> tuple[float, ...]:
+    x, y, w, h = box
+    if orientation == 6:
+        return (0, -h, w, 0, x, y + h)
+    if orientation == 3:
+        return (-w, 0, 0, -h, x + w, y + h)
+    if orientation == 8:
+        return (0, h, -w, 0, x + w, y)
+    return (w, 0, 0, h, x, y)
+
+
+def _page_matrix(b: _PdfPageBox, dy: float) -> tuple[float, ...]:
+    if b.rotate == 90:
+        return (0, -1, 1, 0, -b.y0, b.x0 + b.width + dy)
+    if b.rotate == 180:
+        return (-1, 0, 0, -1, b.width + b.x0, b.height + b.y0 + dy)
+    if b.rotate == 270:
+        return (0, 1, -1, 0, b.height + b.y0, -b.x0 + dy)
+    return (1, 0, 0, 1, -b.x0, -b.y0 + dy)
+
+
+class _SourcePdf:
+    """The evidence PDF currently being copied; one at a time, so memory holds one file's objects."""
+
+    def __init__(self, out: _PdfOut, spool: _Spooled) -> None:
+        self.reader = PdfReader(spool.path, strict=False)
+        self.copier = _Copier(out, self.reader)
+        self.out = out
+
+    def form_for(self, index: int, box: _PdfPageBox) -> IndirectObject:
+        page = self.reader.pages[index]
+        data, filters = _page_content(page)
+        form: StreamObject = EncodedStreamObject() if "/Filter" in filters else DecodedStreamObject()
+        form._data = data
+        form.update(filters)
+        form[NameObject("/Type")] = NameObject("/XObject")
+        form[NameObject("/Subtype")] = NameObject("/Form")
+        form[NameObject("/BBox")] = ArrayObject(
+            FloatObject(v) for v in (box.x0, box.y0, box.x0 + box.width, box.y0 + box.height))
+        form[NameObject("/Resources")] = self.copier.convert(page.get("/Resources", DictionaryObject()))
+        if "/Group" in page:
+            form[NameObject("/Group")] = self.copier.convert(page["/Group"])
+        ref = self.out.add(form)
+        self.copier.drain()
+        return ref
+
+
+def _embedded_file(out: _PdfOut, sp: _Spooled) -> IndirectObject:
+    ev = sp.evidence
+    compressible = ev.media_type.startswith("text/") or ev.media_type.endswith(("json", "xml", "csv"))
+    head = DictionaryObject({
+        NameObject("/Type"): NameObject("/EmbeddedFile"),
+        NameObject("/Params"): DictionaryObject({NameObject("/Size"): NumberObject(ev.size)}),
+    })
+    if ev.media_type:
+        head[NameObject("/Subtype")] = NameObject("/" + re.sub(r"[^A-Za-z0-9.+-]", lambda m: f"#{ord(m.group()):02X}",
+                                                                  ev.media_type))
+    if compressible:
+        head[NameObject("/Filter")] = NameObject("/FlateDecode")
+        stream = out.add_stream(head, _deflate(_file_chunks(sp.path)))
+    else:
+        stream = out.add_stream(head, _file_chunks(sp.path))
+    return _filespec(out, sp.attachment, stream, f"SHA-256 {ev.sha256} · {ev.name}")
+
+
+def _deflate(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    comp = zlib.compressobj(6)
+    for chunk in chunks:
+        data = comp.compress(chunk)
+        if data:
+            yield data
+    yield comp.flush()
+
+
+def _filespec(out: _PdfOut, name: str, stream: IndirectObject, desc: str) -> IndirectObject:
+    return out.add(DictionaryObject({
+        NameObject("/Type"): NameObject("/Filespec"),
+        NameObject("/F"): TextStringObject(name),
+        NameObject("/UF"): TextStringObject(name),
+        NameObject("/Desc"): TextStringObject(desc[:500]),
+        NameObject("/AFRelationship"): NameObject("/Source"),
+        NameObject("/EF"): DictionaryObject({NameObject("/F"): stream, NameObject("/UF"): stream}),
+    }))
+
+
+def _assemble(
+    pkg: PackageInput, skeleton: Path, doc: _SkeletonDoc, spooled: dict[str, _Spooled], fh: _HashingFile,
+    manifest: bytes, tick: Callable[[], None],
+) -> tuple[int, int]:
+    out = _PdfOut(fh)
+    skel = PdfReader(skeleton, strict=False)
+    copier = _Copier(out, skel)
+    pages = skel.pages
+    page_refs = [p.indirect_reference for p in pages]
+    for page_no in doc.placements:
+        ref = page_refs[page_no - 1]
+        assert ref is not None
+        copier.held.add(ref.idnum)
+    source: tuple[str, _SourcePdf] | None = None
+    images: dict[str, IndirectObject] = {}
+    for page_no in sorted(doc.placements):
+        place = doc.placements[page_no]
+        sp = spooled[place.sha256]
+        kind = sp.kind
+        if isinstance(kind, _PdfKind):
+            if source is None or source[0] != place.sha256:
+                source = (place.sha256, _SourcePdf(out, sp))
+            xobj = source[1].form_for(place.page_index, kind.pages[place.page_index])
+            matrix = _page_matrix(kind.pages[place.page_index], _BAND)
+        else:
+            assert isinstance(kind, _ImageKind)
+            if place.sha256 not in images:
+                images[place.sha256] = _image_xobject(out, sp, kind)
+            xobj = images[place.sha256]
+            matrix = _image_matrix(kind.orientation, place.box)
+        draw = ("q " + " ".join(f"{v:.4f}" for v in matrix) + " cm /AWEvidence Do Q\n").encode()
+        under = out.add(_flate_stream(draw))
+        src_page = pages[page_no - 1]
+        resources = copier.convert(src_page.get("/Resources", DictionaryObject()).get_object())
+        assert isinstance(resources, DictionaryObject)
+        xobjects = resources.get("/XObject")
+        xobjects = DictionaryObject(xobjects.get_object()) if xobjects is not None else DictionaryObject()
+        if isinstance(xobjects.get("/AWEvidence"), PdfObject):
+            xobjects = DictionaryObject({k: v for k, v in xobjects.items() if k != "/AWEvidence"})
+        xobjects[NameObject("/AWEvidence")] = xobj
+        resources[NameObject("/XObject")] = xobjects
+        new_page = DictionaryObject()
+        for key, value in src_page.items():
+            if key not in ("/Resources", "/Contents"):
+                new_page[NameObject(key)] = copier.convert(value)
+        contents = src_page.get("/Contents")
+        items = [] if contents is None else (
+            list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents])
+        new_page[NameObject("/Contents")] = ArrayObject([under, *(copier.convert(i) for i in items)])
+        new_page[NameObject("/Resources")] = resources
+        ref = page_refs[page_no - 1]
+        assert ref is not None
+        out.write(copier.number_for(ref), new_page)
+        tick()
+    source = None
+    names: list[tuple[str, IndirectObject]] = []
+    for sp in spooled.values():
+        names.append((sp.attachment, _embedded_file(out, sp)))
+        tick()
+    manifest_stream = out.add_stream(DictionaryObject({
+        NameObject("/Type"): NameObject("/EmbeddedFile"),
+        NameObject("/Subtype"): NameObject("/application#2Fjson"),
+        NameObject("/Filter"): NameObject("/FlateDecode"),
+        NameObject("/Params"): DictionaryObject({NameObject("/Size"): NumberObject(len(manifest))}),
+    }), [zlib.compress(manifest, 6)])
+    names.append(("manifest.json", _filespec(out, "manifest.json", manifest_stream, "The package manifest")))
+    names.sort(key=lambda item: TextStringObject(item[0]).get_original_bytes())
+    root_src = skel.trailer["/Root"].get_object()
+    root = DictionaryObject()
+    for key, value in root_src.items():
+        if key not in ACTIVE_KEYS and key != "/Names":
+            root[NameObject(key)] = copier.convert(value)
+    name_tree = copier.convert(root_src["/Names"].get_object()) if "/Names" in root_src else DictionaryObject()
+    assert isinstance(name_tree, DictionaryObject)
+    flat: list[PdfObject] = []
+    for name, ref in names:
+        flat += [TextStringObject(name), ref]
+    name_tree[NameObject("/EmbeddedFiles")] = DictionaryObject({NameObject("/Names"): ArrayObject(flat)})
+    root[NameObject("/Names")] = name_tree
+    root[NameObject("/PageMode")] = NameObject("/UseOutlines")
+    root[NameObject("/AF")] = ArrayObject(ref for _, ref in names)
+    copier.drain()
+    root_ref = out.add(root)
+    info = out.add(DictionaryObject({
+        NameObject("/Title"): TextStringObject(f"Evidence package — {_clean(pkg.client)}"),
+        NameObject("/Producer"): TextStringObject("Audit Workbook"),
+        NameObject("/Subject"): TextStringObject(f"package {pkg.package_id} · activity head {pkg.activity_head}"),
+        NameObject("/CreationDate"): TextStringObject(pkg.generated_at.astimezone(dt.UTC).strftime("D:%Y%m%d%H%M%SZ")),
+    }))
+    out.finish(root_ref, info, hashlib.md5(pkg.package_id.encode(), usedforsecurity=False).digest())
+    return len(pages), len(names)
+
+
+def _flate_stream(data: bytes) -> StreamObject:
+    stream = EncodedStreamObject()
+    stream._data = zlib.compress(data)
+    stream[NameObject("/Filter")] = NameObject("/FlateDecode")
+    return stream
+
+
+def write_pdf_package(
+    pkg: PackageInput,
+    out_path: Path,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> PdfPackageResult:
+    """Write the bound evidence package to `out_path` (temp file + rename); evidence is streamed, never held."""
+    out_path = Path(out_path)
+    distinct: dict[str, PackageEvidence] = {}
+    for req in pkg.requests:
+        for ev in req.evidence:
+            distinct.setdefault(ev.sha256.lower(), ev)
+    total = 2 * len(distinct) + 2
+    done = 0
+
+    def tick(step: int = 1) -> None:
+        nonlocal done
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        done += step
+        progress(min(done, total), total)
+
+    with tempfile.TemporaryDirectory(prefix=".auditwb-pdf-") as work:
+        folder = Path(work)
+        spooled: dict[str, _Spooled] = {}
+        names = UniqueNames()
+        names.claim("manifest.json")
+        attach_of: dict[str, str] = {}
+        for req in pkg.requests:
+            for ev in req.evidence:
+                key = ev.sha256.lower()
+                if key not in attach_of:
+                    attach_of[key] = names.claim(safe_name(f"{req.ref} - {ev.name}"))
+        for i, (key, ev) in enumerate(distinct.items()):
+            path = _spool(ev, folder, i, cancel)
+            spooled[key] = _Spooled(path, _classify(path, ev), attach_of[key], ev)
+            tick()
+        skeleton = folder / "skeleton.pdf"
+        doc, lay = _build_skeleton(pkg, spooled, skeleton)
+        tick()
+        locations = {
+            (req.ref, i): {"attachment": spooled[ev.sha256.lower()].attachment}
+            for req in pkg.requests for i, ev in enumerate(req.evidence)
+        }
+        manifest = json.dumps(package_manifest(pkg, locations), indent=2, ensure_ascii=False).encode("utf-8")
+        total += len(doc.placements)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".part", dir=out_path.parent)
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb", buffering=_CHUNK) as raw:
+                hashing = _HashingFile(raw)
+                page_count, attachments = _assemble(pkg, skeleton, doc, spooled, hashing, manifest, tick)
+            _check_pages(tmp, page_count)
+            tmp.replace(out_path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+    progress(total, total)
+    return PdfPackageResult(hashing.digest.hexdigest(), page_count, lay.evidence_pages, attachments,
+                            tuple(lay.problems))
+
+
+def _check_pages(path: Path, expected: int) -> None:
+    """A PDF library can silently drop pages; count what a reader finds in the file we wrote."""
+    found = len(PdfReader(path).pages)
+    if found != expected:
+        raise RuntimeError(f"the package has {found} pages, expected {expected}")
+
+
+Kind = Literal["image", "pdf", "text", "attachment", "unreadable"]
+
+
+def evidence_kind(path: Path, evidence: PackageEvidence) -> Kind:
+    """How a file will appear in the package (for previews and tests)."""
+    kind = _classify(path, evidence)
+    if isinstance(kind, _ImageKind):
+        return "image"
+    if isinstance(kind, _PdfKind):
+        return "pdf"
+    if isinstance(kind, _TextKind):
+        return "text"
+    if isinstance(kind, _Broken):
+        return "unreadable"
+    return "attachment"
