@@ -1,0 +1,812 @@
+"""Readers that turn an xlsx/xlsm, xls or csv/tsv checklist into grids of display values, within caps."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from types import TracebackType
+from typing import IO, Any, Protocol
+from xml.etree.ElementTree import Element, ParseError
+
+from workbook.errors import UserError
+from workbook.formats.checklist_cells import CellValue, clean_text, general, render_number
+from workbook.formats.checklist_preflight import (
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    FileFacts,
+    ensure_defusedxml,
+    place,
+)
+
+# A run of this many empty rows after the last value is a ghost grid: stop reading rows there.
+GHOST_GAP = 2_000
+_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class CellRange:
+    """A rectangle of cells, 1-based and inclusive."""
+
+    min_row: int
+    min_col: int
+    max_row: int
+    max_col: int
+
+
+@dataclass(frozen=True)
+class ListValidation:
+    """A dropdown (data validation of type list) and the cells it applies to."""
+
+    ranges: tuple[CellRange, ...]
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SheetGrid:
+    """One sheet's cells as display values; `rows[0]` is sheet row 1, rows are ragged (no trailing blanks)."""
+
+    name: str
+    rows: tuple[tuple[CellValue, ...], ...]
+    hidden_rows: frozenset[int] = frozenset()
+    hidden_columns: frozenset[int] = frozenset()
+    merged: tuple[CellRange, ...] = ()
+    validations: tuple[ListValidation, ...] = ()
+    claimed_rows: int = 0
+    claimed_columns: int = 0
+    ghost_rows_skipped: bool = False
+    complete: bool = True
+
+    @property
+    def width(self) -> int:
+        return max((len(row) for row in self.rows), default=0)
+
+    def value(self, row: int, col: int) -> CellValue:
+        """The value at 1-based (row, col), None outside the grid."""
+        if row < 1 or row > len(self.rows):
+            return None
+        cells = self.rows[row - 1]
+        return cells[col - 1] if 0 < col <= len(cells) else None
+
+
+@dataclass(frozen=True)
+class SheetEntry:
+    name: str
+    index: int
+    hidden: bool
+    kind: str = "worksheet"
+
+
+class ChecklistSource(Protocol):
+    """An opened checklist file: list its sheets and read one into a grid."""
+
+    facts: FileFacts
+
+    def sheets(self) -> tuple[SheetEntry, ...]: ...
+
+    def read(self, sheet: str, max_rows: int | None = None) -> SheetGrid: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> ChecklistSource: ...
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+
+def open_source(facts: FileFacts) -> ChecklistSource:
+    """Open a preflighted file with the reader for its kind."""
+    if facts.kind in ("xlsx", "xlsm"):
+        return XlsxSource(facts)
+    if facts.kind == "xls":
+        return XlsSource(facts)
+    return TextSource(facts)
+
+
+def _damaged(facts: FileFacts, detail: str, sheet: str | None = None) -> UserError:
+    return UserError(
+        f"The file is damaged or not a valid workbook ({detail}).",
+        where=place(facts.name, sheet),
+        hint="Open it in Excel and save it again, or ask the auditor to send it again.",
+    )
+
+
+def _unsafe(facts: FileFacts, sheet: str | None) -> UserError:
+    return UserError(
+        "The workbook contains unsafe XML (entity or DTD declarations), so it was not read.",
+        where=place(facts.name, sheet),
+        hint="Open it in Excel and save it again, then import the new copy.",
+    )
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, kind):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _check_text(facts: FileFacts, sheet: str, row: int, col: int, text: str) -> None:
+    if len(text) > MAX_CELL_CHARS:
+        raise UserError(
+            f"A cell holds {len(text):,} characters; Excel cells hold at most {MAX_CELL_CHARS:,}.",
+            where=place(facts.name, sheet, row, col),
+            hint="Shorten that cell in a copy of the file and import the copy.",
+        )
+
+
+def _too_wide(facts: FileFacts, sheet: str, row: int | None, col: int) -> UserError:
+    return UserError(
+        f"The sheet is {col:,} columns wide; Excel sheets hold at most {MAX_COLUMNS:,} columns.",
+        where=place(facts.name, sheet, row),
+        hint="The file was not written by Excel; open it in Excel, save it again and import that copy.",
+    )
+
+
+def _too_long(facts: FileFacts, sheet: str, row: int) -> UserError:
+    return UserError(
+        f"The sheet has more than {MAX_ROWS:,} rows with data; a checklist should be far shorter.",
+        where=place(facts.name, sheet, row),
+        hint="Delete rows that are not requests from a copy of the file and import the copy.",
+    )
+
+
+class _GridBuilder:
+    """Collect rows into a ragged grid, dropping trailing blanks and enforcing the caps."""
+
+    def __init__(self, facts: FileFacts, sheet: str) -> None:
+        self.facts = facts
+        self.sheet = sheet
+        self.rows: list[tuple[CellValue, ...]] = []
+        self.last_filled = 0
+
+    def add(self, row: int, cells: list[CellValue]) -> None:
+        while cells and (cells[-1] is None or cells[-1] == ""):
+            cells.pop()
+        if not cells:
+            return
+        if len(cells) > MAX_COLUMNS:
+            raise _too_wide(self.facts, self.sheet, row, len(cells))
+        if row > MAX_ROWS:
+            raise _too_long(self.facts, self.sheet, row)
+        if row > len(self.rows) + 1:
+            self.rows.extend(() for _ in range(row - len(self.rows) - 1))
+        if row <= len(self.rows):
+            self.rows[row - 1] = tuple(cells)
+        else:
+            self.rows.append(tuple(cells))
+        self.last_filled = max(self.last_filled, row)
+
+
+class _RowBoundaryStream(io.RawIOBase):
+    """Feed sheet XML in pieces ending just before a `<row`, so the remaining rows can be skipped cleanly."""
+
+    _END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?sheetData>")
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        super().__init__()
+        self._raw = raw
+        self._buf = b""
+        self._eof = False
+        self.skip_rows = False
+
+    def readable(self) -> bool:
+        return True
+
+    def _fill(self) -> None:
+        data = self._raw.read(_CHUNK)
+        if not data:
+            self._eof = True
+        self._buf += data
+
+    def read(self, size: int = -1) -> bytes:
+        if self.skip_rows:
+            self._skip_to_end_of_rows()
+        while not self._eof and self._cut() <= 0:
+            self._fill()
+        cut = len(self._buf) if self._eof else self._cut()
+        out, self._buf = self._buf[:cut], self._buf[cut:]
+        return out
+
+    def _cut(self) -> int:
+        buf = self._buf
+        plain = buf.rfind(b"<row")
+        prefixed = buf.rfind(b":row")
+        if prefixed > plain:
+            prefixed = buf.rfind(b"<", 0, prefixed)
+        return max(plain, prefixed)
+
+    def _skip_to_end_of_rows(self) -> None:
+        while True:
+            found = self._END.search(self._buf)
+            if found:
+                self._buf = self._buf[found.start() :]
+                self.skip_rows = False
+                return
+            if self._eof:
+                self._buf = b""
+                self.skip_rows = False
+                return
+            self._buf = self._buf[-64:]
+            self._fill()
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _parse_ranges(text: str) -> tuple[CellRange, ...]:
+    from openpyxl.utils.cell import range_boundaries
+
+    ranges: list[CellRange] = []
+    for part in text.replace(",", " ").split():
+        part = part.split("!")[-1].replace("$", "")
+        try:
+            min_col, min_row, max_col, max_row = range_boundaries(part)
+        except (ValueError, TypeError):
+            continue
+        if None in (min_col, min_row, max_col, max_row):
+            continue
+        ranges.append(CellRange(int(min_row or 1), int(min_col or 1), int(max_row or 1), int(max_col or 1)))
+    return tuple(ranges)
+
+
+_COLUMN_CACHE: dict[str, int] = {}
+
+
+def _column_index(letters: str) -> int:
+    index = _COLUMN_CACHE.get(letters)
+    if index is None:
+        index = 0
+        for ch in letters.upper():
+            index = index * 26 + (ord(ch) - 64)
+        _COLUMN_CACHE[letters] = index
+    return index
+
+
+@dataclass
+class _XlsxSheetState:
+    merged: list[CellRange] = field(default_factory=list)
+    hidden_columns: set[int] = field(default_factory=set)
+    hidden_rows: set[int] = field(default_factory=set)
+    validations: list[tuple[tuple[CellRange, ...], str]] = field(default_factory=list)
+    claimed_rows: int = 0
+    claimed_columns: int = 0
+
+
+class XlsxSource:
+    """xlsx/xlsm via openpyxl's read-only loader; one streaming pass per sheet reads values and structure."""
+
+    def __init__(self, facts: FileFacts) -> None:
+        ensure_defusedxml()
+        import openpyxl
+        from defusedxml import DefusedXmlException
+
+        self.facts = facts
+        self._grids: dict[str, SheetGrid] = {}
+        try:
+            wb: Any = openpyxl.load_workbook(facts.path, read_only=True, data_only=True, keep_links=False)
+        except DefusedXmlException as exc:
+            raise _unsafe(facts, None) from exc
+        # openpyxl reports malformed workbook parts with these plain exceptions, some wrapping the cause.
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            EOFError,
+            OSError,
+            ParseError,
+            KeyError,
+            ValueError,
+            TypeError,
+            IndexError,
+            AttributeError,
+        ) as exc:
+            if _caused_by(exc, DefusedXmlException):
+                raise _unsafe(facts, None) from exc
+            raise _damaged(facts, str(exc) or type(exc).__name__) from exc
+        self._wb: Any = wb
+        self._styles: list[Any] = list(wb._cell_styles)
+        self._formats: dict[int, str | None] = {}
+
+    def __enter__(self) -> XlsxSource:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._wb.close()
+
+    def sheets(self) -> tuple[SheetEntry, ...]:
+        entries = []
+        for index, ws in enumerate(self._wb.worksheets):
+            entries.append(SheetEntry(ws.title, index, getattr(ws, "sheet_state", "visible") != "visible"))
+        for sheet in self._wb.chartsheets:
+            entries.append(SheetEntry(sheet.title, len(entries), True, kind="chartsheet"))
+        return tuple(entries)
+
+    def _number_format(self, style_id: int) -> str | None:
+        if style_id in self._formats:
+            return self._formats[style_id]
+        from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
+
+        fmt: str | None = None
+        if 0 <= style_id < len(self._styles):
+            fmt_id = self._styles[style_id].numFmtId
+            if fmt_id < BUILTIN_FORMATS_MAX_SIZE:
+                fmt = BUILTIN_FORMATS.get(fmt_id, "General")
+            else:
+                custom = self._wb._number_formats
+                index = fmt_id - BUILTIN_FORMATS_MAX_SIZE
+                fmt = custom[index] if 0 <= index < len(custom) else None
+        if fmt is not None and fmt.strip().lower() in ("general", "@", ""):
+            fmt = None
+        self._formats[style_id] = fmt
+        return fmt
+
+    def read(self, sheet: str, max_rows: int | None = None) -> SheetGrid:
+        if max_rows is None and sheet in self._grids:
+            return self._grids[sheet]
+        try:
+            ws = self._wb[sheet]
+        except KeyError as exc:
+            names = ", ".join(repr(e.name) for e in self.sheets())
+            raise UserError(
+                f"There is no sheet named {sheet!r}.", where=place(self.facts.name), hint=f"Sheets: {names}."
+            ) from exc
+        if not hasattr(ws, "_get_source"):
+            raise UserError(
+                "This sheet is a chart, not a table.",
+                where=place(self.facts.name, sheet),
+                hint="Choose the sheet that lists the requests.",
+            )
+        grid = self._read_sheet(ws, sheet, max_rows)
+        if max_rows is None:
+            self._grids[sheet] = grid
+        return grid
+
+    def _read_sheet(self, ws: Any, sheet: str, max_rows: int | None) -> SheetGrid:
+        from defusedxml import DefusedXmlException
+
+        try:
+            with ws._get_source() as raw:
+                return self._parse(raw, ws._shared_strings, sheet, max_rows)
+        except DefusedXmlException as exc:
+            raise _unsafe(self.facts, sheet) from exc
+        except (zipfile.BadZipFile, zlib.error, EOFError, ParseError, KeyError) as exc:
+            raise _damaged(self.facts, str(exc) or type(exc).__name__, sheet) from exc
+        except OSError as exc:
+            raise _damaged(self.facts, str(exc) or type(exc).__name__, sheet) from exc
+
+    def _parse(self, raw: IO[bytes], shared: list[Any], sheet: str, max_rows: int | None) -> SheetGrid:
+        from defusedxml.ElementTree import iterparse
+        from openpyxl.utils.datetime import from_excel
+
+        stream = _RowBoundaryStream(raw)
+        builder = _GridBuilder(self.facts, sheet)
+        state = _XlsxSheetState()
+        date_styles: set[int] = set(self._wb._date_formats)
+        epoch = self._wb.epoch
+        facts = self.facts
+        ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+        row_tag, v_tag, f_tag, is_tag = ns + "row", ns + "v", ns + "f", ns + "is"
+        row_index = 0
+        complete = True
+        ghost = False
+        for _, el in iterparse(stream):
+            tag = el.tag
+            if tag == row_tag:
+                r = el.get("r")
+                row_index = int(r) if r and r.isdigit() else row_index + 1
+                if el.get("hidden") in ("1", "true"):
+                    state.hidden_rows.add(row_index)
+                if ghost or (max_rows is not None and row_index > max_rows):
+                    el.clear()
+                    continue
+                cells: list[CellValue] = []
+                col = 0
+                for c in el:
+                    ref = c.get("r")
+                    col = _column_index(ref.rstrip("0123456789")) if ref else col + 1
+                    if col > MAX_COLUMNS:
+                        raise _too_wide(facts, sheet, row_index, col)
+                    kind = c.get("t", "n")
+                    value: CellValue
+                    if kind == "inlineStr":
+                        node = c.find(is_tag)
+                        value = "".join(node.itertext()) if node is not None else None
+                    else:
+                        text = c.findtext(v_tag)
+                        if text is None or text == "":
+                            if c.find(f_tag) is None:
+                                continue
+                            value = None
+                        elif kind == "s":
+                            item = shared[int(text)]
+                            value = item if isinstance(item, str) else str(item)
+                        elif kind == "n":
+                            style = int(c.get("s", 0) or 0)
+                            number = float(text)
+                            if style in date_styles:
+                                try:
+                                    value = from_excel(number, epoch)
+                                except (OverflowError, ValueError):
+                                    value = general(number)
+                            else:
+                                fmt = self._number_format(style) if style else None
+                                value = general(number) if fmt is None else render_number(number, fmt)
+                        elif kind == "b":
+                            value = "TRUE" if text in ("1", "true") else "FALSE"
+                        elif kind == "d":
+                            value = _iso_datetime(text)
+                        else:
+                            value = text
+                    if isinstance(value, str) and len(value) > 255:
+                        _check_text(facts, sheet, row_index, col, value)
+                    if col > len(cells) + 1:
+                        cells.extend([None] * (col - len(cells) - 1))
+                    if col <= len(cells):
+                        cells[col - 1] = value
+                    else:
+                        cells.append(value)
+                el.clear()
+                builder.add(row_index, cells)
+                if max_rows is not None and row_index >= max_rows:
+                    stream.skip_rows = True
+                    complete = False
+                    break
+                if row_index - builder.last_filled > GHOST_GAP:
+                    stream.skip_rows = True
+                    ghost = True
+                continue
+            local = _local(tag)
+            if local == "c" or local == "v" or local == "f" or local == "t" or local == "is":
+                continue
+            if local == "mergeCell":
+                state.merged.extend(_parse_ranges(el.get("ref", "")))
+            elif local == "col":
+                if el.get("hidden") in ("1", "true"):
+                    low = int(el.get("min", "1"))
+                    high = min(int(el.get("max", str(low))), MAX_COLUMNS)
+                    state.hidden_columns.update(range(low, high + 1))
+            elif local == "dimension":
+                dims = _parse_ranges(el.get("ref", ""))
+                if dims:
+                    state.claimed_rows, state.claimed_columns = dims[0].max_row, dims[0].max_col
+            elif local == "dataValidation":
+                self._collect_validation(el, state)
+            elif local in ("sheetData", "worksheet"):
+                pass
+            else:
+                el.clear()
+        if not complete:
+            stream.close()
+        grid = SheetGrid(
+            name=sheet,
+            rows=tuple(builder.rows),
+            hidden_rows=frozenset(state.hidden_rows),
+            hidden_columns=frozenset(state.hidden_columns),
+            merged=tuple(state.merged),
+            claimed_rows=state.claimed_rows or len(builder.rows),
+            claimed_columns=state.claimed_columns,
+            ghost_rows_skipped=ghost,
+            complete=complete,
+        )
+        if complete and state.validations:
+            grid = replace(grid, validations=self._resolve_validations(state.validations, grid))
+        return grid
+
+    @staticmethod
+    def _collect_validation(el: Element, state: _XlsxSheetState) -> None:
+        if el.get("type") != "list":
+            return
+        sqref = el.get("sqref", "")
+        formula = ""
+        for child in el.iter():
+            name = _local(child.tag)
+            if name == "sqref" and child.text:
+                sqref = child.text
+            elif name == "formula1":
+                formula = "".join(child.itertext()).strip()
+        if sqref and formula:
+            state.validations.append((_parse_ranges(sqref), formula))
+
+    def _resolve_validations(
+        self, found: list[tuple[tuple[CellRange, ...], str]], own: SheetGrid
+    ) -> tuple[ListValidation, ...]:
+        resolved = []
+        for ranges, formula in found:
+            values = self._list_values(formula, own)
+            if values:
+                resolved.append(ListValidation(ranges, values))
+        return tuple(resolved)
+
+    def _list_values(self, formula: str, own: SheetGrid) -> tuple[str, ...]:
+        """Values of a dropdown: an inline `"a,b"` list, a range on some sheet, or a defined name."""
+        formula = formula.strip()
+        if formula.startswith('"') and formula.endswith('"'):
+            return tuple(v.strip() for v in formula[1:-1].split(",") if v.strip())
+        target = formula.lstrip("=")
+        defined = self._wb.defined_names.get(target) if hasattr(self._wb, "defined_names") else None
+        if defined is not None:
+            target = str(defined.attr_text)
+        source_sheet, _, area = target.rpartition("!")
+        source_sheet = source_sheet.strip("'").replace("''", "'") or own.name
+        ranges = _parse_ranges(area)
+        if not ranges or source_sheet not in self._wb.sheetnames:
+            return ()
+        area_range = ranges[0]
+        if area_range.max_row > 5_000:
+            return ()
+        grid = self.read(source_sheet, max_rows=area_range.max_row) if source_sheet != own.name else own
+        values: dict[str, None] = {}
+        for row in range(area_range.min_row, area_range.max_row + 1):
+            for col in range(area_range.min_col, area_range.max_col + 1):
+                text = clean_text(_as_text(grid.value(row, col)))
+                if text:
+                    values.setdefault(text, None)
+        return tuple(values)
+
+
+def _iso_datetime(text: str) -> CellValue:
+    try:
+        return dt.datetime.fromisoformat(text.rstrip("Z"))
+    except ValueError:
+        return text
+
+
+def _as_text(value: CellValue) -> str:
+    from workbook.formats.checklist_cells import to_text
+
+    return to_text(value)
+
+
+class XlsSource:
+    """Legacy .xls through xlrd, with merged cells, hidden rows/columns and number formats."""
+
+    def __init__(self, facts: FileFacts) -> None:
+        import xlrd
+
+        self.facts = facts
+        try:
+            try:
+                self._book: Any = xlrd.open_workbook(str(facts.path), formatting_info=True, on_demand=True)
+            except NotImplementedError:
+                self._book = xlrd.open_workbook(str(facts.path), on_demand=True)
+        except xlrd.XLRDError as exc:
+            if "encrypt" in str(exc).lower():
+                raise UserError(
+                    "The workbook is password-protected (encrypted), so it cannot be read.",
+                    where=place(facts.name),
+                    hint="Open it in Excel with the password and save a copy as .xlsx without a password.",
+                ) from exc
+            raise _damaged(facts, str(exc)) from exc
+        # xlrd reports malformed BIFF records with these plain exceptions.
+        except (AssertionError, IndexError, KeyError, ValueError, struct_error(), EOFError) as exc:
+            raise _damaged(facts, str(exc) or type(exc).__name__) from exc
+
+    def __enter__(self) -> XlsSource:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._book.release_resources()
+
+    def sheets(self) -> tuple[SheetEntry, ...]:
+        return tuple(
+            SheetEntry(name, index, self._book.sheet_by_index(index).visibility != 0)
+            for index, name in enumerate(self._book.sheet_names())
+        )
+
+    def read(self, sheet: str, max_rows: int | None = None) -> SheetGrid:
+        import xlrd
+
+        facts = self.facts
+        try:
+            sh = self._book.sheet_by_name(sheet)
+        except xlrd.XLRDError as exc:
+            raise UserError(f"There is no sheet named {sheet!r}.", where=place(facts.name)) from exc
+        builder = _GridBuilder(facts, sheet)
+        book = self._book
+        nrows = sh.nrows if max_rows is None else min(sh.nrows, max_rows)
+        for r in range(nrows):
+            cells: list[CellValue] = []
+            for c in range(sh.ncols):
+                cell = sh.cell(r, c)
+                ctype = cell.ctype
+                value: CellValue = None
+                if ctype == xlrd.XL_CELL_TEXT:
+                    value = cell.value
+                elif ctype == xlrd.XL_CELL_NUMBER:
+                    fmt = None
+                    if book.formatting_info:
+                        xf = book.xf_list[sh.cell_xf_index(r, c)]
+                        fmt_obj = book.format_map.get(xf.format_key)
+                        fmt = fmt_obj.format_str if fmt_obj is not None else None
+                    value = render_number(cell.value, fmt) if fmt else general(cell.value)
+                elif ctype == xlrd.XL_CELL_DATE:
+                    try:
+                        value = xlrd.xldate.xldate_as_datetime(cell.value, book.datemode)
+                    except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+                        value = general(cell.value)
+                elif ctype == xlrd.XL_CELL_BOOLEAN:
+                    value = "TRUE" if cell.value else "FALSE"
+                elif ctype == xlrd.XL_CELL_ERROR:
+                    value = xlrd.error_text_from_code.get(cell.value, "#ERR")
+                if isinstance(value, str):
+                    _check_text(facts, sheet, r + 1, c + 1, value)
+                cells.append(value)
+            builder.add(r + 1, cells)
+        merged = tuple(CellRange(rlo + 1, clo + 1, rhi, chi) for rlo, rhi, clo, chi in sh.merged_cells)
+        hidden_cols = frozenset(c + 1 for c, info in sh.colinfo_map.items() if info.hidden)
+        hidden_rows = frozenset(r + 1 for r, info in sh.rowinfo_map.items() if info.hidden)
+        return SheetGrid(
+            name=sheet,
+            rows=tuple(builder.rows),
+            hidden_rows=hidden_rows,
+            hidden_columns=hidden_cols,
+            merged=merged,
+            claimed_rows=sh.nrows,
+            claimed_columns=sh.ncols,
+            complete=max_rows is None or sh.nrows <= max_rows,
+        )
+
+
+def struct_error() -> type[Exception]:
+    import struct
+
+    return struct.error
+
+
+class TextSource:
+    """CSV/TSV: sniff the encoding (UTF-8 ± BOM, UTF-16, cp1252) and the delimiter (`,` `;` tab `|`)."""
+
+    def __init__(self, facts: FileFacts) -> None:
+        self.facts = facts
+        self.sheet_name = facts.path.stem or "Sheet1"
+        self.text, self.encoding = decode_text(facts.path.read_bytes(), facts.name)
+        self.delimiter = sniff_delimiter(self.text, prefer_tab=facts.kind == "tsv")
+
+    def __enter__(self) -> TextSource:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        pass
+
+    def sheets(self) -> tuple[SheetEntry, ...]:
+        return (SheetEntry(self.sheet_name, 0, False),)
+
+    def read(self, sheet: str, max_rows: int | None = None) -> SheetGrid:
+        facts = self.facts
+        if sheet != self.sheet_name:
+            raise UserError(
+                f"A {facts.kind.upper()} file has one sheet, {self.sheet_name!r}; there is no {sheet!r}.",
+                where=place(facts.name),
+            )
+        builder = _GridBuilder(facts, sheet)
+        reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)
+        row = 0
+        try:
+            for row, fields in enumerate(_rows(reader), start=1):
+                if max_rows is not None and row > max_rows:
+                    break
+                if len(fields) > MAX_COLUMNS:
+                    raise _too_wide(facts, sheet, row, len(fields))
+                cells: list[CellValue] = []
+                for col, text in enumerate(fields, start=1):
+                    _check_text(facts, sheet, row, col, text)
+                    cells.append(text or None)
+                builder.add(row, cells)
+        except csv.Error as exc:
+            raise UserError(
+                f"The file cannot be read as {facts.kind.upper()}: {exc}.",
+                where=place(facts.name, None, row + 1),
+                hint="Open it in a spreadsheet program and save it as .xlsx or UTF-8 CSV.",
+            ) from exc
+        return SheetGrid(name=sheet, rows=tuple(builder.rows), claimed_rows=row, complete=max_rows is None)
+
+
+def _rows(reader: Iterator[list[str]]) -> Iterator[list[str]]:
+    yield from reader
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def decode_text(data: bytes, name: str) -> tuple[str, str]:
+    """Decode a CSV's bytes; refuse binary data. Returns (text, encoding used)."""
+    text: str | None = None
+    encoding = ""
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            try:
+                text, encoding = data[len(bom) :].decode(enc), enc
+            except UnicodeDecodeError:
+                text = None
+            break
+    if text is None and len(data) >= 4:
+        sample = data[:4096]
+        even_nuls, odd_nuls = sample[0::2].count(0), sample[1::2].count(0)
+        half = len(sample) // 2
+        if odd_nuls > 0.4 * half and even_nuls < 0.05 * half:
+            encoding = "utf-16-le"
+        elif even_nuls > 0.4 * half and odd_nuls < 0.05 * half:
+            encoding = "utf-16-be"
+        if encoding:
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                text, encoding = None, ""
+    if text is None:
+        for enc in ("utf-8", "cp1252"):
+            try:
+                text, encoding = data.decode(enc), enc
+                break
+            except UnicodeDecodeError:
+                continue
+    if text is None:
+        text, encoding = data.decode("latin-1"), "latin-1"
+    bad = sum(1 for ch in text[:100_000] if (ord(ch) < 32 and ch not in "\t\r\n") or ch == "\ufffd")
+    if "\x00" in text or bad > max(2, len(text[:100_000]) // 200):
+        raise UserError(
+            "The file is not text: it looks like binary data, so it cannot be read as CSV.",
+            where=name,
+            hint="Check that you chose the right file; export the checklist as .xlsx or CSV.",
+        )
+    return text, encoding
+
+
+def sniff_delimiter(text: str, prefer_tab: bool = False) -> str:
+    """Pick the delimiter that splits the first lines into the most consistent number of fields (>1)."""
+    lines = [line for line in text.splitlines()[:50] if line.strip()]
+    if not lines:
+        return "\t" if prefer_tab else ","
+    best = "\t" if prefer_tab else ","
+    best_score = (0, 0, 0)
+    for delimiter in ("\t", ",", ";", "|") if prefer_tab else (",", ";", "\t", "|"):
+        counts = [len(fields) for fields in csv.reader(lines, delimiter=delimiter)]
+        modal = max(set(counts), key=counts.count)
+        if modal < 2:
+            continue
+        score = (counts.count(modal), modal, 0)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def cell_date(value: CellValue) -> dt.date | None:
+    """The date part of a datetime/date cell; None for anything else."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return None
