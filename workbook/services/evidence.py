@@ -1,9 +1,11 @@
-"""Evidence: attach files (hashed and stored once), link, unlink, replace, list, read back, purge."""
+"""Evidence: attach files (hashed and stored once), link, unlink, replace, versions, dates, flags, purge."""
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import datetime as dt
+import io
 import mimetypes
 import os
 import stat
@@ -17,14 +19,16 @@ from sqlalchemy.orm import Session
 
 from workbook.errors import UserError
 from workbook.jobs import CancelToken, Progress, no_progress
-from workbook.model import Actor, AttachResult, Changes, Evidence, EvidenceLink
+from workbook.model import Actor, AttachResult, Changes, Engagement, Evidence, EvidenceLink
+from workbook.services import previews
 from workbook.services.activity import record
 from workbook.services.requests import load_request_row
 from workbook.storage import blobs
 from workbook.storage.database import Database
-from workbook.storage.schema import EvidenceChunkRow, EvidenceRow, LinkRow, RequestRow
+from workbook.storage.schema import EngagementRow, EvidenceChunkRow, EvidenceRow, LinkRow, RequestRow
 
 DEFAULT_MAX_FILE_SIZE = 2 * 1024**3
+MAX_NAME_CHARS = 240
 _MAGIC_TYPES = (
     (b"%PDF-", "application/pdf"),
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -33,13 +37,33 @@ _MAGIC_TYPES = (
     (b"PK\x03\x04", "application/zip"),
 )
 
+# Flags a link can carry; the GUI and the package show them beside the evidence.
+FLAG_OUTSIDE_PERIOD = "outside_period"
+FLAG_STALE = "stale"
+FLAG_UNDATED = "undated"
+FLAG_PROVENANCE_MISSING = "provenance_missing"
+FLAG_LABELS = {
+    FLAG_OUTSIDE_PERIOD: "dated outside the audit period",
+    FLAG_STALE: "older than the freshness window",
+    FLAG_UNDATED: "no effective date",
+    FLAG_PROVENANCE_MISSING: "screenshot without source system or what it shows",
+}
+
 
 def safe_display_name(name: str) -> str:
     """The original name kept as data, minus what could mislead or break a file system or a PDF."""
     cleaned = "".join(
         ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Cs") and ch not in "/\\"
     ).strip()
-    return (cleaned or "unnamed")[:240]
+    if not cleaned.strip(". "):
+        cleaned = "unnamed" + cleaned.strip(" ")
+    if len(cleaned) > MAX_NAME_CHARS:
+        stem, dot, suffix = cleaned.rpartition(".")
+        if dot and stem and 0 < len(suffix) <= 16:
+            cleaned = f"{stem[: MAX_NAME_CHARS - len(suffix) - 2]}….{suffix}"
+        else:
+            cleaned = cleaned[: MAX_NAME_CHARS - 1] + "…"
+    return cleaned
 
 
 def media_type_for(name: str, head: bytes) -> str:
@@ -71,30 +95,64 @@ def to_evidence(row: EvidenceRow, refs: Sequence[str] = ()) -> Evidence:
     )
 
 
+def evidence_flags(evidence: Evidence, engagement: Engagement | None, today: dt.date) -> tuple[str, ...]:
+    """What an auditor would question about this evidence: its date against the period and freshness."""
+    flags: list[str] = []
+    date = evidence.effective_date
+    if date is None:
+        flags.append(FLAG_UNDATED)
+    elif engagement is not None:
+        start, end = engagement.period_start, engagement.period_end
+        if (start is not None and date < start) or (end is not None and date > end):
+            flags.append(FLAG_OUTSIDE_PERIOD)
+        if engagement.freshness_days > 0 and date < today - dt.timedelta(days=engagement.freshness_days):
+            flags.append(FLAG_STALE)
+    if previews.is_image(evidence.media_type) and not (evidence.source_system and evidence.shows):
+        flags.append(FLAG_PROVENANCE_MISSING)
+    return tuple(flags)
+
+
+def _engagement(session: Session) -> Engagement | None:
+    row = session.get(EngagementRow, 1)
+    if row is None:
+        return None
+    return Engagement(
+        row.client, row.framework, row.period_start, row.period_end, row.auditor, row.freshness_days
+    )
+
+
 @contextlib.contextmanager
-def open_regular_file(path: Path, *, follow_symlinks: bool = False, max_size: int) -> Iterator[
-    tuple[BinaryIO, os.stat_result]
-]:
+def open_regular_file(
+    path: Path, *, follow_symlinks: bool = False, max_size: int
+) -> Iterator[tuple[BinaryIO, os.stat_result]]:
     """Open only a regular file, without blocking on FIFOs or devices; refuse anything else with a reason."""
-    where = str(path)
+    where = str(path).encode("utf-8", "backslashreplace").decode("utf-8")
     try:
         info = os.stat(path) if follow_symlinks else os.lstat(path)
     except FileNotFoundError as exc:
         raise UserError("the file does not exist (or vanished)", where=where) from exc
+    except ValueError as exc:
+        raise UserError("the file name contains a NUL character", where=repr(str(path))) from exc
     except OSError as exc:
         raise UserError(f"cannot read the file: {exc.strerror}", where=where) from exc
     if stat.S_ISLNK(info.st_mode):
-        raise UserError("is a symbolic link; links are followed only on request", where=where,
-                        hint="attach the file it points to, or allow following links")
+        raise UserError(
+            "is a symbolic link; links are followed only on request",
+            where=where,
+            hint="attach the file it points to, or allow following links",
+        )
     if stat.S_ISDIR(info.st_mode):
         raise UserError("is a folder, not a file", where=where, hint="attach the folder with --folder")
     if not stat.S_ISREG(info.st_mode):
         raise UserError("is not a regular file (a device, pipe or socket)", where=where)
     if info.st_size > max_size:
         raise UserError(
-            f"is {info.st_size:,} bytes, over the {max_size:,}-byte limit", where=where,
+            f"is {info.st_size:,} bytes, over the {max_size:,}-byte limit",
+            where=where,
             hint="split it or raise the limit in Preferences",
         )
+    if info.st_size == 0:
+        raise UserError("the file is empty (0 bytes), so it proves nothing", where=where)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     if not follow_symlinks:
         flags |= getattr(os, "O_NOFOLLOW", 0)
@@ -112,11 +170,28 @@ def open_regular_file(path: Path, *, follow_symlinks: bool = False, max_size: in
         yield stream, opened
 
 
+def _check_unchanged(stream: BinaryIO, before: os.stat_result, where: str) -> None:
+    """Refuse a file written to while we read it: the stored bytes might mix two versions."""
+    after = os.fstat(stream.fileno())
+    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        raise UserError(
+            "the file changed while it was read", where=where, hint="attach it again once it is complete"
+        )
+
+
 class EvidenceService:
-    def __init__(self, db: Database, actor: Actor, max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> None:
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+        *,
+        build_previews: bool = True,
+    ) -> None:
         self._db = db
         self._actor = actor
         self.max_file_size = max_file_size
+        self.build_previews = build_previews
 
     def attach(
         self,
@@ -128,15 +203,21 @@ class EvidenceService:
         follow_symlinks: bool = False,
         progress: Progress = no_progress,
         cancel: CancelToken | None = None,
-    ) -> list[AttachResult]:
-        """Attach each file in its own transaction: a cancel or failure leaves earlier files whole, none half."""
+    ) -> builtins.list[AttachResult]:
+        """Attach each file in its own transaction: a cancel or failure leaves earlier files whole."""
         cancel = cancel or CancelToken()
         results = []
         for done, path in enumerate(paths):
             cancel.raise_if_cancelled()
             results.append(
-                self.attach_one(ref, Path(path), effective_date=effective_date, description=description,
-                                follow_symlinks=follow_symlinks, cancel=cancel)
+                self.attach_one(
+                    ref,
+                    Path(path),
+                    effective_date=effective_date,
+                    description=description,
+                    follow_symlinks=follow_symlinks,
+                    cancel=cancel,
+                )
             )
             progress(done + 1, len(paths))
         return results
@@ -152,87 +233,219 @@ class EvidenceService:
         follow_symlinks: bool = False,
         cancel: CancelToken | None = None,
     ) -> AttachResult:
+        return self.attach_to_refs(
+            [ref],
+            path,
+            name=name,
+            effective_date=effective_date,
+            description=description,
+            follow_symlinks=follow_symlinks,
+            cancel=cancel,
+        )[0]
+
+    def attach_to_refs(
+        self,
+        refs: Sequence[str],
+        path: Path,
+        *,
+        name: str | None = None,
+        effective_date: dt.date | None = None,
+        description: str = "",
+        follow_symlinks: bool = False,
+        cancel: CancelToken | None = None,
+    ) -> builtins.list[AttachResult]:
+        """Store one file once and link it to every ref, all in one transaction."""
+        if not refs:
+            raise UserError("attach needs at least one request ref")
         cancel = cancel or CancelToken()
-        display = safe_display_name(name or path.name)
-        with (
-            open_regular_file(path, follow_symlinks=follow_symlinks, max_size=self.max_file_size) as (stream, info),
-            self._db.write() as session,
-        ):
-            request = load_request_row(session, ref)
-            try:
-                evidence, new = self._store(session, stream, info, display, effective_date, description, cancel)
-            except blobs.SizeChanged as exc:
-                raise UserError(f"the file changed while it was read ({exc})", where=str(path),
-                                hint="attach it again once it is complete") from exc
-            already = self._link(session, request, evidence)
-            if new:
-                record(session, self._actor, "evidence.add", target=request.ref, after=display,
-                       detail={"sha256": evidence.sha256, "size": evidence.size, "source": str(path)})
-            if not already:
-                record(session, self._actor, "evidence.link", target=request.ref, after=display,
-                       detail={"sha256": evidence.sha256})
-            refs = self._refs_of(session, evidence.id)
-            return AttachResult(to_evidence(evidence, refs), request.ref, new, already)
+        path = Path(path)
+        original = name if name is not None else path.name
+        with self._db.write() as session:
+            requests = [load_request_row(session, ref) for ref in refs]
+            evidence, new = self._store_file(
+                session, path, original, effective_date, description, follow_symlinks, cancel
+            )
+            out = []
+            stored = new
+            for request in requests:
+                already = self._link_and_record(
+                    session, request, evidence, new, source=str(path), original=original
+                )
+                out.append((request, already))
+                new = False
+            evidence_refs = self._refs_of(session, evidence.id)
+            results = [
+                AttachResult(
+                    to_evidence(evidence, evidence_refs), request.ref, stored and index == 0, already
+                )
+                for index, (request, already) in enumerate(out)
+            ]
+            evidence_id, wants_preview = evidence.id, evidence.thumbnail is None
+        if wants_preview:
+            self._preview(evidence_id)
+        return results
 
     def attach_bytes(self, ref: str, data: bytes, name: str, *, description: str = "") -> AttachResult:
         """Attach in-memory bytes (a pasted screenshot) the same way as a file."""
-        import io
-
-        display = safe_display_name(name)
+        if not data:
+            raise UserError("nothing to attach: the data is empty", where=name)
         with self._db.write() as session:
             request = load_request_row(session, ref)
-            stream = io.BytesIO(data)
-            fake = os.stat_result((stat.S_IFREG, 0, 0, 1, 0, 0, len(data), 0, int(dt.datetime.now().timestamp()), 0))
-            evidence, new = self._store(session, stream, fake, display, None, description, CancelToken())
-            already = self._link(session, request, evidence)
-            if new:
-                record(session, self._actor, "evidence.add", target=request.ref, after=display,
-                       detail={"sha256": evidence.sha256, "size": evidence.size, "source": "clipboard"})
-            if not already:
-                record(session, self._actor, "evidence.link", target=request.ref, after=display,
-                       detail={"sha256": evidence.sha256})
-            return AttachResult(to_evidence(evidence, self._refs_of(session, evidence.id)), request.ref, new, already)
+            now = dt.datetime.now(dt.UTC)
+            evidence, new = self._store(
+                session,
+                io.BytesIO(data),
+                len(data),
+                now.timestamp(),
+                name,
+                None,
+                description,
+                CancelToken(),
+            )
+            already = self._link_and_record(
+                session, request, evidence, new, source="clipboard", original=name
+            )
+            result = AttachResult(
+                to_evidence(evidence, self._refs_of(session, evidence.id)), request.ref, new, already
+            )
+            evidence_id, wants_preview = evidence.id, evidence.thumbnail is None
+        if wants_preview:
+            self._preview(evidence_id)
+        return result
+
+    def _store_file(
+        self,
+        session: Session,
+        path: Path,
+        original: str,
+        effective_date: dt.date | None,
+        description: str,
+        follow_symlinks: bool,
+        cancel: CancelToken,
+    ) -> tuple[EvidenceRow, bool]:
+        where = str(path).encode("utf-8", "backslashreplace").decode("utf-8")
+        with open_regular_file(path, follow_symlinks=follow_symlinks, max_size=self.max_file_size) as (
+            stream,
+            info,
+        ):
+            try:
+                evidence, new = self._store(
+                    session,
+                    stream,
+                    info.st_size,
+                    info.st_mtime,
+                    original,
+                    effective_date,
+                    description,
+                    cancel,
+                )
+            except blobs.SizeChanged as exc:
+                raise UserError(
+                    f"the file changed while it was read ({exc})",
+                    where=where,
+                    hint="attach it again once it is complete",
+                ) from exc
+            _check_unchanged(stream, info, where)
+        return evidence, new
 
     def _store(
         self,
         session: Session,
-        stream: BinaryIO,
-        info: os.stat_result,
-        display: str,
+        stream: blobs.Readable,
+        size: int,
+        mtime: float,
+        original: str,
         effective_date: dt.date | None,
         description: str,
         cancel: CancelToken,
     ) -> tuple[EvidenceRow, bool]:
         """Store the bytes unless the same SHA-256 is already there; (row, stored_new_bytes)."""
         head = stream.read(16)
-        stream.seek(0)
-        if blobs.size_is_known(session, info.st_size):
-            sha = blobs.hash_stream(stream, info.st_size, cancel.raise_if_cancelled)
+        _rewind(stream)
+        if blobs.size_is_known(session, size):
+            sha = blobs.hash_stream(stream, size, cancel.raise_if_cancelled)
             existing = blobs.find_by_sha(session, sha)
             if existing is not None:
                 return existing, False
-            stream.seek(0)
-        now = dt.datetime.now(dt.UTC)
+            _rewind(stream)
+        display = safe_display_name(original)
+        media_type = media_type_for(display, head)
         row = EvidenceRow(
             sha256=f"pending-{os.getpid()}-{id(stream)}",
-            size=info.st_size,
+            size=size,
             name=display,
-            media_type=media_type_for(display, head),
-            effective_date=effective_date or dt.datetime.fromtimestamp(info.st_mtime).date(),
+            media_type=media_type,
+            effective_date=effective_date,
             description=description,
             added_by=self._actor.name,
-            added_at=now,
+            added_at=dt.datetime.now(dt.UTC),
+            text_content="",
+            thumbnail=None if self._previewable(media_type) else previews.NO_THUMBNAIL,
         )
         session.add(row)
         session.flush()
-        sha = blobs.write_chunks(session, row.id, stream, info.st_size, cancel.raise_if_cancelled)
+        sha = blobs.write_chunks(session, row.id, stream, size, cancel.raise_if_cancelled)
         existing = blobs.find_by_sha(session, sha)
         if existing is not None:
             blobs.delete_chunks(session, row.id)
             session.delete(row)
             return existing, False
         row.sha256 = sha
+        if row.effective_date is None:
+            row.effective_date = self._metadata_date(session, row) or dt.datetime.fromtimestamp(mtime).date()
         return row, True
+
+    def _previewable(self, media_type: str) -> bool:
+        return self.build_previews and (
+            previews.is_image(media_type) or previews.is_pdf(media_type) or previews.is_text(media_type)
+        )
+
+    def _metadata_date(self, session: Session, row: EvidenceRow) -> dt.date | None:
+        if not (previews.is_image(row.media_type) or previews.is_pdf(row.media_type)):
+            return None
+        with blobs.ChunkReader(session, row.id) as raw, io.BufferedReader(raw, 256 * 1024) as reader:
+            return previews.sniff_effective_date(reader, row.media_type)
+
+    def _preview(self, evidence_id: int) -> None:
+        """Thumbnail and text in their own short transaction, so a slow preview never holds the evidence."""
+        with self._db.write() as session:
+            row = session.get(EvidenceRow, evidence_id)
+            if row is not None and row.thumbnail is None:
+                previews.build_stored_preview(session, row)
+
+    def _link_and_record(
+        self,
+        session: Session,
+        request: RequestRow,
+        evidence: EvidenceRow,
+        new: bool,
+        *,
+        source: str,
+        original: str = "",
+    ) -> bool:
+        already = self._link(session, request, evidence)
+        if new:
+            detail: dict[str, object] = {
+                "sha256": evidence.sha256,
+                "size": evidence.size,
+                "source": source.encode("utf-8", "backslashreplace").decode("utf-8"),
+            }
+            if original and original != evidence.name:
+                # The name as given is kept in the log, escaped, so nothing of the original is lost.
+                detail["original_name"] = original.encode("unicode_escape").decode("ascii")
+            record(
+                session, self._actor, "evidence.add", target=request.ref, after=evidence.name, detail=detail
+            )
+        if not already:
+            record(
+                session,
+                self._actor,
+                "evidence.link",
+                target=request.ref,
+                after=evidence.name,
+                detail={"sha256": evidence.sha256},
+            )
+        return already
 
     def _link(self, session: Session, request: RequestRow, evidence: EvidenceRow) -> bool:
         """Make `evidence` current on `request`; True when it already was."""
@@ -242,8 +455,15 @@ class EvidenceService:
         if link is not None and link.current:
             return True
         if link is None:
-            session.add(LinkRow(request_id=request.id, evidence_id=evidence.id, current=True,
-                                linked_by=self._actor.name, linked_at=dt.datetime.now(dt.UTC)))
+            session.add(
+                LinkRow(
+                    request_id=request.id,
+                    evidence_id=evidence.id,
+                    current=True,
+                    linked_by=self._actor.name,
+                    linked_at=dt.datetime.now(dt.UTC),
+                )
+            )
         else:
             link.current = True
             link.replaced_by = None
@@ -251,7 +471,7 @@ class EvidenceService:
         session.flush()
         return False
 
-    def _refs_of(self, session: Session, evidence_id: int) -> list[str]:
+    def _refs_of(self, session: Session, evidence_id: int) -> builtins.list[str]:
         return list(
             session.scalars(
                 select(RequestRow.ref)
@@ -275,8 +495,14 @@ class EvidenceService:
             request = load_request_row(session, ref)
             evidence = self._evidence_row(session, sha256)
             if not self._link(session, request, evidence):
-                record(session, self._actor, "evidence.link", target=request.ref, after=evidence.name,
-                       detail={"sha256": evidence.sha256})
+                record(
+                    session,
+                    self._actor,
+                    "evidence.link",
+                    target=request.ref,
+                    after=evidence.name,
+                    detail={"sha256": evidence.sha256},
+                )
             return Changes(refs=frozenset([ref]), evidence=True)
 
     def unlink(self, ref: str, sha256: str) -> Changes:
@@ -293,13 +519,177 @@ class EvidenceService:
                 older.replaced_by = None
             session.delete(link)
             request.updated_at = dt.datetime.now(dt.UTC)
-            record(session, self._actor, "evidence.unlink", target=request.ref, before=evidence.name,
-                   detail={"sha256": evidence.sha256})
+            record(
+                session,
+                self._actor,
+                "evidence.unlink",
+                target=request.ref,
+                before=evidence.name,
+                detail={"sha256": evidence.sha256},
+            )
             return Changes(refs=frozenset([ref]), evidence=True)
 
-    def for_request(self, ref: str, include_history: bool = False) -> list[EvidenceLink]:
+    def replace(
+        self,
+        ref: str,
+        old_sha256: str,
+        new_path: Path,
+        *,
+        effective_date: dt.date | None = None,
+        description: str = "",
+        follow_symlinks: bool = False,
+        cancel: CancelToken | None = None,
+    ) -> AttachResult:
+        """Make a newer file the current version; the old one stays in the request's history."""
+        cancel = cancel or CancelToken()
+        new_path = Path(new_path)
+        with self._db.write() as session:
+            request = load_request_row(session, ref)
+            old = self._evidence_row(session, old_sha256)
+            old_link = self._link_row(session, request, old)
+            if old_link is None or not old_link.current:
+                raise UserError(
+                    f"{old.name!r} is not current evidence of {request.ref}",
+                    hint="replace one of the files the request shows now",
+                )
+            evidence, new = self._store_file(
+                session, new_path, new_path.name, effective_date, description, follow_symlinks, cancel
+            )
+            if evidence.id == old.id:
+                raise UserError(
+                    "the new file has exactly the same bytes as the current version",
+                    where=str(new_path),
+                    hint="nothing to replace",
+                )
+            already = self._link_and_record(
+                session, request, evidence, new, source=str(new_path), original=new_path.name
+            )
+            new_link = self._link_row(session, request, evidence)
+            assert new_link is not None
+            old_link.current = False
+            old_link.replaced_by = new_link.id
+            record(
+                session,
+                self._actor,
+                "evidence.replace",
+                target=request.ref,
+                before=old.name,
+                after=evidence.name,
+                detail={"old_sha256": old.sha256, "new_sha256": evidence.sha256},
+            )
+            session.flush()
+            result = AttachResult(
+                to_evidence(evidence, self._refs_of(session, evidence.id)), request.ref, new, already
+            )
+            evidence_id, wants_preview = evidence.id, evidence.thumbnail is None
+        if wants_preview:
+            self._preview(evidence_id)
+        return result
+
+    def history(self, ref: str) -> builtins.list[EvidenceLink]:
+        """Every version the request has had, current and replaced, oldest first."""
+        return self.for_request(ref, include_history=True)
+
+    def restore_version(self, ref: str, sha256: str) -> Changes:
+        """Make an older version current again; the version that replaced it goes into history."""
+        with self._db.write() as session:
+            request = load_request_row(session, ref)
+            evidence = self._evidence_row(session, sha256)
+            link = self._link_row(session, request, evidence)
+            if link is None:
+                raise UserError(f"{evidence.name!r} was never evidence of {request.ref}")
+            if link.current:
+                raise UserError(f"{evidence.name!r} is already current evidence of {request.ref}")
+            successor = self._current_successor(session, link)
+            link.current = True
+            link.replaced_by = None
+            if successor is not None:
+                successor.current = False
+                successor.replaced_by = link.id
+            request.updated_at = dt.datetime.now(dt.UTC)
+            record(
+                session,
+                self._actor,
+                "evidence.restore",
+                target=request.ref,
+                before=successor_name(session, successor),
+                after=evidence.name,
+                detail={"sha256": evidence.sha256},
+            )
+            return Changes(refs=frozenset([request.ref]), evidence=True)
+
+    def _link_row(self, session: Session, request: RequestRow, evidence: EvidenceRow) -> LinkRow | None:
+        return session.scalar(
+            select(LinkRow).where(LinkRow.request_id == request.id, LinkRow.evidence_id == evidence.id)
+        )
+
+    def _current_successor(self, session: Session, link: LinkRow) -> LinkRow | None:
+        """Follow replaced_by to the version that is current now (None if the chain was unlinked)."""
+        seen = {link.id}
+        step = link.replaced_by
+        while step is not None and step not in seen:
+            seen.add(step)
+            row = session.get(LinkRow, step)
+            if row is None:
+                return None
+            if row.current:
+                return row
+            step = row.replaced_by
+        return None
+
+    def set_details(
+        self,
+        sha256: str,
+        *,
+        effective_date: dt.date | None = None,
+        description: str | None = None,
+        source_system: str | None = None,
+        shows: str | None = None,
+        population: str | None = None,
+        period_covered: str | None = None,
+    ) -> Changes:
+        """Edit an evidence's date and provenance; None leaves a field as is, "" clears a text; logged."""
+        wanted: dict[str, object] = {
+            "effective_date": effective_date,
+            "description": description,
+            "source_system": source_system,
+            "shows": shows,
+            "population": population,
+            "period_covered": period_covered,
+        }
+        with self._db.write() as session:
+            row = self._evidence_row(session, sha256)
+            changed = False
+            for field, value in wanted.items():
+                if value is None:
+                    continue
+                if isinstance(value, str):
+                    value = value.strip()
+                before = getattr(row, field)
+                if before == value:
+                    continue
+                record(
+                    session,
+                    self._actor,
+                    "evidence.set",
+                    target=row.name,
+                    field=field,
+                    before=before,
+                    after=value,
+                    detail={"sha256": row.sha256},
+                )
+                setattr(row, field, value)
+                changed = True
+            refs = self._refs_of(session, row.id)
+            return Changes(refs=frozenset(refs) if changed else frozenset(), evidence=changed)
+
+    def for_request(
+        self, ref: str, include_history: bool = False, *, today: dt.date | None = None
+    ) -> builtins.list[EvidenceLink]:
+        today = today or dt.date.today()
         with self._db.read() as session:
             request = load_request_row(session, ref)
+            engagement = _engagement(session)
             query = (
                 select(LinkRow, EvidenceRow)
                 .join(EvidenceRow, EvidenceRow.id == LinkRow.evidence_id)
@@ -308,16 +698,67 @@ class EvidenceService:
             )
             if not include_history:
                 query = query.where(LinkRow.current.is_(True))
+            out = []
+            for link, ev in session.execute(query).tuples():
+                evidence = to_evidence(ev, self._refs_of(session, ev.id))
+                out.append(
+                    EvidenceLink(
+                        evidence,
+                        request.ref,
+                        link.linked_by,
+                        link.linked_at,
+                        link.current,
+                        link.replaced_by,
+                        evidence_flags(evidence, engagement, today) if link.current else (),
+                    )
+                )
+            return out
+
+    def flagged(self, *, today: dt.date | None = None) -> dict[str, builtins.list[EvidenceLink]]:
+        """Ref → its current evidence that carries a flag, in checklist order; unflagged requests omitted."""
+        today = today or dt.date.today()
+        with self._db.read() as session:
+            engagement = _engagement(session)
+            query = (
+                select(LinkRow, EvidenceRow, RequestRow.ref)
+                .join(EvidenceRow, EvidenceRow.id == LinkRow.evidence_id)
+                .join(RequestRow, RequestRow.id == LinkRow.request_id)
+                .where(LinkRow.current.is_(True))
+                .order_by(RequestRow.position, RequestRow.id, LinkRow.id)
+            )
+            out: dict[str, builtins.list[EvidenceLink]] = {}
+            for link, ev, ref in session.execute(query).tuples():
+                evidence = to_evidence(ev, self._refs_of(session, ev.id))
+                flags = evidence_flags(evidence, engagement, today)
+                if flags:
+                    out.setdefault(ref, []).append(
+                        EvidenceLink(
+                            evidence, ref, link.linked_by, link.linked_at, True, link.replaced_by, flags
+                        )
+                    )
+            return out
+
+    def list(self) -> builtins.list[Evidence]:
+        with self._db.read() as session:
             return [
-                EvidenceLink(to_evidence(ev, self._refs_of(session, ev.id)), ref, link.linked_by, link.linked_at,
-                             link.current, link.replaced_by)
-                for link, ev in session.execute(query).tuples()
+                to_evidence(row, self._refs_of(session, row.id))
+                for row in session.scalars(select(EvidenceRow).order_by(EvidenceRow.id))
             ]
 
-    def list(self) -> list[Evidence]:
+    def get(self, sha256: str) -> Evidence:
         with self._db.read() as session:
-            return [to_evidence(row, self._refs_of(session, row.id))
-                    for row in session.scalars(select(EvidenceRow).order_by(EvidenceRow.id))]
+            row = self._evidence_row(session, sha256)
+            return to_evidence(row, self._refs_of(session, row.id))
+
+    def thumbnail(self, sha256: str) -> bytes | None:
+        """The cached PNG thumbnail, or None when the file has none (not an image or PDF, or refused)."""
+        with self._db.read() as session:
+            data = self._evidence_row(session, sha256).thumbnail
+            return bytes(data) if data else None
+
+    def text_content(self, sha256: str) -> str:
+        with self._db.read() as session:
+            return self._evidence_row(session, sha256).text_content
 
     def open_chunks(self, sha256: str) -> Iterator[bytes]:
         with self._db.read() as session:
@@ -336,10 +777,16 @@ class EvidenceService:
             tmp.unlink(missing_ok=True)
         return dest
 
-    def unlinked(self) -> list[Evidence]:
+    def unlinked(self) -> builtins.list[Evidence]:
+        """Evidence no request uses (not even as an older version), with its size: what a purge would free."""
         with self._db.read() as session:
             linked = select(LinkRow.evidence_id)
-            return [to_evidence(r) for r in session.scalars(select(EvidenceRow).where(EvidenceRow.id.not_in(linked)))]
+            return [
+                to_evidence(r)
+                for r in session.scalars(
+                    select(EvidenceRow).where(EvidenceRow.id.not_in(linked)).order_by(EvidenceRow.id)
+                )
+            ]
 
     def purge_unlinked(self) -> tuple[int, int]:
         """Delete the bytes of evidence no request uses (on purpose only); returns (files, bytes)."""
@@ -349,8 +796,13 @@ class EvidenceService:
             total = sum(r.size for r in rows)
             for row in rows:
                 blobs.delete_chunks(session, row.id)
-                record(session, self._actor, "evidence.purge", before=row.name,
-                       detail={"sha256": row.sha256, "size": row.size})
+                record(
+                    session,
+                    self._actor,
+                    "evidence.purge",
+                    before=row.name,
+                    detail={"sha256": row.sha256, "size": row.size},
+                )
                 session.delete(row)
             return len(rows), total
 
@@ -361,3 +813,17 @@ class EvidenceService:
     def chunk_rows(self) -> int:
         with self._db.read() as session:
             return int(session.scalar(select(func.count()).select_from(EvidenceChunkRow)) or 0)
+
+
+def successor_name(session: Session, link: LinkRow | None) -> str:
+    if link is None:
+        return ""
+    row = session.get(EvidenceRow, link.evidence_id)
+    return row.name if row else ""
+
+
+def _rewind(stream: blobs.Readable) -> None:
+    seek = getattr(stream, "seek", None)
+    if seek is None:
+        raise UserError("the data cannot be read twice")
+    seek(0)

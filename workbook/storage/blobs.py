@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from typing import Protocol
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
@@ -17,15 +18,34 @@ class SizeChanged(Exception):
     """The file's size differed from what was announced: it changed while being read."""
 
 
-def hash_stream(stream: BinaryIO, expected_size: int, check: Callable[[], None]) -> str:
-    digest = hashlib.sha256()
+class Readable(Protocol):
+    """The one method of a binary stream that storing needs."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def _bounded_chunks(stream: Readable, expected_size: int, check: Callable[[], None]) -> Iterator[bytes]:
+    """Yield the stream's bytes in chunks; refuse (never loop on) one longer or shorter than announced."""
     read = 0
-    while chunk := stream.read(CHUNK_SIZE):
+    while True:
         check()
-        digest.update(chunk)
+        # Ask for one byte past the announced size so a growing file is caught without reading it all.
+        want = min(CHUNK_SIZE, expected_size - read + 1)
+        chunk = stream.read(want)
+        if not chunk:
+            break
         read += len(chunk)
+        if read > expected_size:
+            raise SizeChanged(f"it grew past the {expected_size:,} bytes it had when opened")
+        yield chunk
     if read != expected_size:
         raise SizeChanged(f"read {read:,} bytes, expected {expected_size:,}")
+
+
+def hash_stream(stream: Readable, expected_size: int, check: Callable[[], None]) -> str:
+    digest = hashlib.sha256()
+    for chunk in _bounded_chunks(stream, expected_size, check):
+        digest.update(chunk)
     return digest.hexdigest()
 
 
@@ -38,21 +58,17 @@ def size_is_known(session: Session, size: int) -> bool:
 
 
 def write_chunks(
-    session: Session, evidence_id: int, stream: BinaryIO, expected_size: int, check: Callable[[], None]
+    session: Session,
+    evidence_id: int,
+    stream: Readable,
+    expected_size: int,
+    check: Callable[[], None],
 ) -> str:
     """Copy the stream into chunk rows of `evidence_id`, returning the SHA-256 of exactly the bytes stored."""
     digest = hashlib.sha256()
-    seq = 0
-    read = 0
-    table = EvidenceChunkRow.__table__
-    while chunk := stream.read(CHUNK_SIZE):
-        check()
+    for seq, chunk in enumerate(_bounded_chunks(stream, expected_size, check)):
         digest.update(chunk)
-        session.execute(insert(table), {"evidence_id": evidence_id, "seq": seq, "data": chunk})
-        seq += 1
-        read += len(chunk)
-    if read != expected_size:
-        raise SizeChanged(f"read {read:,} bytes, expected {expected_size:,}")
+        session.execute(insert(EvidenceChunkRow), {"evidence_id": evidence_id, "seq": seq, "data": chunk})
     return digest.hexdigest()
 
 
@@ -87,3 +103,81 @@ def rehash(db: Database, evidence_id: int) -> tuple[str, int]:
         digest.update(chunk)
         size += len(chunk)
     return digest.hexdigest(), size
+
+
+class ChunkReader(io.RawIOBase):
+    """A seekable read-only file over one evidence's stored chunks, inside the caller's session.
+
+    Previews and metadata sniffing read the bytes that were stored (never the source file again), holding
+    at most one chunk in memory.
+    """
+
+    def __init__(self, session: Session, evidence_id: int) -> None:
+        super().__init__()
+        self._session = session
+        self._evidence_id = evidence_id
+        lengths = session.execute(
+            select(EvidenceChunkRow.seq, func.length(EvidenceChunkRow.data))
+            .where(EvidenceChunkRow.evidence_id == evidence_id)
+            .order_by(EvidenceChunkRow.seq)
+        ).tuples()
+        self._starts: list[int] = []
+        total = 0
+        for _seq, length in lengths:
+            self._starts.append(total)
+            total += int(length or 0)
+        self._size = total
+        self._pos = 0
+        self._cached_seq = -1
+        self._cached = b""
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def _chunk(self, seq: int) -> bytes:
+        if seq != self._cached_seq:
+            data = self._session.scalar(
+                select(EvidenceChunkRow.data).where(
+                    EvidenceChunkRow.evidence_id == self._evidence_id, EvidenceChunkRow.seq == seq
+                )
+            )
+            self._cached, self._cached_seq = bytes(data or b""), seq
+        return self._cached
+
+    def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
+        if self._pos >= self._size or not self._starts:
+            return 0
+        seq = _chunk_index(self._starts, self._pos)
+        chunk = self._chunk(seq)
+        offset = self._pos - self._starts[seq]
+        piece = chunk[offset : offset + len(buffer)]
+        buffer[: len(piece)] = piece
+        self._pos += len(piece)
+        return len(piece)
+
+
+def _chunk_index(starts: list[int], pos: int) -> int:
+    """The chunk holding byte `pos` (binary search over chunk start offsets)."""
+    lo, hi = 0, len(starts) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if starts[mid] <= pos:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo

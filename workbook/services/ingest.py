@@ -1,0 +1,406 @@
+"""Bulk ingest: match files to requests by the ref or criteria code in their names, then attach them."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from workbook.errors import UserError
+from workbook.jobs import Cancelled, CancelToken, Progress, no_progress
+from workbook.storage.database import Database
+from workbook.storage.schema import RequestRow
+
+if TYPE_CHECKING:
+    from workbook.services.evidence import EvidenceService
+    from workbook.services.workbook import Workbook
+
+# Letters and digits are separate tokens, so `PBC012`, `pbc_012` and `PBC-012` all read as (pbc, 12).
+_TOKEN = re.compile(r"[^\W\d_]+|\d+")
+# Files a person never means as evidence: OS litter, Office lock files.
+_LITTER = frozenset({".ds_store", "thumbs.db", "desktop.ini", "icon\r"})
+
+Tokens = tuple[str, ...]
+
+
+def tokens(text: str) -> Tokens:
+    """Case-folded letter runs and digit runs without leading zeros; separators dropped."""
+    out = []
+    for token in _TOKEN.findall(text):
+        out.append((token.lstrip("0") or "0") if token[0].isdecimal() else token.casefold())
+    return tuple(out)
+
+
+def _printable(text: str) -> str:
+    """A path for display and JSON: undecodable bytes shown as escapes instead of failing."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+@dataclass(frozen=True)
+class MatchOutcome:
+    """Refs a name points at without doubt, or the candidates when it could mean several."""
+
+    refs: tuple[str, ...] = ()
+    candidates: tuple[str, ...] = ()
+    by: str = ""
+
+
+class _TokenIndex:
+    """Finds known token sequences inside a name's tokens, keeping only the longest overlapping spans."""
+
+    def __init__(self) -> None:
+        self._by_first: dict[str, list[tuple[Tokens, str]]] = {}
+
+    def add(self, key: Tokens, value: str) -> None:
+        if key:
+            self._by_first.setdefault(key[0], []).append((key, value))
+
+    def find(self, name: Tokens, *, numeric_at_start: bool) -> list[set[str]]:
+        """Values found, grouped by the span they were found at (one set per distinct span)."""
+        spans: dict[tuple[int, int], set[str]] = {}
+        for start, token in enumerate(name):
+            for key, value in self._by_first.get(token, ()):
+                end = start + len(key)
+                # A ref of digits alone (`3.10`) would match dates and versions anywhere: only at the start.
+                if numeric_at_start and start > 0 and all(k[0].isdecimal() for k in key):
+                    continue
+                if name[start:end] == key:
+                    spans.setdefault((start, end), set()).add(value)
+        kept = [
+            (span, values)
+            for span, values in spans.items()
+            if not any(o != span and o[0] <= span[0] and span[1] <= o[1] for o in spans)
+        ]
+        return [values for _span, values in sorted(kept)]
+
+
+class Matcher:
+    """Matches names against a workbook's refs and criteria codes."""
+
+    def __init__(self, requests: Iterable[tuple[str, Sequence[str]]]) -> None:
+        self._order: dict[str, int] = {}
+        self._refs = _TokenIndex()
+        self._criteria = _TokenIndex()
+        self._citing: dict[str, list[str]] = {}
+        for ref, criteria in requests:
+            self._order.setdefault(ref, len(self._order))
+            self._refs.add(tokens(ref), ref)
+            for code in criteria:
+                key = tokens(code)
+                # A code needs letters and digits (`CC6.1`): a bare word or number would match anything.
+                if not any(k[0].isdecimal() for k in key) or all(k[0].isdecimal() for k in key):
+                    continue
+                canonical = " ".join(key)
+                self._criteria.add(key, canonical)
+                citing = self._citing.setdefault(canonical, [])
+                if ref not in citing:
+                    citing.append(ref)
+
+    def _sorted(self, refs: Iterable[str]) -> tuple[str, ...]:
+        return tuple(sorted(set(refs), key=lambda r: self._order.get(r, 0)))
+
+    def match(self, components: Sequence[str]) -> MatchOutcome:
+        """Components nearest first (file name, then its folders); the nearest one naming a ref decides."""
+        named = [tokens(c) for c in components]
+        for name in named:
+            groups = self._refs.find(name, numeric_at_start=True)
+            if groups:
+                if any(len(g) > 1 for g in groups):
+                    return MatchOutcome(candidates=self._sorted(r for g in groups for r in g), by="ref")
+                return MatchOutcome(refs=self._sorted(r for g in groups for r in g), by="ref")
+        for name in named:
+            groups = self._criteria.find(name, numeric_at_start=False)
+            if groups:
+                refs = self._sorted(r for g in groups for code in g for r in self._citing[code])
+                if len(refs) == 1:
+                    return MatchOutcome(refs=refs, by="criteria")
+                return MatchOutcome(candidates=refs, by="criteria")
+        return MatchOutcome()
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    path: Path
+    shown: str
+    refs: tuple[str, ...] = ()
+    candidates: tuple[str, ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class IngestPlan:
+    """What an ingest would do; nothing is attached by planning."""
+
+    root: Path
+    matched: tuple[PlannedFile, ...]
+    ambiguous: tuple[PlannedFile, ...]
+    unmatched: tuple[PlannedFile, ...]
+    skipped: tuple[PlannedFile, ...]
+    follow_symlinks: bool = False
+
+    @property
+    def file_count(self) -> int:
+        return len(self.matched) + len(self.ambiguous) + len(self.unmatched) + len(self.skipped)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    plan: IngestPlan
+    attached: tuple[PlannedFile, ...]
+    stored_new: int
+    failed: tuple[PlannedFile, ...]
+    cancelled: bool
+
+    @property
+    def skipped(self) -> tuple[PlannedFile, ...]:
+        return self.plan.skipped + self.failed
+
+
+def _walk(
+    start: Path, base: Path, *, follow_symlinks: bool, max_size: int
+) -> Iterable[tuple[Path, str, str]]:
+    """(path, path shown relative to base, skip reason or "") for every entry under start, sorted."""
+    seen: set[tuple[int, int]] = set()
+    stack = [start]
+    while stack:
+        folder = stack.pop()
+        try:
+            info = os.stat(folder)
+            if (info.st_dev, info.st_ino) in seen:
+                continue
+            seen.add((info.st_dev, info.st_ino))
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            yield folder, _shown(folder, base), f"cannot read the folder: {exc.strerror}"
+            continue
+        subfolders = []
+        for entry in entries:
+            path = Path(entry.path)
+            shown = _shown(path, base)
+            if entry.name.casefold() in _LITTER or entry.name.startswith(("~$", ".")):
+                yield path, shown, "hidden or system file"
+                continue
+            try:
+                is_link = entry.is_symlink()
+                info = os.stat(path) if follow_symlinks else entry.stat(follow_symlinks=False)
+            except OSError as exc:
+                yield path, shown, f"cannot read it: {exc.strerror}"
+                continue
+            if is_link and not follow_symlinks:
+                yield path, shown, "symbolic link, not followed (allow following links to include it)"
+            elif stat.S_ISDIR(info.st_mode):
+                subfolders.append(path)
+            elif not stat.S_ISREG(info.st_mode):
+                yield path, shown, "not a regular file (a device, pipe or socket)"
+            elif info.st_size == 0:
+                yield path, shown, "empty file (0 bytes)"
+            elif info.st_size > max_size:
+                yield path, shown, f"{info.st_size:,} bytes, over the {max_size:,}-byte limit"
+            else:
+                yield path, shown, ""
+        stack.extend(reversed(subfolders))
+
+
+def _shown(path: Path, base: Path) -> str:
+    try:
+        return _printable(path.relative_to(base).as_posix())
+    except ValueError:
+        return _printable(str(path))
+
+
+def _components(path: Path, base: Path) -> list[str]:
+    """File name, then each folder up to (not including) base: nearest first."""
+    try:
+        parts = path.relative_to(base).parts
+    except ValueError:
+        parts = (path.name,)
+    return list(reversed(parts))
+
+
+def load_matcher(db: Database) -> Matcher:
+    with db.read() as session:
+        rows = session.execute(
+            select(RequestRow.ref, RequestRow.criteria)
+            .where(RequestRow.archived.is_(False))
+            .order_by(RequestRow.position, RequestRow.id)
+        ).tuples()
+        return Matcher((ref, list(criteria or ())) for ref, criteria in rows)
+
+
+def plan_paths(
+    db: Database,
+    paths: Sequence[Path],
+    *,
+    root: Path | None = None,
+    follow_symlinks: bool = False,
+    max_size: int | None = None,
+) -> IngestPlan:
+    """Plan an ingest of files and folders (dropped or chosen); a folder's own name counts for matching.
+
+    With `root`, every folder between root and a file counts too (root's own name does not).
+    """
+    from workbook.services.evidence import DEFAULT_MAX_FILE_SIZE
+
+    limit = DEFAULT_MAX_FILE_SIZE if max_size is None else max_size
+    matcher = load_matcher(db)
+    buckets: dict[str, list[PlannedFile]] = {"matched": [], "ambiguous": [], "unmatched": [], "skipped": []}
+    for given in paths:
+        given = Path(given)
+        base = root if root is not None else given.parent
+        if root is None and given.is_dir() and not (given.is_symlink() and not follow_symlinks):
+            entries: Iterable[tuple[Path, str, str]] = _walk(
+                given, base, follow_symlinks=follow_symlinks, max_size=limit
+            )
+        elif root is not None and given == root:
+            entries = _walk(given, base, follow_symlinks=follow_symlinks, max_size=limit)
+        else:
+            entries = [(given, _shown(given, base), _single_file_reason(given, follow_symlinks, limit))]
+        for path, shown, reason in entries:
+            if reason:
+                buckets["skipped"].append(PlannedFile(path, shown, reason=reason))
+                continue
+            outcome = matcher.match(_components(path, base))
+            if outcome.refs:
+                buckets["matched"].append(PlannedFile(path, shown, refs=outcome.refs))
+            elif outcome.candidates:
+                buckets["ambiguous"].append(PlannedFile(path, shown, candidates=outcome.candidates))
+            else:
+                buckets["unmatched"].append(PlannedFile(path, shown))
+    return IngestPlan(
+        root=root if root is not None else (Path(paths[0]).parent if paths else Path()),
+        matched=tuple(buckets["matched"]),
+        ambiguous=tuple(buckets["ambiguous"]),
+        unmatched=tuple(buckets["unmatched"]),
+        skipped=tuple(buckets["skipped"]),
+        follow_symlinks=follow_symlinks,
+    )
+
+
+def _single_file_reason(path: Path, follow_symlinks: bool, max_size: int) -> str:
+    try:
+        info = os.stat(path) if follow_symlinks else os.lstat(path)
+    except ValueError:
+        return "the name contains a NUL character"
+    except OSError as exc:
+        return f"cannot read it: {exc.strerror}"
+    if stat.S_ISLNK(info.st_mode):
+        return "symbolic link, not followed (allow following links to include it)"
+    if stat.S_ISDIR(info.st_mode):
+        return "a folder, not a file"
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file (a device, pipe or socket)"
+    if info.st_size == 0:
+        return "empty file (0 bytes)"
+    if info.st_size > max_size:
+        return f"{info.st_size:,} bytes, over the {max_size:,}-byte limit"
+    return ""
+
+
+def plan_folder(
+    db: Database, folder: Path, *, follow_symlinks: bool = False, max_size: int | None = None
+) -> IngestPlan:
+    """Plan attaching everything under `folder`; refs in file names and in sub-folder names count."""
+    folder = Path(folder)
+    if not folder.exists():
+        raise UserError("the folder does not exist", where=_printable(str(folder)), hint="check the path")
+    if not folder.is_dir():
+        raise UserError(
+            "is a file, not a folder", where=_printable(str(folder)), hint="attach single files with REF PATH"
+        )
+    return plan_paths(db, [folder], root=folder, follow_symlinks=follow_symlinks, max_size=max_size)
+
+
+def apply_plan(
+    evidence: EvidenceService,
+    plan: IngestPlan,
+    *,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> IngestResult:
+    """Attach every matched file, one transaction per file; a cancel stops between files (or rolls back one).
+
+    Files that fail (vanished, changed while read, now too large) are reported, not fatal.
+    """
+    cancel = cancel or CancelToken()
+    attached: list[PlannedFile] = []
+    failed: list[PlannedFile] = []
+    stored_new = 0
+    cancelled = False
+    total = len(plan.matched)
+    for done, item in enumerate(plan.matched):
+        try:
+            cancel.raise_if_cancelled()
+            results = evidence.attach_to_refs(
+                item.refs, item.path, follow_symlinks=plan.follow_symlinks, cancel=cancel
+            )
+        except Cancelled:
+            cancelled = True
+            break
+        except UserError as exc:
+            failed.append(PlannedFile(item.path, item.shown, refs=item.refs, reason=exc.message))
+        else:
+            attached.append(item)
+            stored_new += sum(1 for r in results if r.stored_new_bytes)
+        progress(done + 1, total)
+    return IngestResult(plan, tuple(attached), stored_new, tuple(failed), cancelled)
+
+
+def plan_json(plan: IngestPlan, result: IngestResult | None = None) -> dict[str, Any]:
+    skipped = result.skipped if result is not None else plan.skipped
+    return {
+        "matched": [{"path": f.shown, "refs": list(f.refs)} for f in plan.matched],
+        "ambiguous": [{"path": f.shown, "candidates": list(f.candidates)} for f in plan.ambiguous],
+        "unmatched": [f.shown for f in plan.unmatched],
+        "attached": len(result.attached) if result is not None else 0,
+        "skipped": [{"path": f.shown, "reason": f.reason} for f in skipped],
+    }
+
+
+def describe(plan: IngestPlan, result: IngestResult | None = None) -> list[str]:
+    """The plan (and result) as lines a person reads."""
+    lines = []
+    for f in plan.matched:
+        lines.append(f"  matched    {', '.join(f.refs):<20} {f.shown}")
+    for f in plan.ambiguous:
+        lines.append(f"  ambiguous  {' | '.join(f.candidates):<20} {f.shown}  (not attached: which one?)")
+    for f in plan.unmatched:
+        lines.append(f"  unmatched  {'-':<20} {f.shown}  (no ref or criteria code in its name or folders)")
+    for f in result.skipped if result is not None else plan.skipped:
+        lines.append(f"  skipped    {'-':<20} {f.shown}: {f.reason}")
+    lines.append(
+        f"{plan.file_count} files: {len(plan.matched)} matched, {len(plan.ambiguous)} ambiguous, "
+        f"{len(plan.unmatched)} unmatched, {len(plan.skipped)} skipped"
+    )
+    if result is None:
+        lines.append("dry run: nothing was attached")
+    else:
+        lines.append(
+            f"attached {len(result.attached)} files ({result.stored_new} stored new, the rest already in the "
+            f"workbook); {len(result.failed)} failed" + ("; cancelled" if result.cancelled else "")
+        )
+    return lines
+
+
+def attach_folder_cli(
+    workbook: Workbook, folder: Path, *, dry_run: bool, as_json: bool, follow_symlinks: bool = False
+) -> int:
+    """`attach FILE --folder DIR [--dry-run] [--json]`: print the plan, attach unless dry run; exit 0."""
+    plan = plan_folder(
+        workbook.db, folder, follow_symlinks=follow_symlinks, max_size=workbook.evidence.max_file_size
+    )
+    result = None if dry_run else apply_plan(workbook.evidence, plan)
+    if as_json:
+        json.dump(plan_json(plan, result), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print("\n".join(describe(plan, result)))
+    return 0
