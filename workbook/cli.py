@@ -264,7 +264,7 @@ def cmd_import(args: argparse.Namespace, actor: Actor) -> int:
 def cmd_export(args: argparse.Namespace, actor: Actor) -> int:
     from workbook.services.exporting import export_cli
 
-    with _open(args, actor, read_only=True) as workbook:
+    with _open(args, actor) as workbook:
         return export_cli(workbook, args)
 
 

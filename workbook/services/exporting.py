@@ -1,0 +1,347 @@
+"""Export what the auditor needs: the PDF package, the BagIt zip and the filled-in checklist; each logged."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import re
+import secrets
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from workbook.errors import UserError
+from workbook.jobs import CancelToken, Progress, no_progress
+from workbook.model import RequestFilter, Status
+from workbook.services.importing import ImportService
+
+if TYPE_CHECKING:
+    from workbook.formats.package_input import PackageInput, PageSize, WritebackInput
+    from workbook.services.workbook import Workbook
+
+_RESPONSE_HEADER = re.compile(r"\b(response|answer|management comment|client comment)", re.IGNORECASE)
+_EVIDENCE_HEADER = re.compile(r"\b(evidence|attachment|documents? provided|file name)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    pdf: Path | None = None
+    zip: Path | None = None
+    xlsx: Path | None = None
+    final: bool = False
+    statuses: tuple[Status, ...] = ()
+    sections: tuple[str, ...] = ()
+    owners: tuple[str, ...] = ()
+    refs: tuple[str, ...] = ()
+    page_size: PageSize = "letter"
+
+    @property
+    def scope(self) -> str:
+        parts = []
+        if self.statuses:
+            parts.append("status: " + ", ".join(s.value for s in self.statuses))
+        if self.sections:
+            parts.append("section: " + ", ".join(self.sections))
+        if self.owners:
+            parts.append("owner: " + ", ".join(self.owners))
+        if self.refs:
+            parts.append("refs: " + ", ".join(self.refs))
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class ExportOutput:
+    kind: str
+    path: Path
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    package_id: str
+    activity_head: str
+    requests: int
+    evidence: int
+    outputs: tuple[ExportOutput, ...]
+    logged: bool
+    problems: tuple[str, ...] = ()
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _completed(workbook: Workbook, ref: str) -> dt.date | None:
+    """When the request last became ready (from its history)."""
+    for entry in workbook.activity.list(target=ref):
+        if entry.field == "status":
+            try:
+                return entry.at.date() if Status(entry.after).is_ready else None
+            except ValueError:
+                return None
+    return None
+
+
+class ExportService:
+    def __init__(self, workbook: Workbook) -> None:
+        self._workbook = workbook
+
+    def package_input(self, options: ExportOptions, today: dt.date | None = None) -> PackageInput:
+        """Gather everything the writers need from the services (no storage rows cross this line)."""
+        from workbook.formats.package_input import (
+            PackageComment,
+            PackageEvidence,
+            PackageInput,
+            PackageRequest,
+        )
+
+        wb = self._workbook
+        today = today or dt.date.today()
+        engagement = wb.engagement()
+        requests = wb.requests.list(
+            RequestFilter(
+                statuses=options.statuses,
+                sections=options.sections,
+                owners=options.owners,
+                refs=options.refs,
+                today=today,
+            )
+        )
+        if not requests:
+            raise UserError("no request matches the export's scope", hint="widen the filters")
+        vocabulary = self._auditor_words()
+        packaged = []
+        for request in requests:
+            evidence = tuple(
+                PackageEvidence(
+                    name=link.evidence.name,
+                    media_type=link.evidence.media_type,
+                    size=link.evidence.size,
+                    sha256=link.evidence.sha256,
+                    effective_date=link.evidence.effective_date,
+                    added_by=link.evidence.added_by,
+                    added_at=link.evidence.added_at,
+                    open=self._opener(link.evidence.sha256),
+                    description=link.evidence.description,
+                    source_system=link.evidence.source_system,
+                    shows=link.evidence.shows,
+                    population=link.evidence.population,
+                    period_covered=link.evidence.period_covered,
+                    flags=link.flags,
+                )
+                for link in wb.evidence.for_request(request.ref)
+            )
+            packaged.append(
+                PackageRequest(
+                    ref=request.ref,
+                    title=request.title,
+                    request=request.request,
+                    criteria=request.criteria,
+                    section=request.section,
+                    owner=request.owner,
+                    status=request.status,
+                    due=request.due,
+                    completed=_completed(wb, request.ref) if request.status.is_ready else None,
+                    notes=request.notes,
+                    auditor_comment=request.auditor_comment,
+                    comments=tuple(
+                        PackageComment(c.author, c.created_at, c.body)
+                        for c in wb.requests.comments(request.ref)
+                    ),
+                    extra=request.extra,
+                    evidence=evidence,
+                    overdue=request.is_overdue(today),
+                    status_label=vocabulary.get(request.status, ""),
+                )
+            )
+        stamp = dt.datetime.now(dt.UTC)
+        return PackageInput(
+            client=engagement.client,
+            framework=engagement.framework,
+            period_start=engagement.period_start,
+            period_end=engagement.period_end,
+            auditor=engagement.auditor,
+            prepared_by=wb.actor.name,
+            generated_at=stamp,
+            final=options.final,
+            package_id=f"AWB-{stamp:%Y%m%d-%H%M%S}-{secrets.token_hex(3).upper()}",
+            activity_head=wb.activity.head(),
+            requests=tuple(packaged),
+            page_size=options.page_size,
+            checklist=self._writeback(requests, vocabulary),
+            scope=options.scope,
+        )
+
+    def _opener(self, sha256: str) -> Callable[[], Iterator[bytes]]:
+        return lambda: self._workbook.evidence.open_chunks(sha256)
+
+    def _auditor_words(self) -> dict[Status, str]:
+        """Our status → the checklist's own word for it (first one the auditor's list maps onto it)."""
+        original = ImportService(self._workbook.db, self._workbook.actor).original_checklist()
+        words: dict[Status, str] = {}
+        if original is not None:
+            for word, status in original[5].items():
+                words.setdefault(Status(status), word)
+        return words
+
+    def _writeback(self, requests: Sequence[object], vocabulary: dict[Status, str]) -> WritebackInput | None:
+        from workbook.formats.package_input import WritebackAnswer, WritebackInput
+
+        original = ImportService(self._workbook.db, self._workbook.actor).original_checklist()
+        if original is None:
+            return None
+        file_name, data, sheet, header_row, mapping, _ = original
+        target: dict[str, str | int] = {k: v for k, v in mapping.items() if k in ("status", "owner")}
+        all_requests = self._workbook.requests.list(RequestFilter(include_archived=True))
+        extra_headers = [h for r in all_requests[:1] for h, _ in r.extra]
+        for header in extra_headers:
+            if "response" not in target and _RESPONSE_HEADER.search(header):
+                target["response"] = header
+            elif "evidence" not in target and _EVIDENCE_HEADER.search(header):
+                target["evidence"] = header
+        answers = tuple(
+            WritebackAnswer(
+                source_row=r.source_row,
+                status=vocabulary.get(r.status, r.status.label),
+                owner=r.owner,
+                response=r.notes,
+                evidence=r.evidence_names,
+            )
+            for r in all_requests
+            if r.source_row is not None and r.source_sheet == sheet and not r.archived
+        )
+        return WritebackInput(
+            original_bytes=data,
+            file_name=file_name,
+            sheet=sheet,
+            header_row=header_row,
+            mapping=target,
+            answers=answers,
+        )
+
+    def export(
+        self, options: ExportOptions, *, progress: Progress = no_progress, cancel: CancelToken | None = None
+    ) -> ExportResult:
+        """Write each asked-for output to a temporary name and rename it into place; log each one."""
+        from workbook.formats.pdf_package import write_pdf_package
+        from workbook.formats.xlsx_writeback import write_back_input
+        from workbook.formats.zip_bundle import write_zip_bundle
+
+        if not (options.pdf or options.zip or options.xlsx):
+            raise UserError("nothing to export", hint="ask for --pdf, --zip and/or --xlsx")
+        for out in (options.pdf, options.zip, options.xlsx):
+            if out is not None and not Path(out).parent.is_dir():
+                raise UserError("the destination folder does not exist", where=str(Path(out).parent))
+        cancel = cancel or CancelToken()
+        pkg = self.package_input(options)
+        outputs: list[ExportOutput] = []
+        problems: list[str] = []
+        steps = 100
+
+        def part(start: int, span: int) -> Progress:
+            return lambda done, total: progress(start + (span * done // max(total, 1)), steps)
+
+        with tempfile.TemporaryDirectory(prefix=".auditwb-export-") as work:
+            pdf_path = options.pdf
+            if pdf_path is None and options.zip is not None:
+                pdf_path = Path(work) / f"{pkg.package_id}.pdf"
+            if pdf_path is not None:
+                result = write_pdf_package(pkg, Path(pdf_path), progress=part(0, 60), cancel=cancel)
+                problems.extend(result.problems)
+                if options.pdf is not None:
+                    outputs.append(ExportOutput("pdf", Path(options.pdf), result.sha256))
+            xlsx_path = options.xlsx
+            if pkg.checklist is not None and (xlsx_path is not None or options.zip is not None):
+                xlsx_path = xlsx_path or Path(work) / _filled_name(pkg.checklist.file_name)
+                write_back_input(pkg.checklist, Path(xlsx_path))
+                if options.xlsx is not None:
+                    outputs.append(ExportOutput("xlsx", Path(options.xlsx), file_sha256(Path(options.xlsx))))
+            elif options.xlsx is not None:
+                raise UserError(
+                    "this workbook has no imported checklist to fill in",
+                    hint="import the auditor's checklist first",
+                )
+            cancel.raise_if_cancelled()
+            if options.zip is not None:
+                digest = write_zip_bundle(
+                    pkg,
+                    Path(options.zip),
+                    pdf_path=Path(pdf_path) if pdf_path else None,
+                    checklist_xlsx_path=Path(xlsx_path) if xlsx_path else None,
+                    progress=part(60, 40),
+                    cancel=cancel,
+                )
+                outputs.append(ExportOutput("zip", Path(options.zip), digest))
+        progress(steps, steps)
+        logged = self._log(pkg, outputs)
+        return ExportResult(
+            pkg.package_id,
+            pkg.activity_head,
+            len(pkg.requests),
+            len({e.sha256 for r in pkg.requests for e in r.evidence}),
+            tuple(outputs),
+            logged,
+            tuple(problems),
+        )
+
+    def _log(self, pkg: PackageInput, outputs: Sequence[ExportOutput]) -> bool:
+        from workbook.services.activity import record
+
+        if self._workbook.read_only:
+            return False
+        with self._workbook.db.write() as session:
+            for out in outputs:
+                record(
+                    session,
+                    self._workbook.actor,
+                    "package.export",
+                    target=pkg.package_id,
+                    field=out.kind,
+                    after=out.sha256,
+                    detail={
+                        "file": out.path.name,
+                        "final": pkg.final,
+                        "scope": pkg.scope,
+                        "requests": len(pkg.requests),
+                        "activity_head": pkg.activity_head,
+                    },
+                )
+        return True
+
+
+def _filled_name(file_name: str) -> str:
+    stem = Path(file_name).stem or "checklist"
+    return f"{stem} (answered).xlsx"
+
+
+def export_cli(workbook: Workbook, args: argparse.Namespace) -> int:
+    options = ExportOptions(
+        pdf=Path(args.pdf) if args.pdf else None,
+        zip=Path(args.zip) if args.zip else None,
+        xlsx=Path(args.xlsx) if args.xlsx else None,
+        final=args.final,
+        statuses=tuple(Status.parse(s) for s in args.status),
+        sections=tuple(args.section),
+        owners=tuple(args.owner),
+        refs=tuple(args.ref),
+        page_size=args.page_size,
+    )
+    result = ExportService(workbook).export(options)
+    print(
+        f"package {result.package_id}: {result.requests} requests, {result.evidence} evidence files; "
+        f"activity log head {result.activity_head}"
+    )
+    for out in result.outputs:
+        print(f"{out.kind}: {out.path}  sha256 {out.sha256}")
+    for problem in result.problems:
+        print(f"note: {problem}")
+    if not result.logged:
+        print("note: the workbook is open elsewhere (read-only here), so this export was not logged")
+    return 0
