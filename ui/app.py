@@ -1,0 +1,128 @@
+"""Composition root: QApplication, settings, workbook gateway and main window; no globals elsewhere."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QInputDialog
+
+from ui.dialogs.new_workbook import NewWorkbookRequest
+from ui.jobs import JobRunner
+from ui.main_window import MainWindow, service_available
+from ui.messages import install_excepthook, log_file
+from ui.settings import Settings
+from workbook.identity import current_actor, os_login
+from workbook.model import Actor
+
+if TYPE_CHECKING:
+    from workbook.services.workbook import Workbook
+
+ORGANIZATION = "AuditWorkbook"
+APPLICATION = "Audit Workbook"
+QUIT_AFTER_PAINT = "--quit-after-paint"
+
+
+class Gateway:
+    """Opens and creates workbooks as the acting person; SQLAlchemy is imported on first use, not at start."""
+
+    def __init__(self, actor: Actor) -> None:
+        self.actor = actor
+
+    def open(self, path: Path) -> Workbook:
+        from workbook.services.workbook import Workbook
+
+        return Workbook.open(path, self.actor)
+
+    def create(self, request: NewWorkbookRequest) -> Workbook:
+        from workbook.services.workbook import Workbook
+
+        return Workbook.create(
+            request.path,
+            self.actor,
+            client=request.client,
+            framework=request.framework,
+            period_start=request.period_start,
+            period_end=request.period_end,
+            auditor=request.auditor,
+        )
+
+    def demo_available(self) -> bool:
+        return service_available("workbook.services.demo")
+
+    def build_demo(self, folder: Path) -> Path:
+        from workbook.services import demo
+
+        path: Path = demo.build_demo(folder, self.actor)
+        return path
+
+
+def make_application(argv: list[str]) -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    app = QApplication([sys.argv[0] if sys.argv else "audit-workbook", *argv])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName(APPLICATION)
+    app.setDesktopFileName("audit-workbook")
+    return app
+
+
+def ask_display_name(settings: Settings) -> str:
+    """First run: ask once who is using the app (for the activity log); the OS login if they decline."""
+    name, ok = QInputDialog.getText(
+        None,
+        "Welcome to Audit Workbook",
+        "Your name, as it should appear in the activity log\n(you can change it later in Preferences):",
+        text=os_login(),
+    )
+    chosen = name.strip() if ok and name.strip() else os_login()
+    settings.display_name = chosen
+    return chosen
+
+
+def build_window(settings: Settings, actor_name: str | None) -> MainWindow:
+    actor = current_actor(actor_name or settings.display_name or None)
+    return MainWindow(settings, JobRunner(), Gateway(actor))
+
+
+def run(argv: list[str], actor_name: str | None = None) -> int:
+    """The app: argv is [], [FILE] or [FILE, "--quit-after-paint"]; returns the exit status."""
+    quit_after_paint = QUIT_AFTER_PAINT in argv
+    files = [a for a in argv if a != QUIT_AFTER_PAINT]
+    app = make_application([])
+    settings = Settings(QSettings(ORGANIZATION, APPLICATION))
+    logging.basicConfig(
+        filename=str(log_file()),
+        level=logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not quit_after_paint and not actor_name and not settings.display_name:
+        ask_display_name(settings)
+    window = build_window(settings, actor_name)
+    install_excepthook(app)
+    if quit_after_paint:
+        # Exit right after the first paint showing requests: the start-up measurement point.
+        window.first_paint.connect(lambda: QTimer.singleShot(0, app.quit))
+    window.show()
+    if files:
+        opened = window.open_path(Path(files[0]))
+        if not opened and quit_after_paint:
+            return 1
+    elif quit_after_paint:
+        QTimer.singleShot(0, app.quit)
+    status = app.exec()
+    window.close()
+    return int(status)
+
+
+def main() -> None:
+    sys.exit(run(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    main()

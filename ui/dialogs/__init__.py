@@ -1,0 +1,1 @@
+"""Dialogs: new workbook, import wizard, export, preferences."""

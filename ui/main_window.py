@@ -1,0 +1,937 @@
+"""The main window: start page or the open workbook's request table, filter bar and request panel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QObject, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QGuiApplication,
+    QImage,
+    QKeySequence,
+    QUndoStack,
+)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.commands import LinkEvidenceCommand, SetFieldsCommand, UnlinkEvidenceCommand
+from ui.dialogs.new_workbook import NewWorkbookDialog, NewWorkbookRequest
+from ui.jobs import Job, JobRunner
+from ui.messages import show_error
+from ui.models.request_table_model import RequestCriteria, RequestFilterProxyModel, RequestTableModel
+from ui.settings import RecentWorkbook, Settings
+from ui.widgets.evidence_list import MEDIA_ROLE
+from ui.widgets.filter_bar import FilterBar
+from ui.widgets.request_panel import RequestPanel
+from ui.widgets.request_table import RequestTableView
+from ui.widgets.start_page import StartPage
+from workbook.errors import UserError, WorkbookError
+from workbook.model import AttachResult, Changes, RequestFilter, Status, VerifyReport
+
+if TYPE_CHECKING:
+    from workbook.services.requests import FieldChange
+    from workbook.services.workbook import Workbook
+
+APP_NAME = "Audit Workbook"
+MAX_PREVIEW_BYTES = 40 * 1024 * 1024
+FEW_REFS = 50
+
+
+class WorkbookGateway(Protocol):
+    """How the window gets workbooks; built by the composition root with the acting person."""
+
+    def open(self, path: Path) -> Workbook: ...
+
+    def create(self, request: NewWorkbookRequest) -> Workbook: ...
+
+    def build_demo(self, folder: Path) -> Path: ...
+
+    def demo_available(self) -> bool: ...
+
+
+def service_available(module: str) -> bool:
+    """Import and export come from other parts of the project; their menu entries work once they exist."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def field_change(**values: Any) -> FieldChange:
+    from workbook.services.requests import FieldChange
+
+    return FieldChange(**values)
+
+
+class _PaintWatcher(QObject):
+    """Reports the first paint of the table once it has rows (or the workbook has none)."""
+
+    painted = Signal()
+
+    def __init__(self, ready: Callable[[], bool]) -> None:
+        super().__init__()
+        self._ready = ready
+        self.fired = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if not self.fired and event.type() == QEvent.Type.Paint and self._ready():
+            self.fired = True
+            QTimer.singleShot(0, self.painted.emit)
+        return False
+
+
+class MainWindow(QMainWindow):
+    workbook_opened = Signal(str)
+    requests_changed = Signal(object)
+    first_paint = Signal()
+    attach_finished = Signal(object)
+    preview_shown = Signal(str)
+
+    def __init__(self, settings: Settings, jobs: JobRunner, gateway: WorkbookGateway) -> None:
+        super().__init__()
+        self.setObjectName("main_window")
+        self.setWindowTitle(APP_NAME)
+        self.settings = settings
+        self.jobs = jobs
+        self.gateway = gateway
+        self.workbook: Workbook | None = None
+        self.undo_stack = QUndoStack(self)
+        self._current_ref: str | None = None
+        self._open_boxes: list[QMessageBox] = []
+
+        self.model = RequestTableModel()
+        self.proxy = RequestFilterProxyModel()
+        self.proxy.setSourceModel(self.model)
+
+        self.pages = QStackedWidget()
+        self.start_page = StartPage()
+        self.pages.addWidget(self.start_page)
+        self.workspace = QWidget()
+        self.pages.addWidget(self.workspace)
+        self.setCentralWidget(self.pages)
+
+        layout = QVBoxLayout(self.workspace)
+        layout.setContentsMargins(8, 6, 8, 4)
+        self.read_only_banner = QLabel()
+        self.read_only_banner.setObjectName("read_only_banner")
+        self.read_only_banner.setWordWrap(True)
+        self.read_only_banner.setStyleSheet("QLabel { background: #fff3cd; color: #5c4400; padding: 6px; }")
+        self.read_only_banner.hide()
+        layout.addWidget(self.read_only_banner)
+        self.header = QLabel()
+        self.header.setObjectName("progress_header")
+        self.header.setAccessibleName("Progress")
+        font = self.header.font()
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        font.setBold(True)
+        self.header.setFont(font)
+        self.engagement_label = QLabel()
+        self.engagement_label.setObjectName("engagement_label")
+        layout.addWidget(self.header)
+        layout.addWidget(self.engagement_label)
+        self.filter_bar = FilterBar()
+        layout.addWidget(self.filter_bar)
+        self.bulk_bar = QToolBar("Change selected requests")
+        self.bulk_bar.setObjectName("bulk_bar")
+        layout.addWidget(self.bulk_bar)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("main_splitter")
+        self.table = RequestTableView()
+        self.table.setModel(self.proxy)
+        self.table.set_default_widths()
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        self.panel = RequestPanel()
+        scroller = QScrollArea()
+        scroller.setWidgetResizable(True)
+        scroller.setWidget(self.panel)
+        scroller.setMinimumWidth(300)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(scroller)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        layout.addWidget(self.splitter, 1)
+
+        self._paint_watcher = _PaintWatcher(lambda: self.workbook is not None)
+        self._paint_watcher.painted.connect(self.first_paint)
+        self.table.viewport().installEventFilter(self._paint_watcher)
+
+        self._job_label = QLabel()
+        self._job_bar = QProgressBar()
+        self._job_bar.setMaximumWidth(200)
+        self._job_bar.setAccessibleName("Progress of the running task")
+        self._job_cancel = QPushButton("Cancel")
+        self._job_cancel.setAccessibleName("Cancel the running task")
+        self._job_cancel.clicked.connect(self._on_job_cancel_clicked)
+        for widget in (self._job_label, self._job_bar, self._job_cancel):
+            self.statusBar().addPermanentWidget(widget)
+            widget.hide()
+        self._visible_job: Job | None = None
+
+        self._build_actions()
+        self._connect()
+        self._show_start_page()
+        self._restore_window_state()
+
+    def _action(
+        self,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        name: str = "",
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setObjectName(name or text.lower().replace("…", "").replace(" ", "_"))
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.new_action = self._action(
+            "&New workbook…", self.new_workbook, QKeySequence.StandardKey.New, "new"
+        )
+        self.open_action = self._action("&Open…", self.open_dialog, QKeySequence.StandardKey.Open, "open")
+        self.demo_action = self._action("Open &demo", self.open_demo, None, "open_demo")
+        self.import_action = self._action("&Import checklist…", self.import_checklist, "Ctrl+I", "import")
+        self.export_action = self._action("&Export package…", self.export_package, "Ctrl+E", "export")
+        self.close_action = self._action(
+            "&Close workbook", self.close_workbook, QKeySequence.StandardKey.Close, "close_workbook"
+        )
+        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "quit")
+        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo_action.setObjectName("undo")
+        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts(
+            [QKeySequence("Ctrl+Shift+Z"), QKeySequence(QKeySequence.StandardKey.Redo)]
+        )
+        self.redo_action.setObjectName("redo")
+        self.addAction(self.undo_action)
+        self.addAction(self.redo_action)
+        self.find_action = self._action("&Find", self._on_find, QKeySequence.StandardKey.Find, "find")
+        self.paste_action = self._action(
+            "&Paste screenshot as evidence",
+            self.paste_evidence,
+            QKeySequence.StandardKey.Paste,
+            "paste_evidence",
+        )
+        self.owner_action = self._action("Set &owner…", self.ask_owner, None, "bulk_owner")
+        self.due_action = self._action("Set &due date…", self.ask_due, None, "bulk_due")
+        self.preferences_action = self._action("&Preferences…", self.preferences, None, "preferences")
+        self.verify_action = self._action("&Verify workbook", self.verify, None, "verify")
+        self.status_actions: list[QAction] = []
+        status_menu = QMenu("Set &status", self)
+        for number, status in enumerate(Status, start=1):
+            action = self._action(
+                status.label, self._status_slot(status), f"Ctrl+{number}", f"status_{status.value}"
+            )
+            status_menu.addAction(action)
+            self.status_actions.append(action)
+
+        menu = self.menuBar().addMenu("&File")
+        for action in (self.new_action, self.open_action, self.demo_action):
+            menu.addAction(action)
+        self.recent_menu = menu.addMenu("Open &recent")
+        menu.addSeparator()
+        menu.addAction(self.import_action)
+        menu.addAction(self.export_action)
+        menu.addAction(self.verify_action)
+        menu.addSeparator()
+        menu.addAction(self.close_action)
+        menu.addAction(self.quit_action)
+        edit = self.menuBar().addMenu("&Edit")
+        for action in (self.undo_action, self.redo_action):
+            edit.addAction(action)
+        edit.addSeparator()
+        edit.addAction(self.find_action)
+        edit.addAction(self.paste_action)
+        edit.addSeparator()
+        edit.addMenu(status_menu)
+        edit.addAction(self.owner_action)
+        edit.addAction(self.due_action)
+        edit.addSeparator()
+        edit.addAction(self.preferences_action)
+
+        status_button = QToolButton()
+        status_button.setText("Status")
+        status_button.setAccessibleName("Set status of the selected requests")
+        status_button.setMenu(status_menu)
+        status_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.bulk_bar.addWidget(status_button)
+        self.bulk_bar.addAction(self.owner_action)
+        self.bulk_bar.addAction(self.due_action)
+        self.bulk_bar.addSeparator()
+        self.bulk_bar.addAction(self.undo_action)
+        self.bulk_bar.addAction(self.redo_action)
+        self.bulk_bar.addSeparator()
+        self.bulk_bar.addAction(self.import_action)
+        self.bulk_bar.addAction(self.export_action)
+        self.selection_label = QLabel()
+        self.selection_label.setObjectName("selection_label")
+        spacer = QWidget()
+        spacer.setSizePolicy(
+            spacer.sizePolicy().horizontalPolicy().Expanding, spacer.sizePolicy().verticalPolicy().Preferred
+        )
+        self.bulk_bar.addWidget(spacer)
+        self.bulk_bar.addWidget(self.selection_label)
+
+    def _connect(self) -> None:
+        self.start_page.new_requested.connect(self.new_workbook)
+        self.start_page.open_requested.connect(self.open_dialog)
+        self.start_page.demo_requested.connect(self.open_demo)
+        self.start_page.recent_chosen.connect(self._on_recent_chosen)
+        self.filter_bar.criteria_changed.connect(self._on_criteria_changed)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self.table.files_dropped.connect(self.attach_files)
+        self.proxy.modelReset.connect(self._update_header)
+        self.proxy.rowsInserted.connect(self._update_header)
+        self.proxy.rowsRemoved.connect(self._update_header)
+        self.panel.owner_chosen.connect(self._on_panel_owner_chosen)
+        self.panel.add_person_requested.connect(self._on_add_person_requested)
+        self.panel.status_chosen.connect(self._on_panel_status_chosen)
+        self.panel.due_chosen.connect(self._on_panel_due_chosen)
+        self.panel.notes_saved.connect(self._on_panel_notes_saved)
+        self.panel.comment_added.connect(self._on_panel_comment_added)
+        self.panel.files_dropped.connect(self._on_panel_files_dropped)
+        self.panel.unlink_requested.connect(self._on_panel_unlink_requested)
+        self.panel.open_requested.connect(self.open_evidence)
+        self.panel.evidence_selected.connect(self._on_panel_evidence_selected)
+        self.panel.history_toggled.connect(self._on_panel_history_toggled)
+
+    def _show_start_page(self) -> None:
+        self.start_page.set_recent(self.settings.recent())
+        self.start_page.demo_button.setEnabled(True)
+        self.pages.setCurrentWidget(self.start_page)
+        self._refresh_recent_menu()
+        self._update_actions()
+
+    def _refresh_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for entry in self.settings.recent():
+            action = self.recent_menu.addAction(f"{entry.client} — {entry.path}")
+            action.triggered.connect(lambda _=False, p=entry.path: self.open_path(Path(p)))
+        self.recent_menu.setEnabled(bool(self.settings.recent()))
+
+    def _update_actions(self) -> None:
+        open_ = self.workbook is not None
+        writable = open_ and not self.read_only
+        for action in (
+            self.import_action,
+            self.owner_action,
+            self.due_action,
+            self.paste_action,
+            *self.status_actions,
+        ):
+            action.setEnabled(writable)
+        for action in (self.export_action, self.close_action, self.find_action, self.verify_action):
+            action.setEnabled(open_)
+        self.bulk_bar.setEnabled(open_)
+
+    @property
+    def read_only(self) -> bool:
+        return self.workbook is None or self.workbook.read_only
+
+    def open_path(self, path: Path) -> bool:
+        """Open a workbook file, replacing the one open now; False (with a message) if it cannot be opened."""
+        if not self.close_workbook():
+            return False
+        try:
+            workbook = self.gateway.open(path)
+        except WorkbookError as error:
+            self._show(error, action=f"Cannot open {path.name}")
+            if not path.exists():
+                self.settings.forget(str(path))
+                self.start_page.set_recent(self.settings.recent())
+            return False
+        self._adopt(workbook)
+        return True
+
+    def _adopt(self, workbook: Workbook) -> None:
+        self.workbook = workbook
+        self.undo_stack.clear()
+        self.settings.last_folder = str(Path(workbook.path).parent)
+        engagement = workbook.engagement()
+        suffix = " [read-only]" if workbook.read_only else ""
+        self.setWindowTitle(f"{Path(workbook.path).name} — {engagement.client} — {APP_NAME}{suffix}")
+        self.setWindowFilePath(str(workbook.path))
+        period = ""
+        if engagement.period_start and engagement.period_end:
+            period = f"{engagement.period_start:%d %b %Y} – {engagement.period_end:%d %b %Y}"
+        self.engagement_label.setText(
+            " · ".join(s for s in (engagement.client, engagement.framework, period, engagement.auditor) if s)
+        )
+        if workbook.read_only:
+            self.read_only_banner.setText(
+                f"Read-only: {workbook.db.read_only_reason}. You can look and export, "
+                "but changes are off until the other copy is closed."
+            )
+        self.read_only_banner.setVisible(workbook.read_only)
+        self.reload_requests()
+        self._reload_people()
+        self.filter_bar.restore(self.settings.filters())
+        self.pages.setCurrentWidget(self.workspace)
+        self._update_actions()
+        self._remember()
+        self.workbook_opened.emit(str(workbook.path))
+        if self.table.model().rowCount():
+            self.table.selectRow(0)
+        QTimer.singleShot(1500, self._verify_in_background)
+
+    def close_workbook(self) -> bool:
+        if self.workbook is None:
+            return True
+        self.panel.save_pending_notes()
+        if not self.jobs.wait(30000):
+            return False
+        self._remember()
+        self._save_view_state()
+        self.workbook.close()
+        self.workbook = None
+        self.undo_stack.clear()
+        self.model.set_rows([])
+        self.panel.show_nothing()
+        self.setWindowTitle(APP_NAME)
+        self._show_start_page()
+        return True
+
+    def _remember(self) -> None:
+        if self.workbook is None:
+            return
+        rows = self.model.requests()
+        self.settings.remember(
+            RecentWorkbook(
+                path=str(self.workbook.path),
+                client=self.workbook.engagement().client,
+                ready=sum(1 for r in rows if r.status.is_ready),
+                total=len(rows),
+            )
+        )
+
+    def reload_requests(self) -> None:
+        if self.workbook is None:
+            return
+        selected = self.selected_refs()
+        self.model.set_rows(self.workbook.requests.list(RequestFilter()))
+        sort_column = self.table.horizontalHeader().sortIndicatorSection()
+        if 0 <= sort_column < self.model.columnCount():
+            self.model.sort(sort_column, self.table.horizontalHeader().sortIndicatorOrder())
+        self.select_refs(selected)
+        self._update_header()
+
+    def _reload_people(self) -> None:
+        if self.workbook is None:
+            return
+        people = self.workbook.people.list()
+        self.panel.set_people(people)
+        self.filter_bar.set_choices([p.name for p in people], self.workbook.requests.sections())
+
+    def _on_changed(self, changes: Changes) -> None:
+        """Refresh only what a service said it changed."""
+        if self.workbook is None:
+            return
+        if changes.all_requests or len(changes.refs) > FEW_REFS:
+            self.reload_requests()
+        elif changes.refs:
+            self.model.update_rows(self.workbook.requests.get(ref) for ref in sorted(changes.refs))
+            self._update_header()
+        if changes.people:
+            self._reload_people()
+        if self._current_ref and (
+            changes.all_requests or self._current_ref in changes.refs or changes.evidence
+        ):
+            self._show_current()
+        self.requests_changed.emit(changes)
+
+    def _update_header(self) -> None:
+        rows = self.model.requests()
+        today = self.model.today
+        ready = sum(1 for r in rows if r.status.is_ready)
+        overdue = sum(1 for r in rows if r.is_overdue(today))
+        text = f"{ready} of {len(rows)} ready · {overdue} overdue"
+        shown = self.proxy.rowCount()
+        if shown != len(rows):
+            text += f" · showing {shown}"
+        self.header.setText(text)
+
+    def selected_refs(self) -> list[str]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.proxy.ref_at(row) for row in rows]
+
+    def select_refs(self, refs: Sequence[str]) -> None:
+        selection = self.table.selectionModel()
+        selection.clearSelection()
+        flags = selection.SelectionFlag.Select | selection.SelectionFlag.Rows
+        first = True
+        for ref in refs:
+            source_row = self.model.row_of(ref)
+            if source_row is None:
+                continue
+            index = self.proxy.mapFromSource(self.model.index(source_row, 0))
+            if index.isValid():
+                selection.select(index, flags)
+                if first:
+                    selection.setCurrentIndex(index, selection.SelectionFlag.NoUpdate)
+                    first = False
+
+    def _on_selection_changed(self) -> None:
+        refs = self.selected_refs()
+        if self._current_ref and (len(refs) != 1 or refs[0] != self._current_ref):
+            self.panel.save_pending_notes()
+        self.selection_label.setText(f"{len(refs)} selected" if len(refs) > 1 else "")
+        if len(refs) == 1:
+            self._current_ref = refs[0]
+            self._show_current()
+        else:
+            self._current_ref = None
+            self.panel.show_nothing(len(refs))
+
+    def _show_current(self) -> None:
+        if self.workbook is None or self._current_ref is None:
+            return
+        ref = self._current_ref
+        try:
+            request = self.workbook.requests.get(ref)
+            evidence = self.workbook.evidence.for_request(
+                ref, include_history=self.panel.versions.isChecked()
+            )
+            comments = self.workbook.requests.comments(ref)
+            history = self.workbook.activity.list(target=ref, limit=100)
+        except UserError:
+            self._current_ref = None
+            self.panel.show_nothing()
+            return
+        self.panel.show_request(request, evidence, comments, history, read_only=self.read_only)
+
+    def _on_criteria_changed(self, criteria: RequestCriteria) -> None:
+        self.proxy.set_criteria(criteria)
+        self._update_header()
+        self.settings.set_filters(self.filter_bar.state())
+
+    def _on_find(self) -> None:
+        self.filter_bar.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_bar.search.selectAll()
+
+    def apply_change(self, refs: Sequence[str], change: FieldChange) -> None:
+        if self.workbook is None or not refs:
+            return
+        if self.read_only:
+            self._show(UserError("this workbook is open read-only", hint=self.workbook.db.read_only_reason))
+            return
+        before = [self.model.request_at(row) for ref in refs if (row := self.model.row_of(ref)) is not None]
+        self.undo_stack.push(
+            SetFieldsCommand(self.workbook, refs, change, before, self._on_changed, self._show)
+        )
+
+    def _status_slot(self, status: Status) -> Callable[[], None]:
+        def slot() -> None:
+            self.set_status(status)
+
+        return slot
+
+    def set_status(self, status: Status) -> None:
+        self.apply_change(self.selected_refs(), field_change(status=status))
+
+    def ask_owner(self) -> None:
+        refs = self.selected_refs()
+        if self.workbook is None or not refs:
+            return
+        names = [p.name for p in self.workbook.people.list()]
+        name, ok = QInputDialog.getItem(
+            self, "Set owner", f"Owner of {self._refs_words(refs)}:", ["", *names], 0, True
+        )
+        if ok:
+            self.apply_change(refs, field_change(owner=name.strip()))
+
+    def ask_due(self) -> None:
+        refs = self.selected_refs()
+        if not refs:
+            return
+        text, ok = QInputDialog.getText(
+            self, "Set due date", f"Due date of {self._refs_words(refs)} (YYYY-MM-DD, empty for none):"
+        )
+        if not ok:
+            return
+        if not text.strip():
+            self.apply_change(refs, field_change(clear_due=True))
+            return
+        try:
+            due = dt.date.fromisoformat(text.strip())
+        except ValueError:
+            self._show(UserError(f"{text.strip()!r} is not a date", hint="write it as YYYY-MM-DD"))
+            return
+        self.apply_change(refs, field_change(due=due))
+
+    @staticmethod
+    def _refs_words(refs: Sequence[str]) -> str:
+        return refs[0] if len(refs) == 1 else f"{len(refs)} requests"
+
+    def _on_panel_owner_chosen(self, name: str) -> None:
+        if self._current_ref:
+            self.apply_change([self._current_ref], field_change(owner=name))
+
+    def _on_add_person_requested(self) -> None:
+        if self.workbook is None or not self._current_ref:
+            return
+        name, ok = QInputDialog.getText(self, "Add person", "Name of the new owner:")
+        if not ok or not name.strip():
+            return
+        try:
+            self.workbook.people.add(name)
+        except UserError as error:
+            self._show(error)
+            return
+        self._reload_people()
+        self.apply_change([self._current_ref], field_change(owner=name.strip()))
+
+    def _on_panel_status_chosen(self, value: str) -> None:
+        if self._current_ref:
+            self.apply_change([self._current_ref], field_change(status=Status(value)))
+
+    def _on_panel_due_chosen(self, due: dt.date | None) -> None:
+        if self._current_ref:
+            change = field_change(due=due) if due else field_change(clear_due=True)
+            self.apply_change([self._current_ref], change)
+
+    def _on_panel_notes_saved(self, text: str) -> None:
+        if self._current_ref:
+            self.apply_change([self._current_ref], field_change(notes=text))
+
+    def _on_panel_comment_added(self, body: str) -> None:
+        if self.workbook is None or not self._current_ref:
+            return
+        try:
+            # Comments are the review record: added for good, so not on the undo stack.
+            self.workbook.requests.add_comment(self._current_ref, body)
+        except WorkbookError as error:
+            self._show(error)
+            return
+        self._on_changed(Changes(refs=frozenset([self._current_ref])))
+
+    def _on_panel_files_dropped(self, paths: list[Path]) -> None:
+        if self._current_ref:
+            self.attach_files(self._current_ref, paths)
+
+    def attach_files(self, ref: str, paths: list[Path]) -> Job | None:
+        workbook = self.workbook
+        if workbook is None or not paths:
+            return None
+        if self.read_only:
+            self._show(UserError("this workbook is open read-only", hint=workbook.db.read_only_reason))
+            return None
+
+        def work(progress: Callable[[int, int], None], cancel: Any) -> list[AttachResult]:
+            return workbook.evidence.attach(ref, paths, progress=progress, cancel=cancel)
+
+        words = paths[0].name if len(paths) == 1 else f"{len(paths)} files"
+        return self._start_attach(ref, f"Attaching {words} to {ref}", work)
+
+    def paste_evidence(self) -> Job | None:
+        """Ctrl+V: the clipboard's image becomes PNG evidence of the selected request."""
+        workbook, ref = self.workbook, self._current_ref
+        if workbook is None or ref is None or self.read_only:
+            return None
+        mime = QGuiApplication.clipboard().mimeData()
+        if mime is not None and mime.hasUrls() and any(u.isLocalFile() for u in mime.urls()):
+            return self.attach_files(ref, [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()])
+        image = QGuiApplication.clipboard().image()
+        if image.isNull():
+            self.statusBar().showMessage("The clipboard holds no image or file to attach.", 5000)
+            return None
+        data = QByteArray()
+        buffer = QBuffer(data)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        image.save(buffer, b"PNG")
+        buffer.close()
+        png = bytes(data.data())
+        name = f"screenshot-{dt.datetime.now():%Y-%m-%d-%H%M%S}.png"
+
+        def work(progress: Callable[[int, int], None], cancel: Any) -> list[AttachResult]:
+            result = workbook.evidence.attach_bytes(ref, png, name)
+            progress(1, 1)
+            return [result]
+
+        return self._start_attach(ref, f"Attaching pasted screenshot to {ref}", work)
+
+    def _start_attach(self, ref: str, title: str, work: Callable[..., list[AttachResult]]) -> Job:
+        job = self.jobs.start(title, work, writes=True)
+        job.setProperty("ref", ref)
+        self._track_job(job)
+        job.finished.connect(self._on_attach_finished)
+        job.failed.connect(self._on_job_failed)
+        job.cancelled.connect(self._on_job_cancelled)
+        return job
+
+    def _on_attach_finished(self, results: list[AttachResult]) -> None:
+        job = self.sender()
+        ref = str(job.property("ref")) if isinstance(job, Job) else ""
+        self._end_job(job)
+        if self.workbook is None:
+            return
+        fresh = [(r.evidence.sha256, r.evidence.name) for r in results if not r.already_linked]
+        if fresh:
+            self.undo_stack.push(LinkEvidenceCommand(self.workbook, ref, fresh, self._on_changed, self._show))
+        self._on_changed(Changes(refs=frozenset([ref]), evidence=True))
+        already = len(results) - len(fresh)
+        message = f"Attached {len(fresh)} file{'s' if len(fresh) != 1 else ''} to {ref}"
+        self.statusBar().showMessage(message + (f" ({already} already linked)" if already else ""), 8000)
+        self.attach_finished.emit(results)
+
+    def _on_panel_unlink_requested(self, links: list[tuple[str, str]]) -> None:
+        if self.workbook is None or not self._current_ref or self.read_only:
+            return
+        self.undo_stack.push(
+            UnlinkEvidenceCommand(self.workbook, self._current_ref, links, self._on_changed, self._show)
+        )
+
+    def open_evidence(self, sha256: str, name: str) -> None:
+        """Write the stored bytes to a private temporary folder and hand them to the system viewer."""
+        if self.workbook is None:
+            return
+        folder = Path(tempfile.gettempdir()) / "audit-workbook-open" / sha256[:16]
+        folder.mkdir(parents=True, exist_ok=True)
+        dest = folder / name
+        try:
+            if not dest.exists():
+                self.workbook.evidence.export_original(sha256, dest)
+        except (OSError, WorkbookError) as error:
+            self._show(error if isinstance(error, WorkbookError) else UserError(str(error), where=str(dest)))
+            return
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(dest)))
+
+    def _on_panel_evidence_selected(self, sha256: str, name: str) -> None:
+        workbook = self.workbook
+        item = self.panel.evidence.selectedItems()
+        media = str(item[0].data(MEDIA_ROLE)) if item else ""
+        if workbook is None or not media.startswith("image/"):
+            self.panel.show_preview(None)
+            return
+
+        def work(progress: Callable[[int, int], None], cancel: Any) -> tuple[str, bytes]:
+            data = bytearray()
+            for chunk in workbook.evidence.open_chunks(sha256):
+                data.extend(chunk)
+                if len(data) > MAX_PREVIEW_BYTES:
+                    return sha256, b""
+            return sha256, bytes(data)
+
+        job = self.jobs.start(f"Preview {name}", work, writes=False)
+        job.finished.connect(self._on_preview_loaded)
+
+    def _on_preview_loaded(self, result: tuple[str, bytes]) -> None:
+        sha256, data = result
+        selected = self.panel.evidence.selected_links()
+        if len(selected) != 1 or selected[0][0] != sha256:
+            return
+        self.panel.show_preview(QImage.fromData(data) if data else None)
+        self.preview_shown.emit(sha256)
+
+    def _on_panel_history_toggled(self, _on: bool) -> None:
+        self._show_current()
+
+    def _track_job(self, job: Job) -> None:
+        self._visible_job = job
+        self._job_label.setText(job.title)
+        self._job_bar.setRange(0, 0)
+        job.progressed.connect(self._on_job_progressed)
+        for widget in (self._job_label, self._job_bar, self._job_cancel):
+            widget.show()
+
+    def _on_job_progressed(self, done: int, total: int) -> None:
+        if self.sender() is self._visible_job:
+            self._job_bar.setRange(0, max(total, 1))
+            self._job_bar.setValue(done)
+
+    def _end_job(self, job: QObject | None) -> None:
+        if job is self._visible_job:
+            self._visible_job = None
+            for widget in (self._job_label, self._job_bar, self._job_cancel):
+                widget.hide()
+
+    def _on_job_cancel_clicked(self) -> None:
+        if self._visible_job is not None:
+            self._visible_job.cancel()
+
+    def _on_job_failed(self, error: BaseException) -> None:
+        job = self.sender()
+        self._end_job(job)
+        self._show(error, action=job.title if isinstance(job, Job) else "")
+        if self.workbook is not None and isinstance(job, Job) and job.property("ref"):
+            self._on_changed(Changes(refs=frozenset([str(job.property("ref"))]), evidence=True))
+
+    def _on_job_cancelled(self) -> None:
+        job = self.sender()
+        self._end_job(job)
+        self.statusBar().showMessage("Cancelled; files finished before the cancel stay attached.", 8000)
+        if self.workbook is not None and isinstance(job, Job) and job.property("ref"):
+            self._on_changed(Changes(refs=frozenset([str(job.property("ref"))]), evidence=True))
+
+    def _verify_in_background(self) -> None:
+        workbook = self.workbook
+        if workbook is None:
+            return
+
+        def work(progress: Callable[[int, int], None], cancel: Any) -> VerifyReport:
+            return workbook.verify(progress=progress, cancel=cancel)
+
+        job = self.jobs.start("Checking the workbook", work, writes=False)
+        job.finished.connect(self._on_verify_finished)
+
+    def verify(self) -> None:
+        self._verify_in_background()
+
+    def _on_verify_finished(self, report: VerifyReport) -> None:
+        if report.ok:
+            self.statusBar().showMessage(
+                f"Checked {report.evidence_checked} evidence files and {report.activity_checked} log entries:"
+                " "
+                "intact.",
+                10000,
+            )
+            return
+        problems = "\n".join(f"• {p.message}" for p in report.problems[:20])
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "The workbook was altered",
+            "Checking the workbook found changes made outside Audit Workbook.",
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        box.setDetailedText(problems)
+        box.setInformativeText(problems.split("\n", 1)[0])
+        box.open()
+        self._open_boxes.append(box)
+
+    def new_workbook(self) -> None:
+        dialog = NewWorkbookDialog(self.settings.last_folder, self)
+        dialog.accepted.connect(lambda: self._create(dialog))
+        dialog.open()
+
+    def _create(self, dialog: NewWorkbookDialog) -> None:
+        request = dialog.result_request
+        if request is None or not self.close_workbook():
+            return
+        try:
+            workbook = self.gateway.create(request)
+        except WorkbookError as error:
+            self._show(error, action="Cannot create the workbook")
+            return
+        self._adopt(workbook)
+
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open workbook", self.settings.last_folder, "Audit workbooks (*.auditwb);;All files (*)"
+        )
+        if path:
+            self.open_path(Path(path))
+
+    def _on_recent_chosen(self, path: str) -> None:
+        self.open_path(Path(path))
+
+    def open_demo(self) -> None:
+        if not self.gateway.demo_available():
+            self._not_yet("The demo workbook")
+            return
+        folder = Path(
+            str(self.settings.store.value("paths/demo_folder", str(Path.home() / "AuditWorkbookDemo")))
+        )
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = self.gateway.build_demo(folder)
+        except (OSError, WorkbookError) as error:
+            self._show(
+                error if isinstance(error, WorkbookError) else UserError(str(error), where=str(folder))
+            )
+            return
+        self.open_path(path)
+
+    def import_checklist(self) -> None:
+        if not service_available("workbook.services.importing"):
+            self._not_yet("Importing a checklist")
+            return
+        self._not_yet("The import wizard")
+
+    def export_package(self) -> None:
+        if not service_available("workbook.services.exporting"):
+            self._not_yet("Exporting the evidence package")
+            return
+        self._not_yet("The export dialog")
+
+    def _not_yet(self, what: str) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "Not available yet",
+            f"{what} is not available in this build yet.",
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        box.setObjectName("not_available_box")
+        box.setInformativeText(
+            "Use the command line (`audit-workbook --help`) in the meantime where it offers it."
+        )
+        box.open()
+        self._open_boxes.append(box)
+
+    def preferences(self) -> None:
+        name, ok = QInputDialog.getText(
+            self, "Preferences", "Your name (shown in the activity log):", text=self.settings.display_name
+        )
+        if ok and name.strip():
+            self.settings.display_name = name.strip()
+            self.statusBar().showMessage("Your name is used from the next workbook you open.", 8000)
+
+    def _show(self, error: BaseException, *, action: str = "") -> None:
+        box = show_error(self, error, action=action)
+        self._open_boxes = [b for b in self._open_boxes if b.isVisible()] + [box]
+
+    def _restore_window_state(self) -> None:
+        geometry = self.settings.state("main_window/geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 800)
+        for key, restore in (
+            ("main_window/state", self.restoreState),
+            ("main_splitter", self.splitter.restoreState),
+            ("request_table/header", self.table.horizontalHeader().restoreState),
+        ):
+            value = self.settings.state(key)
+            if value is not None:
+                restore(value)
+
+    def _save_view_state(self) -> None:
+        self.settings.set_state("main_window/geometry", self.saveGeometry())
+        self.settings.set_state("main_window/state", self.saveState())
+        self.settings.set_state("main_splitter", self.splitter.saveState())
+        self.settings.set_state("request_table/header", self.table.horizontalHeader().saveState())
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._save_view_state()
+        if not self.close_workbook():
+            event.ignore()
+            return
+        self.settings.sync()
+        event.accept()

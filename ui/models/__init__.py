@@ -1,0 +1,1 @@
+"""Item models and filter proxies over service dataclasses."""

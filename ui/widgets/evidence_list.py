@@ -1,0 +1,121 @@
+"""The request's evidence: a list that is also a drop zone for files and folders."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QPainter, QPaintEvent
+from PySide6.QtWidgets import QAbstractItemView, QListWidget, QWidget
+
+from workbook.model import EvidenceLink
+
+SHA_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+MEDIA_ROLE = int(Qt.ItemDataRole.UserRole) + 2
+NAME_ROLE = int(Qt.ItemDataRole.UserRole) + 3
+MAX_FOLDER_FILES = 5000
+
+
+def files_in(paths: Iterable[Path]) -> list[Path]:
+    """Dropped files as they are, folders walked (hidden files and links skipped), in a stable order."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir() and not path.is_symlink():
+            for root, dirs, names in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                found.extend(Path(root) / n for n in sorted(names) if not n.startswith("."))
+                if len(found) > MAX_FOLDER_FILES:
+                    break
+        else:
+            found.append(path)
+    return found
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{int(value)} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} bytes"
+
+
+class EvidenceList(QListWidget):
+    """Lists evidence links; accepts dropped files/folders and says so when empty."""
+
+    files_dropped = Signal(list)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("evidence_list")
+        self.setAccessibleName("Evidence")
+        self.setAccessibleDescription(
+            "Evidence files of the request; drop files or folders here to attach them"
+        )
+        self.setAcceptDrops(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setAlternatingRowColors(True)
+        self.placeholder = "Drop files or folders here, or paste a screenshot (Ctrl+V)"
+
+    def set_links(self, links: list[EvidenceLink]) -> None:
+        self.clear()
+        for link in links:
+            evidence = link.evidence
+            parts = [evidence.name, human_size(evidence.size)]
+            if evidence.effective_date:
+                parts.append(f"effective {evidence.effective_date.isoformat()}")
+            if not link.current:
+                parts.append("replaced")
+            parts.extend(link.flags)
+            self.addItem(" · ".join(parts))
+            item = self.item(self.count() - 1)
+            item.setData(SHA_ROLE, evidence.sha256)
+            item.setData(MEDIA_ROLE, evidence.media_type)
+            item.setData(NAME_ROLE, evidence.name)
+            item.setToolTip(
+                f"{evidence.name}\nSHA-256 {evidence.sha256}\nadded by {evidence.added_by} on "
+                f"{evidence.added_at:%Y-%m-%d %H:%M}"
+                + (f"\nalso linked to {', '.join(evidence.refs)}" if len(evidence.refs) > 1 else "")
+            )
+            if not link.current:
+                item.setForeground(self.palette().placeholderText())
+
+    def selected_links(self) -> list[tuple[str, str]]:
+        """(sha256, name) of the selected evidence."""
+        return [(str(i.data(SHA_ROLE)), str(i.data(NAME_ROLE))) for i in self.selectedItems()]
+
+    def _has_files(self, event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> bool:
+        mime = event.mimeData()
+        return mime.hasUrls() and any(url.isLocalFile() for url in mime.urls())
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._has_files(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if self._has_files(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if not self._has_files(event):
+            event.ignore()
+            return
+        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        event.acceptProposedAction()
+        self.files_dropped.emit(files_in(paths))
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self.count() == 0 and self.isEnabled():
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().placeholderText().color())
+            rect = QRect(self.viewport().rect()).adjusted(12, 12, -12, -12)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
+            painter.end()

@@ -1,0 +1,146 @@
+"""The filter bar above the request table: status, owner, section, flags and instant search."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QToolButton, QWidget
+
+from ui.models.request_table_model import RequestCriteria
+from workbook.model import Status
+
+ANY = "__any__"
+NOT_READY = "__not_ready__"
+UNASSIGNED = ""
+
+
+class FilterBar(QWidget):
+    """Emits `criteria_changed` on every change, including each keystroke in the search box."""
+
+    criteria_changed = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("filter_bar")
+        self._quiet = False
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.search = QLineEdit()
+        self.search.setObjectName("search_box")
+        self.search.setAccessibleName("Search requests")
+        self.search.setPlaceholderText("Search ref, text, criteria, evidence… (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._emit)
+        self.status = QComboBox()
+        self.status.setObjectName("status_filter")
+        self.status.setAccessibleName("Filter by status")
+        self.status.addItem("Any status", ANY)
+        self.status.addItem("Not ready yet", NOT_READY)
+        for status in Status:
+            self.status.addItem(status.label, status.value)
+        self.owner = QComboBox()
+        self.owner.setObjectName("owner_filter")
+        self.owner.setAccessibleName("Filter by owner")
+        self.section = QComboBox()
+        self.section.setObjectName("section_filter")
+        self.section.setAccessibleName("Filter by section")
+        self.set_choices([], [])
+        self.overdue = QCheckBox("Overdue")
+        self.overdue.setAccessibleName("Only overdue requests")
+        self.missing = QCheckBox("No evidence")
+        self.missing.setAccessibleName("Only requests missing evidence")
+        self.flagged = QCheckBox("Dates flagged")
+        self.flagged.setAccessibleName("Only requests whose evidence dates are flagged")
+        self.flagged.setToolTip("Evidence that may be too old for the audit period")
+        self.reset = QToolButton()
+        self.reset.setText("Clear filters")
+        self.reset.setAccessibleName("Clear filters")
+        self.reset.clicked.connect(self.clear)
+        for combo in (self.status, self.owner, self.section):
+            combo.currentIndexChanged.connect(self._emit)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.setMaximumWidth(170)
+        for box in (self.overdue, self.missing, self.flagged):
+            box.toggled.connect(self._emit)
+        layout.addWidget(self.search, 3)
+        layout.addWidget(self.status)
+        layout.addWidget(self.owner)
+        layout.addWidget(self.section)
+        layout.addWidget(self.overdue)
+        layout.addWidget(self.missing)
+        layout.addWidget(self.flagged)
+        layout.addWidget(self.reset)
+
+    def set_choices(self, owners: Sequence[str], sections: Sequence[str]) -> None:
+        """Refill the owner and section lists, keeping what is chosen."""
+        self._quiet = True
+        owner, section = self.owner.currentData(), self.section.currentData()
+        self.owner.clear()
+        self.owner.addItem("Any owner", ANY)
+        self.owner.addItem("Unassigned", UNASSIGNED)
+        for name in owners:
+            self.owner.addItem(name, name)
+        self.section.clear()
+        self.section.addItem("Any section", ANY)
+        for name in sections:
+            self.section.addItem(name, name)
+        self._select(self.owner, owner)
+        self._select(self.section, section)
+        self._quiet = False
+
+    @staticmethod
+    def _select(combo: QComboBox, data: object) -> None:
+        index = combo.findData(data) if data is not None else -1
+        combo.setCurrentIndex(max(index, 0))
+
+    def criteria(self) -> RequestCriteria:
+        status = self.status.currentData()
+        if status == NOT_READY:
+            statuses = tuple(s for s in Status if not s.is_ready)
+        elif status in (ANY, None):
+            statuses = ()
+        else:
+            statuses = (Status(status),)
+        owner = self.owner.currentData()
+        section = self.section.currentData()
+        return RequestCriteria(
+            statuses=statuses,
+            owner=None if owner in (ANY, None) else str(owner),
+            section=None if section in (ANY, None) else str(section),
+            overdue=self.overdue.isChecked(),
+            missing_evidence=self.missing.isChecked(),
+            flagged=self.flagged.isChecked(),
+            text=self.search.text(),
+        )
+
+    def state(self) -> dict[str, object]:
+        """What is remembered between sessions (not the search text)."""
+        return {
+            "status": self.status.currentData(),
+            "owner": self.owner.currentData(),
+            "section": self.section.currentData(),
+            "overdue": self.overdue.isChecked(),
+            "missing": self.missing.isChecked(),
+            "flagged": self.flagged.isChecked(),
+        }
+
+    def restore(self, state: dict[str, object]) -> None:
+        self._quiet = True
+        self._select(self.status, state.get("status", ANY))
+        self._select(self.owner, state.get("owner", ANY))
+        self._select(self.section, state.get("section", ANY))
+        self.overdue.setChecked(bool(state.get("overdue", False)))
+        self.missing.setChecked(bool(state.get("missing", False)))
+        self.flagged.setChecked(bool(state.get("flagged", False)))
+        self._quiet = False
+        self._emit()
+
+    def clear(self) -> None:
+        self._quiet = True
+        self.search.clear()
+        self.restore({})
+
+    def _emit(self) -> None:
+        if not self._quiet:
+            self.criteria_changed.emit(self.criteria())

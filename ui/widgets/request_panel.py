@@ -1,0 +1,442 @@
+"""The request panel: the auditor's text (read-only), owner/status/due/notes, comments, history, evidence."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Sequence
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QTabWidget,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.widgets.evidence_list import EvidenceList
+from workbook.model import ActivityEntry, Comment, EvidenceLink, Person, Request, Status
+
+ADD_PERSON = "Add person…"
+NO_DATE = QDate(2000, 1, 1)
+PREVIEW_HEIGHT = 140
+
+
+def _esc(text: str) -> str:
+    return html.escape(text).replace("\n", "<br>")
+
+
+def format_history(entries: Sequence[ActivityEntry]) -> str:
+    rows = []
+    for e in entries:
+        when = e.at.astimezone().strftime("%Y-%m-%d %H:%M")
+        what = e.action.replace(".", " ")
+        if e.field:
+            change = f"{_esc(e.field)}: {_esc(e.before) or '—'} → {_esc(e.after) or '—'}"
+        else:
+            change = _esc(e.after or e.before)
+        rows.append(
+            f"<p><b>{_esc(e.actor)}</b> <span style='opacity:.7'>{when}</span><br>{_esc(what)} {change}</p>"
+        )
+    return "".join(rows) or "<p><i>No changes recorded yet.</i></p>"
+
+
+def format_comments(comments: Sequence[Comment]) -> str:
+    rows = [
+        f"<p><b>{_esc(c.author)}</b> <span style='opacity:.7'>"
+        f"{c.created_at.astimezone():%Y-%m-%d %H:%M}</span>"
+        f"<br>{_esc(c.body)}</p>"
+        for c in comments
+    ]
+    return "".join(rows) or "<p><i>No review comments yet.</i></p>"
+
+
+class RequestPanel(QWidget):
+    """Shows one request; every edit is emitted as an intent, the window turns it into an undo command."""
+
+    owner_chosen = Signal(str)
+    add_person_requested = Signal()
+    status_chosen = Signal(str)
+    due_chosen = Signal(object)
+    notes_saved = Signal(str)
+    comment_added = Signal(str)
+    files_dropped = Signal(list)
+    unlink_requested = Signal(list)
+    open_requested = Signal(str, str)
+    evidence_selected = Signal(str, str)
+    history_toggled = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("request_panel")
+        self.setAccessibleName("Request details")
+        self.request: Request | None = None
+        self._loading = False
+
+        self._stack = QStackedWidget(self)
+        self._empty = QLabel("Select a request to see its details.\nSelect several to change them together.")
+        self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._empty.setWordWrap(True)
+        self._empty.setObjectName("panel_empty")
+        self._stack.addWidget(self._empty)
+
+        body = QWidget()
+        self._stack.addWidget(body)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(8, 4, 8, 4)
+
+        self.heading = QLabel()
+        self.heading.setObjectName("request_heading")
+        self.heading.setWordWrap(True)
+        self.heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.subheading = QLabel()
+        self.subheading.setWordWrap(True)
+        self.subheading.setObjectName("request_subheading")
+        layout.addWidget(self.heading)
+        layout.addWidget(self.subheading)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.owner = QComboBox()
+        self.owner.setEditable(True)
+        self.owner.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.owner.setObjectName("owner_picker")
+        self.owner.setAccessibleName("Owner")
+        owner_edit = self.owner.lineEdit()
+        assert owner_edit is not None
+        owner_edit.setPlaceholderText("Nobody yet — type a name")
+        owner_edit.returnPressed.connect(self._on_owner_return)
+        self.owner.activated.connect(self._on_owner_activated)
+        self.status = QComboBox()
+        self.status.setObjectName("status_picker")
+        self.status.setAccessibleName("Status")
+        for number, status in enumerate(Status, start=1):
+            self.status.addItem(f"{status.label}", status.value)
+            self.status.setItemData(number - 1, f"Ctrl+{number}", Qt.ItemDataRole.ToolTipRole)
+        self.status.activated.connect(self._on_status_activated)
+        due_row = QHBoxLayout()
+        self.due = QDateEdit()
+        self.due.setObjectName("due_picker")
+        self.due.setAccessibleName("Due date")
+        self.due.setCalendarPopup(True)
+        self.due.setDisplayFormat("yyyy-MM-dd")
+        self.due.setMinimumDate(NO_DATE)
+        self.due.setSpecialValueText("No due date")
+        self.due.editingFinished.connect(self._on_due_edited)
+        self.clear_due = QToolButton()
+        self.clear_due.setText("Clear")
+        self.clear_due.setAccessibleName("Clear due date")
+        self.clear_due.clicked.connect(self._on_clear_due_clicked)
+        due_row.addWidget(self.due, 1)
+        due_row.addWidget(self.clear_due)
+        form.addRow("&Owner", self.owner)
+        form.addRow("&Status", self.status)
+        form.addRow("&Due", due_row)
+        layout.addLayout(form)
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("request_tabs")
+        self.tabs.setDocumentMode(True)
+        layout.addWidget(self.tabs, 1)
+
+        self.text = QTextBrowser()
+        self.text.setObjectName("request_text")
+        self.text.setAccessibleName("Request text and checklist columns")
+        self.text.setOpenLinks(False)
+        self.tabs.addTab(self.text, "Request")
+
+        evidence_page = QWidget()
+        evidence_layout = QVBoxLayout(evidence_page)
+        evidence_layout.setContentsMargins(0, 4, 0, 0)
+        self.evidence = EvidenceList()
+        self.evidence.files_dropped.connect(self.files_dropped)
+        self.evidence.itemSelectionChanged.connect(self._on_evidence_selection)
+        self.evidence.itemActivated.connect(self._on_open_clicked)
+        evidence_layout.addWidget(self.evidence, 1)
+        self.preview = QLabel()
+        self.preview.setObjectName("evidence_preview")
+        self.preview.setAccessibleName("Evidence preview")
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setFixedHeight(PREVIEW_HEIGHT)
+        self.preview.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.preview.hide()
+        evidence_layout.addWidget(self.preview)
+        buttons = QHBoxLayout()
+        self.open_button = QPushButton("Open")
+        self.open_button.setAccessibleName("Open evidence with the system viewer")
+        self.open_button.clicked.connect(self._on_open_clicked)
+        self.unlink_button = QPushButton("Unlink")
+        self.unlink_button.setAccessibleName("Unlink selected evidence")
+        self.unlink_button.setToolTip("Remove the link (Delete); the file stays in the workbook")
+        self.unlink_button.clicked.connect(self._on_unlink_clicked)
+        self.versions = QCheckBox("Earlier versions")
+        self.versions.setAccessibleName("Show earlier versions of evidence")
+        self.versions.toggled.connect(self.history_toggled)
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.unlink_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.versions)
+        evidence_layout.addLayout(buttons)
+        self.tabs.addTab(evidence_page, "Evidence")
+        delete = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.evidence)
+        delete.setContext(Qt.ShortcutContext.WidgetShortcut)
+        delete.activated.connect(self._on_unlink_clicked)
+
+        notes_page = QWidget()
+        notes_layout = QVBoxLayout(notes_page)
+        notes_layout.setContentsMargins(0, 4, 0, 0)
+        self.notes = QPlainTextEdit()
+        self.notes.setObjectName("notes_edit")
+        self.notes.setAccessibleName("Notes")
+        self.notes.setPlaceholderText(
+            "Your notes on this request (kept in the workbook, shown in the package)"
+        )
+        self.notes.modificationChanged.connect(self._on_notes_modified)
+        notes_layout.addWidget(self.notes, 1)
+        self.save_notes = QPushButton("Save notes")
+        self.save_notes.setAccessibleName("Save notes")
+        self.save_notes.setEnabled(False)
+        self.save_notes.clicked.connect(self._on_save_notes_clicked)
+        save_shortcut = QShortcut(QKeySequence("Ctrl+Return"), self.notes)
+        save_shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+        save_shortcut.activated.connect(self._on_save_notes_clicked)
+        notes_row = QHBoxLayout()
+        notes_row.addStretch(1)
+        notes_row.addWidget(self.save_notes)
+        notes_layout.addLayout(notes_row)
+        self.tabs.addTab(notes_page, "Notes")
+
+        comments_page = QWidget()
+        comments_layout = QVBoxLayout(comments_page)
+        comments_layout.setContentsMargins(0, 4, 0, 0)
+        self.comments = QTextBrowser()
+        self.comments.setObjectName("comments_thread")
+        self.comments.setAccessibleName("Review comments")
+        comments_layout.addWidget(self.comments, 1)
+        comment_row = QHBoxLayout()
+        self.comment_edit = QLineEdit()
+        self.comment_edit.setObjectName("comment_edit")
+        self.comment_edit.setAccessibleName("New review comment")
+        self.comment_edit.setPlaceholderText("Add a review comment…")
+        self.comment_edit.returnPressed.connect(self._on_comment_submitted)
+        self.comment_button = QPushButton("Add")
+        self.comment_button.setAccessibleName("Add review comment")
+        self.comment_button.clicked.connect(self._on_comment_submitted)
+        comment_row.addWidget(self.comment_edit, 1)
+        comment_row.addWidget(self.comment_button)
+        comments_layout.addLayout(comment_row)
+        self.tabs.addTab(comments_page, "Comments")
+
+        self.history = QTextBrowser()
+        self.history.setObjectName("request_history")
+        self.history.setAccessibleName("History of this request")
+        self.tabs.addTab(self.history, "History")
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self._stack)
+
+    def set_people(self, people: Sequence[Person]) -> None:
+        self._loading = True
+        current = self.owner.currentText()
+        self.owner.clear()
+        self.owner.addItem("", "")
+        self.owner.setItemData(0, "Nobody", Qt.ItemDataRole.AccessibleTextRole)
+        for person in people:
+            self.owner.addItem(person.name, person.name)
+        self.owner.addItem(ADD_PERSON, None)
+        self.owner.setEditText(current)
+        self._loading = False
+
+    def show_nothing(self, selected: int = 0) -> None:
+        self.request = None
+        self._empty.setText(
+            f"{selected} requests selected.\nUse the Status, Owner and Due buttons above the table, "
+            "or Ctrl+1…7, to change them together."
+            if selected > 1
+            else "Select a request to see its details.\nSelect several to change them together."
+        )
+        self._stack.setCurrentIndex(0)
+
+    def show_request(
+        self,
+        request: Request,
+        evidence: Sequence[EvidenceLink],
+        comments: Sequence[Comment],
+        history: Sequence[ActivityEntry],
+        *,
+        read_only: bool = False,
+    ) -> None:
+        same = self.request is not None and self.request.ref == request.ref
+        self.request = request
+        self._loading = True
+        self._stack.setCurrentIndex(1)
+        self.heading.setText(f"{request.ref} · {request.title or request.request.split(chr(10), 1)[0][:80]}")
+        facts = [
+            s
+            for s in (
+                request.section,
+                ", ".join(request.criteria),
+                f"priority {request.priority}" if request.priority else "",
+            )
+            if s
+        ]
+        self.subheading.setText(" · ".join(facts))
+        self.owner.setEditText(request.owner)
+        self.status.setCurrentIndex(list(Status).index(request.status))
+        self.due.setDate(
+            QDate(request.due.year, request.due.month, request.due.day) if request.due else NO_DATE
+        )
+        if not same or not self.notes.document().isModified():
+            self.notes.setPlainText(request.notes)
+            self.notes.document().setModified(False)
+        self.text.setHtml(self._request_html(request))
+        self.evidence.set_links(list(evidence))
+        self.tabs.setTabText(1, f"Evidence ({sum(1 for e in evidence if e.current)})")
+        self.comments.setHtml(format_comments(comments))
+        self.tabs.setTabText(3, f"Comments ({len(comments)})" if comments else "Comments")
+        self.history.setHtml(format_history(history))
+        for widget in (
+            self.owner,
+            self.status,
+            self.due,
+            self.clear_due,
+            self.notes,
+            self.comment_edit,
+            self.comment_button,
+            self.unlink_button,
+        ):
+            widget.setEnabled(not read_only)
+        self.evidence.setAcceptDrops(not read_only)
+        self._on_evidence_selection()
+        self._loading = False
+
+    def _request_html(self, request: Request) -> str:
+        parts = [f"<p>{_esc(request.request) or '<i>No request text.</i>'}</p>"]
+        if request.auditor_comment:
+            parts.append(f"<p><b>Auditor's comment</b><br>{_esc(request.auditor_comment)}</p>")
+        if request.extra:
+            rows = "".join(
+                f"<tr><td style='padding-right:8px'><b>{_esc(k)}</b></td><td>{_esc(v)}</td></tr>"
+                for k, v in request.extra
+            )
+            parts.append(f"<p><b>From the checklist</b></p><table>{rows}</table>")
+        if request.source_sheet:
+            where = f"sheet {request.source_sheet}" + (
+                f", row {request.source_row}" if request.source_row else ""
+            )
+            parts.append(f"<p style='opacity:.7'>Imported from {_esc(where)}</p>")
+        return "".join(parts)
+
+    def show_preview(self, image: QImage | None) -> None:
+        if image is None or image.isNull():
+            self.preview.clear()
+            self.preview.hide()
+            return
+        pixmap = QPixmap.fromImage(image).scaled(
+            max(self.preview.width(), 200),
+            PREVIEW_HEIGHT,
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
+        self.preview.setPixmap(pixmap)
+        self.preview.show()
+
+    def current_due(self) -> dt.date | None:
+        date = self.due.date()
+        return None if date == NO_DATE else dt.date(date.year(), date.month(), date.day())
+
+    def _on_owner_activated(self, index: int) -> None:
+        if self._loading or self.request is None:
+            return
+        if self.owner.itemData(index) is None:
+            self.owner.setEditText(self.request.owner)
+            self.add_person_requested.emit()
+            return
+        name = self.owner.itemText(index)
+        if name != self.request.owner:
+            self.owner_chosen.emit(name)
+
+    def _on_owner_return(self) -> None:
+        if self._loading or self.request is None:
+            return
+        name = " ".join(self.owner.currentText().split())
+        if name == ADD_PERSON:
+            return
+        if name.casefold() != self.request.owner.casefold():
+            self.owner_chosen.emit(name)
+
+    def _on_status_activated(self, index: int) -> None:
+        if self._loading or self.request is None:
+            return
+        value = str(self.status.itemData(index))
+        if value != self.request.status.value:
+            self.status_chosen.emit(value)
+
+    def _on_due_edited(self) -> None:
+        if self._loading or self.request is None:
+            return
+        due = self.current_due()
+        if due != self.request.due:
+            self.due_chosen.emit(due)
+
+    def _on_clear_due_clicked(self) -> None:
+        if self.request is not None and self.request.due is not None:
+            self.due_chosen.emit(None)
+
+    def _on_notes_modified(self, modified: bool) -> None:
+        self.save_notes.setEnabled(modified)
+
+    def _on_save_notes_clicked(self) -> None:
+        if self.request is None or not self.notes.document().isModified():
+            return
+        text = self.notes.toPlainText()
+        self.notes.document().setModified(False)
+        if text != self.request.notes:
+            self.notes_saved.emit(text)
+
+    def save_pending_notes(self) -> None:
+        """Called before the selection moves on, so typed notes are never lost."""
+        self._on_save_notes_clicked()
+
+    def _on_comment_submitted(self) -> None:
+        body = self.comment_edit.text().strip()
+        if body and self.request is not None:
+            self.comment_edit.clear()
+            self.comment_added.emit(body)
+
+    def _on_evidence_selection(self) -> None:
+        selected = self.evidence.selected_links()
+        self.open_button.setEnabled(len(selected) == 1)
+        self.unlink_button.setEnabled(bool(selected) and self.owner.isEnabled())
+        if len(selected) == 1:
+            self.evidence_selected.emit(*selected[0])
+        else:
+            self.show_preview(None)
+
+    def _on_open_clicked(self) -> None:
+        selected = self.evidence.selected_links()
+        if len(selected) == 1:
+            self.open_requested.emit(*selected[0])
+
+    def _on_unlink_clicked(self) -> None:
+        selected = self.evidence.selected_links()
+        if selected and self.unlink_button.isEnabled():
+            self.unlink_requested.emit(selected)

@@ -1,0 +1,133 @@
+"""The request table view: status drawn as a coloured label, files dropped on a row attach to that request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent, QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
+
+from ui.models.request_table_model import REF_ROLE, STATUS_ROLE, Column
+from ui.widgets.evidence_list import files_in
+from workbook.model import Status
+
+# Mid-tone fills readable with white text on light and dark palettes alike.
+STATUS_COLORS: dict[str, str] = {
+    Status.OPEN.value: "#757575",
+    Status.IN_PROGRESS.value: "#1e88e5",
+    Status.READY_FOR_REVIEW.value: "#8e24aa",
+    Status.READY_FOR_AUDITOR.value: "#00897b",
+    Status.ACCEPTED.value: "#2e7d32",
+    Status.FOLLOW_UP.value: "#e65100",
+    Status.NOT_APPLICABLE.value: "#9e9e9e",
+}
+
+
+class StatusDelegate(QStyledItemDelegate):
+    """Paints the status as a rounded coloured label."""
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        style = option.widget.style() if option.widget else None
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        text = opt.text
+        opt.text = ""
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, option.widget)
+        color = QColor(STATUS_COLORS.get(str(index.data(STATUS_ROLE)), "#757575"))
+        metrics = option.fontMetrics
+        width = min(metrics.horizontalAdvance(text) + 14, option.rect.width() - 6)
+        height = min(metrics.height() + 4, option.rect.height() - 4)
+        rect = QRectF(option.rect.x() + 3, option.rect.center().y() - height / 2 + 1, width, height)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(color)
+        painter.drawRoundedRect(rect, height / 2, height / 2)
+        painter.setPen(QColor("white"))
+        painter.drawText(
+            rect,
+            Qt.AlignmentFlag.AlignCenter,
+            metrics.elidedText(text, Qt.TextElideMode.ElideRight, int(width) - 10),
+        )
+        painter.restore()
+
+
+class RequestTableView(QTableView):
+    """Sortable, multi-select; emits `files_dropped(ref, paths)` when files land on a row."""
+
+    files_dropped = Signal(str, list)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("request_table")
+        self.setAccessibleName("Requests")
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setSortingEnabled(True)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.setShowGrid(False)
+        self.setAcceptDrops(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+        self.setDropIndicatorShown(True)
+        self.verticalHeader().hide()
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionsMovable(True)
+        header.setHighlightSections(False)
+        self._status_delegate = StatusDelegate(self)
+        self.setItemDelegateForColumn(Column.STATUS, self._status_delegate)
+
+    def set_default_widths(self) -> None:
+        header = self.horizontalHeader()
+        widths = {
+            Column.REF: 90,
+            Column.CRITERIA: 110,
+            Column.OWNER: 120,
+            Column.STATUS: 135,
+            Column.DUE: 90,
+            Column.EVIDENCE: 70,
+            Column.CHANGED: 95,
+        }
+        for column, width in widths.items():
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
+
+    def _accepts(self, event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> bool:
+        mime = event.mimeData()
+        return mime.hasUrls() and any(u.isLocalFile() for u in mime.urls())
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._accepts(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if self._accepts(event) and self.indexAt(event.position().toPoint()).isValid():
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        index = self.indexAt(event.position().toPoint())
+        if not self._accepts(event) or not index.isValid():
+            event.ignore()
+            return
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        event.acceptProposedAction()
+        self.files_dropped.emit(str(index.data(REF_ROLE)), files_in(paths))
