@@ -1,7 +1,7 @@
 """Import end to end (parse, detect, map, write to a workbook) against a bare openpyxl read of the same file.
 
 Run: .venv/bin/python tests/benchmarks/bench_import.py [ROWS] [--big ROWS]
-Prints `name: value unit (ratio vs reference)` lines. The target (issue 3): 10,000 rows x 12 columns in at most
+Prints `name: value unit (ratio vs reference)` lines. Target (issue 3): 10,000 rows x 12 columns in at most
 1.5x the reference; 100,000 rows with peak RSS under 400 MB (measured in a child process).
 """
 
