@@ -84,7 +84,7 @@ def rank_sheets(ranks: Sequence[SheetRank]) -> tuple[SheetRank, ...]:
     return tuple(sorted(ranks, key=lambda r: (-r.score, r.index)))
 
 
-_PLACEHOLDER = re.compile(r"^\s*(\[[^\]]*\]|<[^>]*>|\{[^}]*\})\s*$")
+_PLACEHOLDER = re.compile(r"^\s*(\[[^\]:]{1,60}\]|<[^>:]{1,60}>|\{[^}:]{1,60}\})\s*$")
 _EXAMPLE = re.compile(r"^\s*(e\.g\.|eg[:.]|example\b|sample\b|xx+\b|tbd\s*$)", re.IGNORECASE)
 
 

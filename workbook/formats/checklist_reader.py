@@ -31,12 +31,14 @@ from workbook.formats.checklist_preflight import FileFacts, column_letter, place
 from workbook.formats.checklist_status import map_status_word, status_vocabulary
 from workbook.formats.header_detect import (
     FieldGuess,
+    PREFIXED_ID,
     HeaderCandidate,
     header_at,
     header_candidates,
     header_signature,
     map_columns,
     normalise_header,
+    prefixed_id_share,
 )
 from workbook.model import FIELDS, Problem, Status
 
@@ -393,7 +395,8 @@ def _vertical_fill(grid: SheetGrid, first_data_row: int) -> dict[tuple[int, int]
     """Values of vertically merged cells for every row they cover (first column of the merge)."""
     fill: dict[tuple[int, int], CellValue] = {}
     for m in grid.merged:
-        if m.max_row <= m.min_row or m.max_row < first_data_row:
+        # Merges that start in the header belong to the header, not to the first requests.
+        if m.max_row <= m.min_row or m.max_row < first_data_row or m.min_row < first_data_row:
             continue
         value = grid.value(m.min_row, m.min_col)
         for row in range(max(m.min_row + 1, first_data_row), m.max_row + 1):
@@ -422,6 +425,12 @@ def _read_rows(
             r[due_col] for r in grid.rows[header.row :] if due_col < len(r) and isinstance(r[due_col], str)
         ]
         day_first = numeric_date_order([t for t in due_texts if isinstance(t, str)])
+    prefixed = False
+    if ref_col is not None:
+        ref_values = [
+            clean_text(to_text(r[ref_col])) for r in grid.rows[header.row : header.row + 200] if ref_col < len(r)
+        ]
+        prefixed = prefixed_id_share(ref_values) >= 0.8
     rows: list[ChecklistRow] = []
     skipped: list[SkippedRow] = []
     problems: list[Problem] = []
@@ -449,9 +458,12 @@ def _read_rows(
             continue
         distinct = {texts[i] for i in filled}
         ref_text = texts[ref_col] if ref_col is not None else ""
-        if len(distinct) == 1 and (ref_col is None or not ref_text or not looks_like_ref(ref_text)):
-            if section_col is None or filled == [section_col]:
-                current_section = next(iter(distinct))
+        ref_id = split[1] if prefixed and (split := PREFIXED_ID.match(ref_text)) else ref_text
+        if len(distinct) == 1 and (ref_col is None or not ref_id or not looks_like_ref(ref_id)):
+            heading = next(iter(distinct))
+            is_note = len(heading) > 100 or heading.lower().startswith(("note", "*", "legend", "source"))
+            if (section_col is None or filled == [section_col]) and not is_note:
+                current_section = heading
             skipped.append(SkippedRow(number, "section heading or note"))
             continue
         if not any(texts[c] for c in content_cols):
@@ -497,6 +509,11 @@ def _read_rows(
                     )
                 )
         fields = {f: texts[c] for f, c in field_cols.items() if f in _TEXT_FIELDS}
+        if prefixed and (split := PREFIXED_ID.match(ref)):
+            ref = split[1]
+            spill = "title" if "title" not in field_cols else "request" if "request" not in field_cols else ""
+            if spill:
+                fields[spill] = split[2].strip()
         rows.append(
             ChecklistRow(
                 source_row=number,

@@ -363,6 +363,8 @@ def guess_field(header: str) -> FieldGuess | None:
         field, conf = max(exact, key=lambda fc: fc[1])
         return FieldGuess(field, conf)
     tokens = key.split()
+    if len(tokens) > 10 or "http" in tokens:
+        return None
     best: tuple[int, float, str] | None = None
     for name, guesses in _SYNONYM_INDEX.items():
         parts = name.split()
@@ -412,8 +414,9 @@ def header_candidates(grid: SheetGrid, scan_rows: int = HEADER_SCAN_ROWS) -> tup
             continue
         fields = {g.field for t in texts if (g := guess_field(t)) is not None and g.confidence >= 0.6}
         long_cells = sum(1 for t in texts if len(t) > 60)
+        id_cells = sum(1 for t in texts if _ID_LIKE.match(t.strip()))
         non_text = len(filled) - len(texts)
-        score = len(texts) + 3.0 * len(fields) - 2.0 * non_text - 1.5 * long_cells
+        score = min(len(texts), 8) + 3.0 * len(fields) - 2.0 * non_text - 1.5 * long_cells - 3.0 * id_cells
         if "ref" in fields:
             score += 2.0
         if widest and len(texts) >= 0.6 * widest and all(w < 0.6 * widest for w in widths[: row - 1]):
@@ -432,6 +435,9 @@ def header_candidates(grid: SheetGrid, scan_rows: int = HEADER_SCAN_ROWS) -> tup
 def _data_below(grid: SheetGrid, row: int, header: tuple[CellValue, ...]) -> float:
     """Share of the next non-blank rows whose filled cells sit under this row's filled columns."""
     columns = {i for i, v in enumerate(header) if v is not None and to_text(v).strip()}
+    for m in grid.merged:
+        if m.min_row <= row <= m.max_row and m.min_col - 1 in columns:
+            columns.update(range(m.min_col - 1, m.max_col))
     seen = fitting = 0
     for below in grid.rows[row : row + 15]:
         filled = [i for i, v in enumerate(below) if v is not None and to_text(v).strip()]
@@ -454,22 +460,29 @@ def _with_band(grid: SheetGrid, candidate: HeaderCandidate) -> HeaderCandidate:
 
 
 def _is_band(grid: SheetGrid, band: int, sub: int) -> bool:
+    """Merged group labels over sub-headers; a title merged across the whole width is not a band."""
     if band < 1 or sub > len(grid.rows):
         return False
+    width = max(len(grid.rows[band - 1]), len(grid.rows[sub - 1]))
     horizontal = [m for m in grid.merged if m.min_row == band and m.max_row == band and m.max_col > m.min_col]
     vertical = [m for m in grid.merged if m.min_row == band and m.max_row == sub]
-    if not horizontal and not vertical:
+    if not horizontal:
         return False
+    for m in horizontal:
+        text = clean_text(to_text(grid.value(m.min_row, m.min_col)))
+        if len(text) > 60 or (m.max_col - m.min_col + 1 >= max(width - 1, 2) and len(horizontal) == 1):
+            return False
     subs = _row_texts(grid, sub)
-    return any(
+    under = any(
         any(subs[c - 1] for c in range(m.min_col, m.max_col + 1) if c <= len(subs)) for m in horizontal
-    ) or (bool(vertical) and bool(horizontal))
+    )
+    return under or bool(vertical)
 
 
 def _looks_like_subheader(grid: SheetGrid, row: int) -> bool:
     values = grid.rows[row - 1] if row <= len(grid.rows) else ()
-    texts = [v for v in values if _is_texty(v)]
-    return len(texts) >= 2 and all(len(to_text(t)) <= 60 for t in texts)
+    short = [v for v in values if _is_texty(v) and len(v) <= 60]
+    return len(short) >= 2
 
 
 def _merge_at(grid: SheetGrid, row: int, col: int) -> CellRange | None:
@@ -528,10 +541,35 @@ def map_columns(headers: Sequence[str], samples: Sequence[Sequence[str]] = ()) -
         mapping[col] = FieldGuess(field, round(conf, 3))
         used.add(field)
     if "ref" not in used and samples:
-        col_ref = _id_like_column(headers, samples, set(mapping))
+        weak = {c for c, g in mapping.items() if g.confidence < 0.7}
+        col_ref = _id_like_column(headers, samples, set(mapping) - weak)
         if col_ref is not None:
             mapping[col_ref] = FieldGuess("ref", 0.5)
+        else:
+            col_ref = _prefixed_id_column(samples, set(mapping))
+            if col_ref is not None:
+                mapping[col_ref] = FieldGuess("ref", 0.5)
     return mapping
+
+
+PREFIXED_ID = re.compile(r"^([A-Z][A-Za-z0-9]*(?:[.\-_][A-Za-z0-9()\[\]]+)+):\s+(\S.*)$", re.DOTALL)
+
+
+def prefixed_id_share(values: Sequence[str]) -> float:
+    """Share of values written `ID: text` (`GV.OC-01: The organization...`), the ref inside the text."""
+    filled = [v for v in values if v]
+    if not filled:
+        return 0.0
+    return sum(1 for v in filled if PREFIXED_ID.match(v)) / len(filled)
+
+
+def _prefixed_id_column(samples: Sequence[Sequence[str]], taken: set[int]) -> int | None:
+    width = max((len(r) for r in samples), default=0)
+    for col in range(width):
+        values = [row[col] for row in samples if col < len(row) and row[col]]
+        if col not in taken and len(values) >= 2 and prefixed_id_share(values) >= 0.8:
+            return col
+    return None
 
 
 def _average_length(values: Sequence[str]) -> float:
