@@ -87,7 +87,9 @@ _CHUNK = 1 << 20
 ACTIVE_KEYS = frozenset(
     {"/JavaScript", "/JS", "/Launch", "/OpenAction", "/AA", "/RichMedia", "/SubmitForm", "/ImportData"}
 )
-_ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/ResetForm", "/RichMediaExecute"})
+_ACTIVE_ACTIONS = frozenset(
+    {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/ResetForm", "/RichMediaExecute"}
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -197,12 +199,23 @@ def _clean(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+_covered: frozenset[int] = frozenset()
+
+
+def _drawable(text: str) -> str:
+    """Characters the shipped font lacks are written as [U+XXXX] so they stay readable instead of blank boxes."""
+    text = _clean(text)
+    if text.isascii() or not _covered:
+        return text
+    return "".join(c if ord(c) in _covered or c in "\n\t" else f"[U+{ord(c):04X}]" for c in text)
+
+
 def _para_text(text: str, cap: int | None = None) -> str:
     """User or checklist text made safe for reportlab markup: escaped, line breaks kept."""
-    text = _clean(text).replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if cap is not None and len(text) > cap:
         text = text[:cap] + "… [shortened; full text in the workbook]"
-    return escape(text).replace("\n", "<br/>")
+    return escape(_drawable(text)).replace("\n", "<br/>")
 
 
 def _human_size(size: int) -> str:
@@ -224,9 +237,13 @@ def _when(value: dt.datetime) -> str:
 
 def register_fonts() -> None:
     """Register the shipped DejaVu Sans once; every glyph we draw comes from it."""
+    global _covered
     if FONT in pdfmetrics.getRegisteredFontNames():
         return
-    pdfmetrics.registerFont(TTFont(FONT, str(_FONT_DIR / "DejaVuSans.ttf")))
+    regular = TTFont(FONT, str(_FONT_DIR / "DejaVuSans.ttf"))
+    # WORKAROUND: reportlab writes astral characters into ToUnicode as 5-digit hex, which readers reject.
+    _covered = frozenset(c for c in regular.face.charToGlyph if c <= 0xFFFF)
+    pdfmetrics.registerFont(regular)
     pdfmetrics.registerFont(TTFont(FONT_BOLD, str(_FONT_DIR / "DejaVuSans-Bold.ttf")))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
 
@@ -237,11 +254,19 @@ def _styles() -> dict[str, ParagraphStyle]:
         "body": base,
         "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5),
         "cell": ParagraphStyle("cell", parent=base, fontSize=7.5, leading=9),
-        "mono": ParagraphStyle("mono", parent=base, fontSize=7, leading=8.5),
-        "label": ParagraphStyle("label", parent=base, fontName=FONT_BOLD, fontSize=8.5, leading=11,
-                                textColor=colors.HexColor("#444444"), spaceBefore=6),
-        "title": ParagraphStyle("title", parent=base, fontName=FONT_BOLD, fontSize=24, leading=30,
-                                spaceAfter=8),
+        "mono": ParagraphStyle("mono", parent=base, fontSize=6.2, leading=8),
+        "label": ParagraphStyle(
+            "label",
+            parent=base,
+            fontName=FONT_BOLD,
+            fontSize=8.5,
+            leading=11,
+            textColor=colors.HexColor("#444444"),
+            spaceBefore=6,
+        ),
+        "title": ParagraphStyle(
+            "title", parent=base, fontName=FONT_BOLD, fontSize=24, leading=30, spaceAfter=8
+        ),
         "h0": ParagraphStyle("h0", parent=base, fontName=FONT_BOLD, fontSize=16, leading=20, spaceAfter=8),
         "h1": ParagraphStyle("h1", parent=base, fontName=FONT_BOLD, fontSize=13, leading=17, spaceAfter=6),
         "h2": ParagraphStyle("h2", parent=base, fontName=FONT_BOLD, fontSize=11, leading=14, spaceAfter=4),
@@ -322,9 +347,11 @@ def _classify(path: Path, ev: PackageEvidence) -> _Kind:
     name = ev.name.lower()
     if b"%PDF-" in head[:1024] or media == "application/pdf":
         return _classify_pdf(path)
-    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM")) or (
-        head[:4] == b"RIFF" and head[8:12] == b"WEBP"
-    ) or head[:4] in (b"II*\x00", b"MM\x00*"):
+    if (
+        head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM"))
+        or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+        or head[:4] in (b"II*\x00", b"MM\x00*")
+    ):
         return _classify_image(path)
     if media in ("text/csv", "application/csv") or name.endswith((".csv", ".tsv")):
         return _TextKind(csv=True)
@@ -369,7 +396,9 @@ def _classify_pdf(path: Path) -> _Kind:
             x0, y0 = float(box.left), float(box.bottom)
             width, height = float(box.width), float(box.height)
             if width <= 1 or height <= 1 or width > 20_000 or height > 20_000:
-                return _Broken(f"page {len(boxes) + 1} has an unusable size ({width:.0f}×{height:.0f} points)")
+                return _Broken(
+                    f"page {len(boxes) + 1} has an unusable size ({width:.0f}×{height:.0f} points)"
+                )
             rotate = int(page.get("/Rotate", 0) or 0) % 360
             boxes.append(_PdfPageBox(x0, y0, width, height, rotate if rotate in (0, 90, 180, 270) else 0))
             # Walk everything the page shows now, so a damaged object fails here and not mid-export.
@@ -404,7 +433,9 @@ def _page_content(page: DictionaryObject) -> tuple[bytes, DictionaryObject]:
         stream = item.get_object()
         if isinstance(stream, StreamObject):
             parts.append(stream.get_data())
-    return zlib.compress(b"\n".join(parts), 6), DictionaryObject({NameObject("/Filter"): NameObject("/FlateDecode")})
+    return zlib.compress(b"\n".join(parts), 6), DictionaryObject(
+        {NameObject("/Filter"): NameObject("/FlateDecode")}
+    )
 
 
 # ---- the streaming PDF writer
@@ -655,11 +686,14 @@ class _SkeletonDoc(BaseDocTemplate):  # type: ignore[misc]
     def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 - reportlab's hook name
         if isinstance(flowable, _Anchor):
             self.canv.bookmarkPage(flowable.key)
-            self.canv.addOutlineEntry(flowable.title[:200], flowable.key, level=flowable.level,
-                                      closed=flowable.level >= 1)
+            self.canv.addOutlineEntry(
+                flowable.title[:200], flowable.key, level=flowable.level, closed=flowable.level >= 1
+            )
             self.anchor_pages[flowable.key] = self.page
             if flowable.toc:
-                self.notify("TOCEntry", (flowable.level, escape(flowable.title[:160]), self.page, flowable.key))
+                self.notify(
+                    "TOCEntry", (flowable.level, escape(_drawable(flowable.title[:160])), self.page, flowable.key)
+                )
 
     def _decorate(self, canv: Canvas, doc: BaseDocTemplate) -> None:
         """Footer (package id, activity head, page N of M), stamp on evidence pages, DRAFT watermark."""
@@ -675,16 +709,16 @@ class _SkeletonDoc(BaseDocTemplate):  # type: ignore[misc]
             canv.line(0, _BAND, width, _BAND)
             canv.setFillColor(colors.HexColor("#1f3a5f"))
             canv.setFont(FONT_BOLD, 7.5)
-            canv.drawString(12, _BAND - 12, stamp[0][:220])
+            canv.drawString(12, _BAND - 12, _drawable(stamp[0])[:220])
             if stamp[1]:
                 canv.setFont(FONT, 8)
                 canv.setFillColor(colors.HexColor("#333333"))
-                canv.drawString(28, height - 20, stamp[1][:160])
+                canv.drawString(28, height - 20, _drawable(stamp[1])[:160])
         margin = 12.0 if stamp is not None else float(self.leftMargin)
         canv.setFont(FONT, 6.2)
         canv.setFillColor(colors.HexColor("#555555"))
         total = max(self._last_total_safe(), page)
-        foot = f"Package {_clean(self.pkg.package_id)} · activity log head {self.pkg.activity_head}"
+        foot = _drawable(f"Package {self.pkg.package_id} · activity log head {self.pkg.activity_head}")
         canv.drawString(margin, 10 if stamp is not None else 12 * mm, foot[:200])
         canv.drawRightString(width - margin, 10 if stamp is not None else 12 * mm, f"Page {page} of {total}")
         if not self.pkg.final:
@@ -713,15 +747,21 @@ class _Layout:
 
 
 def _kv_table(rows: list[tuple[str, str]], styles: dict[str, ParagraphStyle], width: float) -> Table:
-    data = [[Paragraph(escape(k), styles["label"]), Paragraph(_para_text(v, _FIELD_CAP), styles["body"])]
-            for k, v in rows]
+    data = [
+        [Paragraph(escape(k), styles["label"]), Paragraph(_para_text(v, _FIELD_CAP), styles["body"])]
+        for k, v in rows
+    ]
     table = Table(data, colWidths=[width * 0.24, width * 0.76], hAlign="LEFT")
-    table.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#dddddd")),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#dddddd")),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
     return table
 
 
@@ -737,8 +777,10 @@ def _grid(data: list[list[Any]], widths: list[float], header: bool = True) -> Ta
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
     ]
     if header:
-        style += [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8edf3")),
-                  ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD)]
+        style += [
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8edf3")),
+            ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD),
+        ]
     table.setStyle(TableStyle(style))
     return table
 
@@ -753,23 +795,33 @@ def _cover(pkg: PackageInput, lay: _Layout, evidence_count: int) -> None:
     story.append(Paragraph(_para_text(pkg.framework, 300), s["h2"]))
     story.append(Spacer(1, 8 * mm))
     local = pkg.generated_at.astimezone()
-    story.append(_kv_table([
-        ("Audit period", pkg.period_text),
-        ("Auditor", pkg.auditor or "—"),
-        ("Prepared by", pkg.prepared_by or "—"),
-        ("Generated (UTC)", pkg.generated_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")),
-        ("Generated (local)", local.strftime("%Y-%m-%d %H:%M:%S %Z (UTC%z)")),
-        ("Package id", pkg.package_id),
-        ("Activity log head", pkg.activity_head or "—"),
-        ("Scope", pkg.scope or "every request in the workbook"),
-        ("Contents", f"{len(pkg.requests)} requests, {evidence_count} evidence files"),
-        ("Status", "FINAL" if pkg.final else "DRAFT — not for reliance"),
-    ], s, width))
+    story.append(
+        _kv_table(
+            [
+                ("Audit period", pkg.period_text),
+                ("Auditor", pkg.auditor or "—"),
+                ("Prepared by", pkg.prepared_by or "—"),
+                ("Generated (UTC)", pkg.generated_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")),
+                ("Generated (local)", local.strftime("%Y-%m-%d %H:%M:%S %Z (UTC%z)")),
+                ("Package id", pkg.package_id),
+                ("Activity log head", pkg.activity_head or "—"),
+                ("Scope", pkg.scope or "every request in the workbook"),
+                ("Contents", f"{len(pkg.requests)} requests, {evidence_count} evidence files"),
+                ("Status", "FINAL" if pkg.final else "DRAFT — not for reliance"),
+            ],
+            s,
+            width,
+        )
+    )
     story.append(Spacer(1, 8 * mm))
-    story.append(Paragraph(
-        "Every evidence file is listed with its SHA-256 in the appendix and attached to this PDF as the "
-        "original file, with a machine-readable manifest (manifest.json). Run "
-        "<b>audit-workbook verify</b> on this file to re-check every attachment.", s["small"]))
+    story.append(
+        Paragraph(
+            "Every evidence file is listed with its SHA-256 in the appendix and attached to this PDF as the "
+            "original file, with a machine-readable manifest (manifest.json). Run "
+            "<b>audit-workbook verify</b> on this file to re-check every attachment.",
+            s["small"],
+        )
+    )
     story.append(PageBreak())
 
 
@@ -779,9 +831,13 @@ def _summary(pkg: PackageInput, lay: _Layout) -> None:
     r = summarise(pkg.requests)
     story.append(_Anchor("summary", "Readiness summary", 0, toc=True))
     story.append(Paragraph("Readiness summary", s["h0"]))
-    story.append(Paragraph(
-        f"{r.ready} of {r.total} requests ready ({r.ready_percent:.0f}%). "
-        f"{len(r.overdue)} overdue, {len(r.missing_evidence)} without evidence.", s["body"]))
+    story.append(
+        Paragraph(
+            f"{r.ready} of {r.total} requests ready ({r.ready_percent:.0f}%). "
+            f"{len(r.overdue)} overdue, {len(r.missing_evidence)} without evidence.",
+            s["body"],
+        )
+    )
     story.append(Spacer(1, 4 * mm))
 
     def pct(n: int, d: int) -> str:
@@ -794,21 +850,28 @@ def _summary(pkg: PackageInput, lay: _Layout) -> None:
     for title, groups in (("By owner", r.by_owner), ("By section", r.by_section)):
         story.append(Paragraph(title, s["h2"]))
         rows = [[title[3:].capitalize(), "Requests", "Ready", "Ready %"]]
-        rows += [[Paragraph(_para_text(k, 120), s["cell"]), str(n), str(ok), pct(ok, n)] for k, n, ok in groups]
+        rows += [
+            [Paragraph(_para_text(k, 120), s["cell"]), str(n), str(ok), pct(ok, n)] for k, n, ok in groups
+        ]
         story.append(_grid(rows, [width * 0.5, width * 0.15, width * 0.15, width * 0.15]))
-    for title, items, with_due in (("Overdue", r.overdue, True), ("Missing evidence", r.missing_evidence, False)):
+    for title, items, with_due in (
+        ("Overdue", r.overdue, True),
+        ("Missing evidence", r.missing_evidence, False),
+    ):
         story.append(Paragraph(f"{title} ({len(items)})", s["h2"]))
         if not items:
             story.append(Paragraph("None.", s["body"]))
             continue
         rows = [["Ref", "Title", "Owner", "Due" if with_due else "Status"]]
         for req in items:
-            rows.append([
-                Paragraph(_para_text(req.ref, 60), s["cell"]),
-                Paragraph(_para_text(req.title, 200), s["cell"]),
-                Paragraph(_para_text(req.owner, 60), s["cell"]),
-                _date(req.due) if with_due else req.status.label,
-            ])
+            rows.append(
+                [
+                    Paragraph(_para_text(req.ref, 60), s["cell"]),
+                    Paragraph(_para_text(req.title, 200), s["cell"]),
+                    Paragraph(_para_text(req.owner, 60), s["cell"]),
+                    _date(req.due) if with_due else req.status.label,
+                ]
+            )
         story.append(_grid(rows, [width * 0.16, width * 0.5, width * 0.18, width * 0.16]))
     story.append(PageBreak())
 
@@ -822,7 +885,9 @@ def _contents(lay: _Layout) -> None:
     lay.story.append(PageBreak())
 
 
-def _stamp_for(req: PackageRequest, position: int, ev: PackageEvidence, page: int | None, pages: int | None) -> str:
+def _stamp_for(
+    req: PackageRequest, position: int, ev: PackageEvidence, page: int | None, pages: int | None
+) -> str:
     parts = [_clean(req.ref)[:40], f"evidence {position}/{len(req.evidence)}"]
     if page is not None and pages is not None:
         parts.append(f"page {page}/{pages}")
@@ -844,7 +909,11 @@ def _request_pages(req: PackageRequest, ri: int, lay: _Layout) -> None:
         ("Completed", _date(req.completed)),
     ]
     story.append(_kv_table(rows, s, width))
-    for label, text in (("Request", req.request), ("Notes", req.notes), ("Auditor comment", req.auditor_comment)):
+    for label, text in (
+        ("Request", req.request),
+        ("Notes", req.notes),
+        ("Auditor comment", req.auditor_comment),
+    ):
         if text.strip():
             story.append(Paragraph(label, s["label"]))
             story.append(Paragraph(_para_text(text), s["body"]))
@@ -866,36 +935,60 @@ def _request_pages(req: PackageRequest, ri: int, lay: _Layout) -> None:
             link = f'<a href="#ev-{ri}-{ei}" color="#1f3a5f">{_para_text(ev.name, 200)}</a>'
             added = f"{_para_text(ev.added_by, 60)}<br/>{_when(ev.added_at)}"
             kind = f"{_para_text(ev.media_type, 60)}<br/>{_human_size(ev.size)}"
-            rows2.append([
-                str(ei), Paragraph(link, s["cell"]), Paragraph(kind, s["cell"]), _date(ev.effective_date),
-                Paragraph(added, s["cell"]), Paragraph(f"{ev.sha256[:32]}<br/>{ev.sha256[32:]}", s["mono"]),
-            ])
-        story.append(_grid(rows2, [w * width for w in (0.05, 0.27, 0.16, 0.12, 0.16, 0.24)]))
+            rows2.append(
+                [
+                    str(ei),
+                    Paragraph(link, s["cell"]),
+                    Paragraph(kind, s["cell"]),
+                    _date(ev.effective_date),
+                    Paragraph(added, s["cell"]),
+                    Paragraph(f"{ev.sha256[:32]}<br/>{ev.sha256[32:]}", s["mono"]),
+                ]
+            )
+        story.append(_grid(rows2, [w * width for w in (0.05, 0.25, 0.14, 0.11, 0.15, 0.30)]))
     for ei, ev in enumerate(req.evidence, 1):
         _evidence_pages(req, ri, ei, ev, lay)
     story.append(NextPageTemplate("body"))
     story.append(PageBreak())
 
 
-def _evidence_heading(req: PackageRequest, ei: int, ev: PackageEvidence, anchor: _Anchor, lay: _Layout) -> None:
+def _evidence_heading(
+    req: PackageRequest, ei: int, ev: PackageEvidence, anchor: _Anchor, lay: _Layout
+) -> None:
     s = lay.styles
     lay.story.append(NextPageTemplate("body"))
     lay.story.append(PageBreak())
     lay.story.append(anchor)
-    lay.story.append(Paragraph(
-        f"{_para_text(req.ref, 80)} · evidence {ei}/{len(req.evidence)} — {_para_text(ev.name, 300)}", s["h2"]))
+    lay.story.append(
+        Paragraph(
+            f"{_para_text(req.ref, 80)} · evidence {ei}/{len(req.evidence)} — {_para_text(ev.name, 300)}",
+            s["h2"],
+        )
+    )
 
 
 def _facts(ev: PackageEvidence, spooled: _Spooled, lay: _Layout) -> None:
     rows = [
-        ("File", ev.name), ("Type", ev.media_type or "—"), ("Size", _human_size(ev.size)),
-        ("SHA-256", ev.sha256), ("Attached as", spooled.attachment), ("Effective date", _date(ev.effective_date)),
+        ("File", ev.name),
+        ("Type", ev.media_type or "—"),
+        ("Size", _human_size(ev.size)),
+        ("SHA-256", ev.sha256),
+        ("Attached as", spooled.attachment),
+        ("Effective date", _date(ev.effective_date)),
         ("Added", f"{ev.added_by} · {_when(ev.added_at)}"),
     ]
-    rows += [(k, v) for k, v in (
-        ("Description", ev.description), ("Source system", ev.source_system), ("Shows", ev.shows),
-        ("Population", ev.population), ("Period covered", ev.period_covered), ("Flags", ", ".join(ev.flags)),
-    ) if v]
+    rows += [
+        (k, v)
+        for k, v in (
+            ("Description", ev.description),
+            ("Source system", ev.source_system),
+            ("Shows", ev.shows),
+            ("Population", ev.population),
+            ("Period covered", ev.period_covered),
+            ("Flags", ", ".join(ev.flags)),
+        )
+        if v
+    ]
     lay.story.append(_kv_table(rows, lay.styles, lay.doc.width))
 
 
@@ -912,8 +1005,15 @@ def _evidence_pages(req: PackageRequest, ri: int, ei: int, ev: PackageEvidence, 
             if pi == 0:
                 lay.story.append(anchor)
             stamp = _stamp_for(req, ei, ev, pi + 1, n)
-            lay.story.append(_Marker(_recorder(doc, _Placement(spooled.evidence.sha256.lower(), pi,
-                                                               (0.0, _BAND, shown_w, shown_h)), stamp)))
+            lay.story.append(
+                _Marker(
+                    _recorder(
+                        doc,
+                        _Placement(spooled.evidence.sha256.lower(), pi, (0.0, _BAND, shown_w, shown_h)),
+                        stamp,
+                    )
+                )
+            )
             lay.evidence_pages += 1
         return
     if isinstance(kind, _ImageKind):
@@ -937,23 +1037,33 @@ def _evidence_pages(req: PackageRequest, ri: int, ei: int, ev: PackageEvidence, 
     _evidence_heading(req, ei, ev, anchor, lay)
     if isinstance(kind, _Broken):
         lay.problems.append(f"{req.ref} · {ev.name}: {kind.reason}")
-        lay.story.append(Paragraph(
-            f"<b>This file could not be shown:</b> {_para_text(kind.reason)}. The original is attached to this "
-            "PDF unchanged; check it against the SHA-256 below.", s["note"]))
+        lay.story.append(
+            Paragraph(
+                f"<b>This file could not be shown:</b> {_para_text(kind.reason)}. The original is attached to this "
+                "PDF unchanged; check it against the SHA-256 below.",
+                s["note"],
+            )
+        )
         _facts(ev, spooled, lay)
     elif isinstance(kind, _TextKind):
         _facts(ev, spooled, lay)
         lay.story.append(Spacer(1, 4 * mm))
         lay.story.extend(_render_text(spooled.path, kind.csv, lay))
     else:
-        lay.story.append(Paragraph(
-            "This type of file is not drawn on pages. It is attached to this PDF as the original file "
-            f"<b>{_para_text(spooled.attachment)}</b> (open the attachments panel of your PDF viewer).", s["body"]))
+        lay.story.append(
+            Paragraph(
+                "This type of file is not drawn on pages. It is attached to this PDF as the original file "
+                f"<b>{_para_text(spooled.attachment)}</b> (open the attachments panel of your PDF viewer).",
+                s["body"],
+            )
+        )
         _facts(ev, spooled, lay)
     lay.story.append(Paragraph(_para_text(_stamp_for(req, ei, ev, None, None)), s["small"]))
 
 
-def _recorder(doc: _SkeletonDoc, placement: _Placement, stamp: str, caption: str = "") -> Callable[[Canvas], None]:
+def _recorder(
+    doc: _SkeletonDoc, placement: _Placement, stamp: str, caption: str = ""
+) -> Callable[[Canvas], None]:
     def record(canv: Canvas) -> None:
         page = canv.getPageNumber()
         doc.placements[page] = placement
@@ -988,12 +1098,16 @@ def _render_text(path: Path, is_csv: bool, lay: _Layout) -> list[Flowable]:
         if not rows:
             return [Paragraph("The file is empty.", s["body"])]
         cols = max(len(r) for r in rows)
-        data = [[Paragraph(_para_text(v, _CELL_CAP), s["cell"]) for v in r + [""] * (cols - len(r))] for r in rows]
+        data = [
+            [Paragraph(_para_text(v, _CELL_CAP), s["cell"]) for v in r + [""] * (cols - len(r))] for r in rows
+        ]
         out.append(_grid(data, [width / cols] * cols))
         if total_rows > _CSV_ROW_CAP or cut_bytes or wide:
             shown = f"first {len(rows)} rows" + (f", first {_CSV_COL_CAP} columns" if wide else "")
             more = "more rows follow" if cut_bytes else f"of {total_rows} rows"
-            out.append(Paragraph(f"Truncated: showing the {shown} ({more}). The full file is attached.", s["note"]))
+            out.append(
+                Paragraph(f"Truncated: showing the {shown} ({more}). The full file is attached.", s["note"])
+            )
         return out
     lines = text.splitlines()
     cut_lines = len(lines) > _TEXT_LINE_CAP
@@ -1001,8 +1115,11 @@ def _render_text(path: Path, is_csv: bool, lay: _Layout) -> list[Flowable]:
     for start in range(0, len(lines), 40):
         out.append(Paragraph(_para_text("\n".join(lines[start : start + 40])), s["mono"]))
     if cut_lines or cut_bytes:
-        out.append(Paragraph(
-            f"Truncated: showing the first {len(lines)} lines. The full file is attached.", s["note"]))
+        out.append(
+            Paragraph(
+                f"Truncated: showing the first {len(lines)} lines. The full file is attached.", s["note"]
+            )
+        )
     return out
 
 
@@ -1013,30 +1130,38 @@ def _appendix(pkg: PackageInput, lay: _Layout) -> None:
     story.append(PageBreak())
     story.append(_Anchor("appendix", "Appendix — manifest", 0, toc=True))
     story.append(Paragraph("Appendix — manifest of evidence files", s["h0"]))
-    story.append(Paragraph(
-        "Each file below is attached to this PDF unchanged, together with <b>manifest.json</b>, which lists the "
-        "same files by request with size, SHA-256, effective date and provenance. To verify: run "
-        "<b>audit-workbook verify this-package.pdf</b>, which re-hashes every attachment against the manifest; or "
-        "save the attachments (for example <b>pdfdetach -saveall</b> or your viewer's attachments panel) and "
-        "compare <b>sha256sum</b> of each file with the list below.", s["body"]))
+    story.append(
+        Paragraph(
+            "Each file below is attached to this PDF unchanged, together with <b>manifest.json</b>, which lists the "
+            "same files by request with size, SHA-256, effective date and provenance. To verify: run "
+            "<b>audit-workbook verify this-package.pdf</b>, which re-hashes every attachment against the manifest; or "
+            "save the attachments (for example <b>pdfdetach -saveall</b> or your viewer's attachments panel) and "
+            "compare <b>sha256sum</b> of each file with the list below.",
+            s["body"],
+        )
+    )
     story.append(Spacer(1, 4 * mm))
     rows: list[list[Any]] = [["Ref", "File (attachment name)", "Size", "SHA-256"]]
     for req in pkg.requests:
         for ev in req.evidence:
             sp = lay.spooled[ev.sha256.lower()]
-            rows.append([
-                Paragraph(_para_text(req.ref, 60), s["cell"]),
-                Paragraph(_para_text(sp.attachment, 200), s["cell"]),
-                f"{ev.size:,}",
-                Paragraph(f"{ev.sha256[:32]}<br/>{ev.sha256[32:]}", s["mono"]),
-            ])
+            rows.append(
+                [
+                    Paragraph(_para_text(req.ref, 60), s["cell"]),
+                    Paragraph(_para_text(sp.attachment, 200), s["cell"]),
+                    f"{ev.size:,}",
+                    Paragraph(f"{ev.sha256[:32]}<br/>{ev.sha256[32:]}", s["mono"]),
+                ]
+            )
     if len(rows) == 1:
         story.append(Paragraph("No evidence files.", s["body"]))
     else:
-        story.append(_grid(rows, [width * 0.14, width * 0.46, width * 0.13, width * 0.27]))
+        story.append(_grid(rows, [width * 0.13, width * 0.4, width * 0.12, width * 0.35]))
 
 
-def _build_skeleton(pkg: PackageInput, spooled: dict[str, _Spooled], path: Path) -> tuple[_SkeletonDoc, _Layout]:
+def _build_skeleton(
+    pkg: PackageInput, spooled: dict[str, _Spooled], path: Path
+) -> tuple[_SkeletonDoc, _Layout]:
     register_fonts()
     page_size = A4 if pkg.page_size == "a4" else LETTER
     doc = _SkeletonDoc(str(path), pkg, page_size)
@@ -1063,31 +1188,42 @@ def _build_skeleton(pkg: PackageInput, spooled: dict[str, _Spooled], path: Path)
 
 def _image_xobject(out: _PdfOut, spool: _Spooled, kind: _ImageKind) -> IndirectObject:
     data = kind.data
-    head = DictionaryObject({
-        NameObject("/Type"): NameObject("/XObject"),
-        NameObject("/Subtype"): NameObject("/Image"),
-        NameObject("/Width"): NumberObject(data.width),
-        NameObject("/Height"): NumberObject(data.height),
-    })
+    head = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Image"),
+            NameObject("/Width"): NumberObject(data.width),
+            NameObject("/Height"): NumberObject(data.height),
+        }
+    )
     if isinstance(data, _PngFast):
         if data.palette:
-            space: PdfObject = ArrayObject([NameObject("/Indexed"), NameObject("/DeviceRGB"),
-                                            NumberObject(len(data.palette) // 3 - 1), ByteStringObject(data.palette)])
+            space: PdfObject = ArrayObject(
+                [
+                    NameObject("/Indexed"),
+                    NameObject("/DeviceRGB"),
+                    NumberObject(len(data.palette) // 3 - 1),
+                    ByteStringObject(data.palette),
+                ]
+            )
         else:
             space = NameObject("/DeviceGray" if data.colors == 1 else "/DeviceRGB")
         head[NameObject("/ColorSpace")] = space
         head[NameObject("/BitsPerComponent")] = NumberObject(data.bits)
         head[NameObject("/Filter")] = NameObject("/FlateDecode")
-        head[NameObject("/DecodeParms")] = DictionaryObject({
-            NameObject("/Predictor"): NumberObject(15),
-            NameObject("/Colors"): NumberObject(data.colors),
-            NameObject("/BitsPerComponent"): NumberObject(data.bits),
-            NameObject("/Columns"): NumberObject(data.width),
-        })
+        head[NameObject("/DecodeParms")] = DictionaryObject(
+            {
+                NameObject("/Predictor"): NumberObject(15),
+                NameObject("/Colors"): NumberObject(data.colors),
+                NameObject("/BitsPerComponent"): NumberObject(data.bits),
+                NameObject("/Columns"): NumberObject(data.width),
+            }
+        )
         return out.add_stream(head, _idat_chunks(spool.path, data.idat))
     if isinstance(data, _JpegFast):
-        head[NameObject("/ColorSpace")] = NameObject({1: "/DeviceGray", 3: "/DeviceRGB", 4: "/DeviceCMYK"}[
-            data.components])
+        head[NameObject("/ColorSpace")] = NameObject(
+            {1: "/DeviceGray", 3: "/DeviceRGB", 4: "/DeviceCMYK"}[data.components]
+        )
         head[NameObject("/BitsPerComponent")] = NumberObject(8)
         head[NameObject("/Filter")] = NameObject("/DCTDecode")
         if data.components == 4 and data.adobe_inverted:
@@ -1100,12 +1236,17 @@ def _image_xobject(out: _PdfOut, spool: _Spooled, kind: _ImageKind) -> IndirectO
         rgb = (rgba or img).convert("RGB")
         if rgba is not None:
             alpha = rgba.getchannel("A").tobytes()
-            mask = DictionaryObject({
-                NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Image"),
-                NameObject("/Width"): NumberObject(data.width), NameObject("/Height"): NumberObject(data.height),
-                NameObject("/ColorSpace"): NameObject("/DeviceGray"),
-                NameObject("/BitsPerComponent"): NumberObject(8), NameObject("/Filter"): NameObject("/FlateDecode"),
-            })
+            mask = DictionaryObject(
+                {
+                    NameObject("/Type"): NameObject("/XObject"),
+                    NameObject("/Subtype"): NameObject("/Image"),
+                    NameObject("/Width"): NumberObject(data.width),
+                    NameObject("/Height"): NumberObject(data.height),
+                    NameObject("/ColorSpace"): NameObject("/DeviceGray"),
+                    NameObject("/BitsPerComponent"): NumberObject(8),
+                    NameObject("/Filter"): NameObject("/FlateDecode"),
+                }
+            )
             head[NameObject("/SMask")] = out.add_stream(mask, [zlib.compress(alpha, 6)])
         pixels = rgb.tobytes()
     head[NameObject("/ColorSpace")] = NameObject("/DeviceRGB")
@@ -1171,7 +1312,8 @@ class _SourcePdf:
         form[NameObject("/Type")] = NameObject("/XObject")
         form[NameObject("/Subtype")] = NameObject("/Form")
         form[NameObject("/BBox")] = ArrayObject(
-            FloatObject(v) for v in (box.x0, box.y0, box.x0 + box.width, box.y0 + box.height))
+            FloatObject(v) for v in (box.x0, box.y0, box.x0 + box.width, box.y0 + box.height)
+        )
         form[NameObject("/Resources")] = self.copier.convert(page.get("/Resources", DictionaryObject()))
         if "/Group" in page:
             form[NameObject("/Group")] = self.copier.convert(page["/Group"])
@@ -1183,13 +1325,16 @@ class _SourcePdf:
 def _embedded_file(out: _PdfOut, sp: _Spooled) -> IndirectObject:
     ev = sp.evidence
     compressible = ev.media_type.startswith("text/") or ev.media_type.endswith(("json", "xml", "csv"))
-    head = DictionaryObject({
-        NameObject("/Type"): NameObject("/EmbeddedFile"),
-        NameObject("/Params"): DictionaryObject({NameObject("/Size"): NumberObject(ev.size)}),
-    })
+    head = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/EmbeddedFile"),
+            NameObject("/Params"): DictionaryObject({NameObject("/Size"): NumberObject(ev.size)}),
+        }
+    )
     if ev.media_type:
-        head[NameObject("/Subtype")] = NameObject("/" + re.sub(r"[^A-Za-z0-9.+-]", lambda m: f"#{ord(m.group()):02X}",
-                                                                  ev.media_type))
+        head[NameObject("/Subtype")] = NameObject(
+            "/" + re.sub(r"[^A-Za-z0-9.+-]", lambda m: f"#{ord(m.group()):02X}", ev.media_type)
+        )
     if compressible:
         head[NameObject("/Filter")] = NameObject("/FlateDecode")
         stream = out.add_stream(head, _deflate(_file_chunks(sp.path)))
@@ -1208,19 +1353,28 @@ def _deflate(chunks: Iterable[bytes]) -> Iterator[bytes]:
 
 
 def _filespec(out: _PdfOut, name: str, stream: IndirectObject, desc: str) -> IndirectObject:
-    return out.add(DictionaryObject({
-        NameObject("/Type"): NameObject("/Filespec"),
-        NameObject("/F"): TextStringObject(name),
-        NameObject("/UF"): TextStringObject(name),
-        NameObject("/Desc"): TextStringObject(desc[:500]),
-        NameObject("/AFRelationship"): NameObject("/Source"),
-        NameObject("/EF"): DictionaryObject({NameObject("/F"): stream, NameObject("/UF"): stream}),
-    }))
+    return out.add(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Filespec"),
+                NameObject("/F"): TextStringObject(name),
+                NameObject("/UF"): TextStringObject(name),
+                NameObject("/Desc"): TextStringObject(desc[:500]),
+                NameObject("/AFRelationship"): NameObject("/Source"),
+                NameObject("/EF"): DictionaryObject({NameObject("/F"): stream, NameObject("/UF"): stream}),
+            }
+        )
+    )
 
 
 def _assemble(
-    pkg: PackageInput, skeleton: Path, doc: _SkeletonDoc, spooled: dict[str, _Spooled], fh: _HashingFile,
-    manifest: bytes, tick: Callable[[], None],
+    pkg: PackageInput,
+    skeleton: Path,
+    doc: _SkeletonDoc,
+    spooled: dict[str, _Spooled],
+    fh: _HashingFile,
+    manifest: bytes,
+    tick: Callable[[], None],
 ) -> tuple[int, int]:
     out = _PdfOut(fh)
     skel = PdfReader(skeleton, strict=False)
@@ -1264,8 +1418,13 @@ def _assemble(
             if key not in ("/Resources", "/Contents"):
                 new_page[NameObject(key)] = copier.convert(value)
         contents = src_page.get("/Contents")
-        items = [] if contents is None else (
-            list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents])
+        items = (
+            []
+            if contents is None
+            else (
+                list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
+            )
+        )
         new_page[NameObject("/Contents")] = ArrayObject([under, *(copier.convert(i) for i in items)])
         new_page[NameObject("/Resources")] = resources
         ref = page_refs[page_no - 1]
@@ -1277,12 +1436,17 @@ def _assemble(
     for sp in spooled.values():
         names.append((sp.attachment, _embedded_file(out, sp)))
         tick()
-    manifest_stream = out.add_stream(DictionaryObject({
-        NameObject("/Type"): NameObject("/EmbeddedFile"),
-        NameObject("/Subtype"): NameObject("/application#2Fjson"),
-        NameObject("/Filter"): NameObject("/FlateDecode"),
-        NameObject("/Params"): DictionaryObject({NameObject("/Size"): NumberObject(len(manifest))}),
-    }), [zlib.compress(manifest, 6)])
+    manifest_stream = out.add_stream(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/EmbeddedFile"),
+                NameObject("/Subtype"): NameObject("/application#2Fjson"),
+                NameObject("/Filter"): NameObject("/FlateDecode"),
+                NameObject("/Params"): DictionaryObject({NameObject("/Size"): NumberObject(len(manifest))}),
+            }
+        ),
+        [zlib.compress(manifest, 6)],
+    )
     names.append(("manifest.json", _filespec(out, "manifest.json", manifest_stream, "The package manifest")))
     names.sort(key=lambda item: TextStringObject(item[0]).get_original_bytes())
     root_src = skel.trailer["/Root"].get_object()
@@ -1290,7 +1454,9 @@ def _assemble(
     for key, value in root_src.items():
         if key not in ACTIVE_KEYS and key != "/Names":
             root[NameObject(key)] = copier.convert(value)
-    name_tree = copier.convert(root_src["/Names"].get_object()) if "/Names" in root_src else DictionaryObject()
+    name_tree = (
+        copier.convert(root_src["/Names"].get_object()) if "/Names" in root_src else DictionaryObject()
+    )
     assert isinstance(name_tree, DictionaryObject)
     flat: list[PdfObject] = []
     for name, ref in names:
@@ -1301,12 +1467,20 @@ def _assemble(
     root[NameObject("/AF")] = ArrayObject(ref for _, ref in names)
     copier.drain()
     root_ref = out.add(root)
-    info = out.add(DictionaryObject({
-        NameObject("/Title"): TextStringObject(f"Evidence package — {_clean(pkg.client)}"),
-        NameObject("/Producer"): TextStringObject("Audit Workbook"),
-        NameObject("/Subject"): TextStringObject(f"package {pkg.package_id} · activity head {pkg.activity_head}"),
-        NameObject("/CreationDate"): TextStringObject(pkg.generated_at.astimezone(dt.UTC).strftime("D:%Y%m%d%H%M%SZ")),
-    }))
+    info = out.add(
+        DictionaryObject(
+            {
+                NameObject("/Title"): TextStringObject(f"Evidence package — {_clean(pkg.client)}"),
+                NameObject("/Producer"): TextStringObject("Audit Workbook"),
+                NameObject("/Subject"): TextStringObject(
+                    f"package {pkg.package_id} · activity head {pkg.activity_head}"
+                ),
+                NameObject("/CreationDate"): TextStringObject(
+                    pkg.generated_at.astimezone(dt.UTC).strftime("D:%Y%m%d%H%M%SZ")
+                ),
+            }
+        )
+    )
     out.finish(root_ref, info, hashlib.md5(pkg.package_id.encode(), usedforsecurity=False).digest())
     return len(pages), len(names)
 
@@ -1360,7 +1534,8 @@ def write_pdf_package(
         tick()
         locations = {
             (req.ref, i): {"attachment": spooled[ev.sha256.lower()].attachment}
-            for req in pkg.requests for i, ev in enumerate(req.evidence)
+            for req in pkg.requests
+            for i, ev in enumerate(req.evidence)
         }
         manifest = json.dumps(package_manifest(pkg, locations), indent=2, ensure_ascii=False).encode("utf-8")
         total += len(doc.placements)
@@ -1377,8 +1552,9 @@ def write_pdf_package(
                 tmp.unlink()
             raise
     progress(total, total)
-    return PdfPackageResult(hashing.digest.hexdigest(), page_count, lay.evidence_pages, attachments,
-                            tuple(lay.problems))
+    return PdfPackageResult(
+        hashing.digest.hexdigest(), page_count, lay.evidence_pages, attachments, tuple(lay.problems)
+    )
 
 
 def _check_pages(path: Path, expected: int) -> None:

@@ -1,0 +1,391 @@
+"""Tests for the PDF evidence package, read back with pypdf: outline, stamps, attachments, hostile input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+from reportlab.pdfgen.canvas import Canvas
+
+from workbook.formats.package_input import PackageComment, PackageEvidence, PackageInput, PackageRequest
+from workbook.formats.pdf_package import write_pdf_package
+from workbook.jobs import Cancelled, CancelToken
+from workbook.model import Status
+
+NOW = dt.datetime(2025, 3, 4, 12, 30, tzinfo=dt.UTC)
+HEAD = "c0ffee" + "0" * 58
+HOSTILE = (
+    '<b>bold</b> & <img src="/etc/passwd"/> <a href="javascript:alert(1)">click</a> '
+    "\u202eRTL\u202c 中文 😀"
+)
+
+
+def _evidence(name: str, data: bytes, media_type: str) -> PackageEvidence:
+    def chunks() -> Iterator[bytes]:
+        for i in range(0, len(data), 65536):
+            yield data[i : i + 65536]
+
+    return PackageEvidence(
+        name=name,
+        media_type=media_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        effective_date=dt.date(2025, 1, 31),
+        added_by="Dana",
+        added_at=NOW,
+        open=chunks,
+    )
+
+
+def _png(width: int, height: int, mode: str = "RGB") -> bytes:
+    buf = io.BytesIO()
+    Image.new(mode, (width, height), "#1e78c8").save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _pdf(pages: int, text: str = "source page", size: tuple[float, float] = (612, 792)) -> bytes:
+    buf = io.BytesIO()
+    canvas = Canvas(buf, pagesize=size)
+    for i in range(pages):
+        canvas.drawString(72, 400, f"{text} {i + 1}")
+        canvas.showPage()
+    canvas.save()
+    return buf.getvalue()
+
+
+def _hostile_pdf() -> bytes:
+    writer = PdfWriter(clone_from=io.BytesIO(_pdf(2, "hostile")))
+    writer._root_object[NameObject("/Names")] = DictionaryObject(
+        {NameObject("/JavaScript"): DictionaryObject({NameObject("/Names"): TextStringObject("x")})}
+    )
+    writer._root_object[NameObject("/OpenAction")] = DictionaryObject(
+        {NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("app.alert(1)")}
+    )
+    writer.pages[0][NameObject("/AA")] = DictionaryObject(
+        {NameObject("/O"): DictionaryObject({NameObject("/S"): NameObject("/Launch")})}
+    )
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def _encrypted_pdf() -> bytes:
+    writer = PdfWriter(clone_from=io.BytesIO(_pdf(1, "secret")))
+    writer.encrypt("open-sesame")
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def _request(ref: str, section: str, *evidence: PackageEvidence, **kw: object) -> PackageRequest:
+    fields: dict[str, object] = {
+        "ref": ref,
+        "title": f"Title of {ref}",
+        "request": "Provide the list",
+        "criteria": ("CC6.1",),
+        "section": section,
+        "owner": "Dana",
+        "status": Status.READY_FOR_AUDITOR,
+        "due": dt.date(2025, 2, 1),
+        "evidence": evidence,
+    }
+    fields.update(kw)
+    return PackageRequest(**fields)  # type: ignore[arg-type]
+
+
+def _package(*requests: PackageRequest, final: bool = False) -> PackageInput:
+    return PackageInput(
+        client="Acme Ltd",
+        framework="SOC 2 Type II",
+        period_start=dt.date(2024, 7, 1),
+        period_end=dt.date(2025, 6, 30),
+        auditor="Example & Co",
+        prepared_by="Dana",
+        generated_at=NOW,
+        final=final,
+        package_id="pkg-0042",
+        activity_head=HEAD,
+        requests=requests,
+    )
+
+
+def _outline(reader: PdfReader) -> list[tuple[int, str, int]]:
+    found: list[tuple[int, str, int]] = []
+
+    def walk(items: list[object], depth: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                found.append((depth, item.title, reader.get_destination_page_number(item) + 1))  # type: ignore[attr-defined]
+
+    walk(reader.outline, 0)  # type: ignore[arg-type]
+    return found
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> tuple[PackageInput, Path, dict[str, bytes]]:
+    files = {
+        "shot.png": _png(1920, 1080),
+        "report.pdf": _pdf(3),
+        "users.csv": b"name,role\n" + b"ann,admin\n" * 400,
+        "config.json": b'{"mfa": true}',
+    }
+    pkg = _package(
+        _request("PBC-001", "Access", _evidence("shot.png", files["shot.png"], "image/png"),
+                 _evidence("report.pdf", files["report.pdf"], "application/pdf")),
+        _request("PBC-002", "Change", _evidence("users.csv", files["users.csv"], "text/csv"),
+                 _evidence("config.json", files["config.json"], "application/json")),
+        _request("PBC-003", "Access", status=Status.OPEN, overdue=True),
+    )
+    out = tmp_path / "package.pdf"
+    write_pdf_package(pkg, out)
+    return pkg, out, files
+
+
+def test_outline_has_section_then_request_then_each_evidence_file(sample: tuple[PackageInput, Path, dict[str, bytes]]) -> None:
+    _, out, _ = sample
+    outline = [(depth, title) for depth, title, _ in _outline(PdfReader(out))]
+    assert outline == [
+        (0, "Cover"),
+        (0, "Readiness summary"),
+        (0, "Contents"),
+        (0, "Access"),
+        (1, "PBC-001 — Title of PBC-001"),
+        (2, "1. shot.png"),
+        (2, "2. report.pdf"),
+        (1, "PBC-003 — Title of PBC-003"),
+        (0, "Change"),
+        (1, "PBC-002 — Title of PBC-002"),
+        (2, "1. users.csv"),
+        (2, "2. config.json"),
+        (0, "Appendix — manifest"),
+    ]
+
+
+def test_evidence_pdf_pages_are_appended_with_a_stamp_each(sample: tuple[PackageInput, Path, dict[str, bytes]]) -> None:
+    pkg, out, _ = sample
+    reader = PdfReader(out)
+    pages = {title: page for _, title, page in _outline(reader)}
+    first = pages["2. report.pdf"]
+    sha = pkg.requests[0].evidence[1].sha256
+    for n in range(3):
+        text = reader.pages[first - 1 + n].extract_text()
+        assert f"source page {n + 1}" in text
+        assert f"PBC-001 · evidence 2/2 · page {n + 1}/3 · sha256 {sha[:12]}…" in text
+
+
+def test_every_page_carries_the_footer_and_the_draft_mark(sample: tuple[PackageInput, Path, dict[str, bytes]]) -> None:
+    _, out, _ = sample
+    reader = PdfReader(out)
+    total = len(reader.pages)
+    for number, page in enumerate(reader.pages, 1):
+        text = page.extract_text()
+        assert f"Package pkg-0042 · activity log head {HEAD}" in text, number
+        assert f"Page {number} of {total}" in text, number
+        assert "DRAFT" in text, number
+
+
+def test_a_final_package_has_no_draft_mark(tmp_path: Path) -> None:
+    out = tmp_path / "final.pdf"
+    write_pdf_package(_package(_request("PBC-001", "Access"), final=True), out)
+    text = "".join(p.extract_text() for p in PdfReader(out).pages)
+    assert "DRAFT" not in text
+    assert "FINAL" in text
+
+
+def test_contents_lists_requests_with_their_page_numbers_and_links(
+    sample: tuple[PackageInput, Path, dict[str, bytes]],
+) -> None:
+    _, out, _ = sample
+    reader = PdfReader(out)
+    pages = {title: page for _, title, page in _outline(reader)}
+    contents = reader.pages[pages["Contents"] - 1]
+    text = contents.extract_text()
+    entries = ("Readiness summary", "Access", "PBC-001 — Title of PBC-001", "PBC-003 — Title of PBC-003",
+               "Change", "PBC-002 — Title of PBC-002", "Appendix — manifest")
+    for title in entries:
+        assert title in text
+    numbers = [int(line.split()[-1]) for line in text.splitlines() if line.strip().startswith(".")]
+    assert numbers == [pages[title] for title in entries]
+    page_numbers = {p.indirect_reference.idnum: n for n, p in enumerate(reader.pages, 1)}  # type: ignore[union-attr]
+    links = [a.get_object() for a in contents.get("/Annots", [])]
+    targets = {page_numbers[a["/Dest"][0].idnum] for a in links if a.get("/Subtype") == "/Link"}
+    assert targets == {pages[title] for title in entries}
+
+
+def test_originals_and_manifest_are_embedded_as_attachments(sample: tuple[PackageInput, Path, dict[str, bytes]]) -> None:
+    pkg, out, files = sample
+    attachments = PdfReader(out).attachments
+    assert sorted(attachments) == [
+        "PBC-001 - report.pdf", "PBC-001 - shot.png", "PBC-002 - config.json", "PBC-002 - users.csv", "manifest.json",
+    ]
+    assert attachments["PBC-001 - shot.png"] == [files["shot.png"]]
+    assert attachments["PBC-002 - users.csv"] == [files["users.csv"]]
+    manifest = json.loads(attachments["manifest.json"][0])
+    assert manifest["package_id"] == "pkg-0042"
+    assert manifest["activity_head"] == HEAD
+    assert [(r["ref"], [(f["name"], f["attachment"], f["sha256"]) for f in r["files"]]) for r in manifest["requests"]] == [
+        ("PBC-001", [("shot.png", "PBC-001 - shot.png", hashlib.sha256(files["shot.png"]).hexdigest()),
+                     ("report.pdf", "PBC-001 - report.pdf", hashlib.sha256(files["report.pdf"]).hexdigest())]),
+        ("PBC-002", [("users.csv", "PBC-002 - users.csv", hashlib.sha256(files["users.csv"]).hexdigest()),
+                     ("config.json", "PBC-002 - config.json", hashlib.sha256(files["config.json"]).hexdigest())]),
+        ("PBC-003", []),
+    ]
+    assert pkg.requests[2].evidence == ()
+
+
+def test_png_data_goes_into_the_pdf_unchanged(sample: tuple[PackageInput, Path, dict[str, bytes]]) -> None:
+    _, out, files = sample
+    reader = PdfReader(out)
+    pages = {title: page for _, title, page in _outline(reader)}
+    page = reader.pages[pages["1. shot.png"] - 1]
+    form = page["/Resources"]["/XObject"]["/AWEvidence"].get_object()
+    assert form["/Filter"] == "/FlateDecode"
+    assert form["/DecodeParms"]["/Predictor"] == 15
+    assert (form["/Width"], form["/Height"]) == (1920, 1080)
+    decoded = zlib.decompress(form._data)
+    assert len(decoded) == 1080 * (1 + 1920 * 3)
+    assert "shot.png · 1920×1080 px" in page.extract_text()
+
+
+def test_csv_evidence_is_a_table_with_a_truncation_note(sample: tuple[PackageInput, Path, dict[str, bytes]]) -> None:
+    _, out, _ = sample
+    reader = PdfReader(out)
+    pages = {title: page for _, title, page in _outline(reader)}
+    first = reader.pages[pages["1. users.csv"] - 1].extract_text()
+    assert "name" in first and "ann" in first and "admin" in first
+    text = "".join(reader.pages[i].extract_text() for i in range(pages["1. users.csv"] - 1, pages["2. config.json"] - 1))
+    assert "Truncated: showing the first 300 rows (of 401 rows). The full file is attached." in text
+
+
+def test_other_types_get_a_page_naming_the_attachment_and_hash(sample: tuple[PackageInput, Path, dict[str, bytes]]) -> None:
+    pkg, out, files = sample
+    reader = PdfReader(out)
+    pages = {title: page for _, title, page in _outline(reader)}
+    text = reader.pages[pages["2. config.json"] - 1].extract_text()
+    assert "PBC-002 - config.json" in text
+    assert hashlib.sha256(files["config.json"]).hexdigest() in text
+
+
+def test_appendix_lists_every_file_with_size_and_hash(sample: tuple[PackageInput, Path, dict[str, bytes]]) -> None:
+    _, out, files = sample
+    reader = PdfReader(out)
+    pages = {title: page for _, title, page in _outline(reader)}
+    text = "".join(p.extract_text() for p in reader.pages[pages["Appendix — manifest"] - 1 :])
+    assert "audit-workbook verify" in text
+    for name, data in files.items():
+        digest = hashlib.sha256(data).hexdigest()
+        assert digest[:32] in text and digest[32:] in text, name
+        assert f"{len(data):,}" in text
+
+
+def test_hostile_text_renders_as_text_and_never_as_markup(tmp_path: Path) -> None:
+    long_cell = "é" * 5000
+    req = _request("PBC-<9>", "Sec & <i>", title=HOSTILE, request=HOSTILE, notes=long_cell,
+                   owner="<font color=red>x</font>", extra=(("<Hidden>", HOSTILE),),
+                   comments=(PackageComment("<script>", NOW, HOSTILE),))
+    out = tmp_path / "hostile.pdf"
+    write_pdf_package(_package(req), out)
+
+    reader = PdfReader(out)
+    text = "".join(p.extract_text() for p in reader.pages)
+    assert '<b>bold</b> & <img src="/etc/passwd"/> <a href="javascript:alert(1)">click</a>' in text
+    # DejaVu Sans has no CJK or emoji glyphs: they are spelled out rather than drawn as empty boxes.
+    assert "\u202eRTL\u202c [U+4E2D][U+6587] [U+1F600]" in " ".join(text.split())
+    assert any(HOSTILE in title for _, title, _ in _outline(reader))
+    assert "<font color=red>x</font>" in text and "PBC-<9>" in text and "<script>" in text
+    assert text.count("é") >= 5000
+    raw = out.read_bytes()
+    assert b"javascript" not in raw.lower().replace(b"javascript:alert", b"")
+    assert b"/URI" not in raw and b"/etc/passwd" not in raw.replace(b'src="/etc/passwd"', b"")
+
+
+def test_corrupt_and_encrypted_pdfs_get_a_marked_page_and_the_export_succeeds(tmp_path: Path) -> None:
+    broken = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n"
+    req = _request("PBC-001", "S", _evidence("broken.pdf", broken, "application/pdf"),
+                   _evidence("locked.pdf", _encrypted_pdf(), "application/pdf"),
+                   _evidence("truncated.pdf", _pdf(2)[:300], "application/pdf"))
+    out = tmp_path / "p.pdf"
+    result = write_pdf_package(_package(req), out)
+
+    reader = PdfReader(out)
+    pages = {title: page for _, title, page in _outline(reader)}
+    locked = reader.pages[pages["2. locked.pdf"] - 1].extract_text()
+    assert "This file could not be shown:" in locked and "encrypted" in locked
+    assert "This file could not be shown:" in reader.pages[pages["1. broken.pdf"] - 1].extract_text()
+    assert "This file could not be shown:" in reader.pages[pages["3. truncated.pdf"] - 1].extract_text()
+    assert len(result.problems) == 3
+    assert sorted(reader.attachments) == [
+        "PBC-001 - broken.pdf", "PBC-001 - locked.pdf", "PBC-001 - truncated.pdf", "manifest.json",
+    ]
+
+
+def test_active_content_is_stripped_from_merged_evidence(tmp_path: Path) -> None:
+    out = tmp_path / "p.pdf"
+    result = write_pdf_package(_package(_request("PBC-001", "S", _evidence("h.pdf", _hostile_pdf(), "application/pdf"))), out)
+
+    reader = PdfReader(out)
+    assert result.evidence_pages == 2
+    assert len(reader.pages) == result.pages
+    root = reader.trailer["/Root"]
+    assert "/OpenAction" not in root and "/JavaScript" not in root["/Names"]
+    evidence = [p for p in reader.pages if "/AWEvidence" in p["/Resources"].get("/XObject", {})]
+    assert len(evidence) == 2
+    for page in reader.pages:
+        assert "/AA" not in page
+    for page in evidence:
+        assert "/AA" not in page["/Resources"]["/XObject"]["/AWEvidence"]
+    # The original, active content and all, is only an attachment.
+    assert reader.attachments["PBC-001 - h.pdf"] == [_hostile_pdf()] or len(reader.attachments["PBC-001 - h.pdf"]) == 1
+    text = "".join(p.extract_text() for p in reader.pages)
+    assert "hostile 1" in text and "hostile 2" in text
+
+
+def test_rotated_and_landscape_evidence_pages_keep_their_shape(tmp_path: Path) -> None:
+    writer = PdfWriter(clone_from=io.BytesIO(_pdf(1, "rotated")))
+    writer.pages[0].rotate(90)
+    buf = io.BytesIO()
+    writer.write(buf)
+    req = _request("PBC-001", "S", _evidence("r.pdf", buf.getvalue(), "application/pdf"),
+                   _evidence("l.pdf", _pdf(1, "wide", (792, 612)), "application/pdf"))
+    out = tmp_path / "p.pdf"
+    write_pdf_package(_package(req), out)
+    reader = PdfReader(out)
+    pages = {title: page for _, title, page in _outline(reader)}
+    rotated = reader.pages[pages["1. r.pdf"] - 1]
+    wide = reader.pages[pages["2. l.pdf"] - 1]
+    assert (float(rotated.mediabox.width), float(rotated.mediabox.height)) == (792, 612 + 34)
+    assert (float(wide.mediabox.width), float(wide.mediabox.height)) == (792, 612 + 34)
+    assert "rotated 1" in rotated.extract_text() and "wide 1" in wide.extract_text()
+
+
+def test_cancel_leaves_no_file_behind(tmp_path: Path) -> None:
+    token = CancelToken()
+
+    def progress(done: int, total: int) -> None:
+        if done >= 2:
+            token.cancel()
+
+    req = _request("PBC-001", "S", *(_evidence(f"{i}.png", _png(40 + i, 30), "image/png") for i in range(4)))
+    with pytest.raises(Cancelled):
+        write_pdf_package(_package(req), tmp_path / "p.pdf", progress=progress, cancel=token)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a4_page_size_is_used_for_our_pages(tmp_path: Path) -> None:
+    pkg = _package(_request("PBC-001", "S"))
+    pkg = PackageInput(**{**pkg.__dict__, "page_size": "a4"})
+    out = tmp_path / "a4.pdf"
+    write_pdf_package(pkg, out)
+    page = PdfReader(out).pages[0]
+    assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
