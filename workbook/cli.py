@@ -17,6 +17,9 @@ from workbook.model import Actor, Request, RequestFilter, Status
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
+# Opens the desktop app: (argv, display name) -> exit status. Injected by ui.launch so workbook/ never imports ui/.
+GuiRunner = Callable[[list[str], str | None], int]
+
 
 class UsageError(WorkbookError):
     """Bad arguments: exit 2 with the reason."""
@@ -237,7 +240,7 @@ def cmd_demo(args: argparse.Namespace, actor: Actor) -> int:
     print(f"demo workbook: {path}")
     if args.no_gui:
         return EXIT_OK
-    return _run_gui([str(path)], actor)
+    return _run_gui(args, [str(path)], actor)
 
 
 def cmd_import(args: argparse.Namespace, actor: Actor) -> int:
@@ -272,13 +275,16 @@ def cmd_open(args: argparse.Namespace, actor: Actor) -> int:
     argv = [args.file] if args.file else []
     if args.quit_after_paint:
         argv.append("--quit-after-paint")
-    return _run_gui(argv, actor)
+    return _run_gui(args, argv, actor)
 
 
-def _run_gui(argv: list[str], actor: Actor) -> int:
-    from ui.app import run
-
-    return run(argv, actor_name=actor.name if actor.name != actor.login else None)
+def _run_gui(args: argparse.Namespace, argv: list[str], actor: Actor) -> int:
+    runner: GuiRunner | None = getattr(args, "gui", None)
+    if runner is None:
+        raise UsageError(
+            "the desktop app is not available from this entry point", hint="run `audit-workbook`"
+        )
+    return runner(argv, actor.name if actor.name != actor.login else None)
 
 
 def cmd_self_test(args: argparse.Namespace, actor: Actor) -> int:
@@ -395,15 +401,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, gui: GuiRunner | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.gui = gui
     actor = current_actor(getattr(args, "actor", None))
     try:
         if args.self_test:
             return cmd_self_test(args, actor)
         if args.command is None:
-            return _run_gui([], actor)
+            return _run_gui(args, [], actor)
         result: int = args.func(args, actor)
         return result
     except WorkbookError as exc:
