@@ -1,4 +1,4 @@
-"""Offline check of an exported package: the zip against its BagIt manifest, the PDF against its manifest.json."""
+"""Offline check of a package: the zip against its BagIt manifest, the PDF against its manifest.json."""
 
 from __future__ import annotations
 

@@ -22,7 +22,6 @@ from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import (
     ArrayObject,
-    BooleanObject,
     ByteStringObject,
     DecodedStreamObject,
     DictionaryObject,
@@ -46,10 +45,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
-    CondPageBreak,
     Flowable,
     Frame,
-    KeepTogether,
     NextPageTemplate,
     PageBreak,
     PageTemplate,
@@ -203,7 +200,7 @@ _covered: frozenset[int] = frozenset()
 
 
 def _drawable(text: str) -> str:
-    """Characters the shipped font lacks are written as [U+XXXX] so they stay readable instead of blank boxes."""
+    """Characters the shipped font lacks become [U+XXXX], readable instead of blank boxes."""
     text = _clean(text)
     if text.isascii() or not _covered:
         return text
@@ -340,7 +337,7 @@ def _read_png(fh: BinaryIO) -> _PngFast | None:
 
 
 def _classify(path: Path, ev: PackageEvidence) -> _Kind:
-    """Decide how the file appears, by its content rather than its name; any failure becomes a page saying so."""
+    """How the file appears, by its content rather than its name; a failure becomes a page saying so."""
     with path.open("rb") as fh:
         head = fh.read(1024)
     media = ev.media_type.lower()
@@ -388,7 +385,11 @@ def _classify_pdf(path: Path) -> _Kind:
         reader = PdfReader(path, strict=False)
         if reader.is_encrypted:
             return _Broken("the PDF is encrypted (password-protected), so its pages cannot be shown")
-        declared = int(reader.trailer["/Root"].get_object()["/Pages"].get_object().get("/Count", 0))
+        root = reader.trailer["/Root"].get_object()
+        assert isinstance(root, DictionaryObject)
+        pages_root = root["/Pages"].get_object()
+        assert isinstance(pages_root, DictionaryObject)
+        declared = int(pages_root.get("/Count", 0))
         boxes: list[_PdfPageBox] = []
         copier = _Copier(None, reader)
         for page in reader.pages:
@@ -417,7 +418,7 @@ def _classify_pdf(path: Path) -> _Kind:
 
 
 def _page_content(page: DictionaryObject) -> tuple[bytes, DictionaryObject]:
-    """The page's content as one stream's raw bytes plus its filter entries (unchanged when it is one stream)."""
+    """The page's content as one stream's raw bytes plus its filters (unchanged when it is one stream)."""
     contents = page.get("/Contents")
     if contents is None:
         return b"", DictionaryObject()
@@ -471,23 +472,23 @@ class _PdfOut:
     def write(self, num: int, obj: PdfObject) -> None:
         self.offsets[num] = self.fh.pos
         self.fh.write(f"{num} 0 obj\n".encode())
-        obj.write_to_stream(self.fh)  # type: ignore[arg-type]
+        obj.write_to_stream(self.fh)  # type: ignore[arg-type]  # pypdf only calls write()
         self.fh.write(b"\nendobj\n")
 
     def add(self, obj: PdfObject) -> IndirectObject:
         num = self.reserve()
         self.write(num, obj)
-        return IndirectObject(num, 0, None)  # type: ignore[arg-type]
+        return IndirectObject(num, 0, None)
 
     def add_stream(self, head: DictionaryObject, chunks: Iterable[bytes]) -> IndirectObject:
         """A stream of unknown length, written as it comes; its /Length follows as its own object."""
         num = self.reserve()
         length_num = self.reserve()
         head = DictionaryObject(head)
-        head[NameObject("/Length")] = IndirectObject(length_num, 0, None)  # type: ignore[arg-type]
+        head[NameObject("/Length")] = IndirectObject(length_num, 0, None)
         self.offsets[num] = self.fh.pos
         self.fh.write(f"{num} 0 obj\n".encode())
-        head.write_to_stream(self.fh)  # type: ignore[arg-type]
+        head.write_to_stream(self.fh)  # type: ignore[arg-type]  # pypdf only calls write()
         self.fh.write(b"\nstream\n")
         length = 0
         for chunk in chunks:
@@ -495,7 +496,7 @@ class _PdfOut:
             length += len(chunk)
         self.fh.write(b"\nendstream\nendobj\n")
         self.write(length_num, NumberObject(length))
-        return IndirectObject(num, 0, None)  # type: ignore[arg-type]
+        return IndirectObject(num, 0, None)
 
     def finish(self, root: IndirectObject, info: IndirectObject, file_id: bytes) -> None:
         start = self.fh.pos
@@ -538,7 +539,7 @@ class _Copier:
         if depth > 200:
             raise RecursionError("object nesting too deep")
         if isinstance(obj, IndirectObject):
-            return IndirectObject(self.number_for(obj), 0, None)  # type: ignore[arg-type]
+            return IndirectObject(self.number_for(obj), 0, None)
         if isinstance(obj, StreamObject):
             stream: StreamObject = EncodedStreamObject() if "/Filter" in obj else DecodedStreamObject()
             stream._data = obj._data
@@ -577,7 +578,7 @@ class _Copier:
 # ---- the skeleton: every page we draw, with placeholders where evidence pages go
 
 
-class _Marker(Flowable):  # type: ignore[misc]
+class _Marker(Flowable):
     """Sits on a placeholder page: records the page number and draws the stamp after the page."""
 
     def __init__(self, record: Callable[[Canvas], None]) -> None:
@@ -593,7 +594,7 @@ class _Marker(Flowable):  # type: ignore[misc]
         self.record(self.canv)
 
 
-class _Anchor(Flowable):  # type: ignore[misc]
+class _Anchor(Flowable):
     """An invisible point that gets a bookmark, an outline entry and maybe a contents line."""
 
     def __init__(self, key: str, title: str, level: int, toc: bool) -> None:
@@ -608,7 +609,7 @@ class _Anchor(Flowable):  # type: ignore[misc]
         return None
 
 
-class _TotalPages(Flowable):  # type: ignore[misc]
+class _TotalPages(Flowable):
     """Asks multiBuild for one more pass until 'page N of M' uses the final M."""
 
     def __init__(self, doc: _SkeletonDoc) -> None:
@@ -639,7 +640,7 @@ class _TotalPages(Flowable):  # type: ignore[misc]
         return None
 
 
-class _SkeletonDoc(BaseDocTemplate):  # type: ignore[misc]
+class _SkeletonDoc(BaseDocTemplate):
     def __init__(self, path: str, pkg: PackageInput, page_size: tuple[float, float]) -> None:
         super().__init__(
             path,
@@ -692,12 +693,13 @@ class _SkeletonDoc(BaseDocTemplate):  # type: ignore[misc]
             self.anchor_pages[flowable.key] = self.page
             if flowable.toc:
                 self.notify(
-                    "TOCEntry", (flowable.level, escape(_drawable(flowable.title[:160])), self.page, flowable.key)
+                    "TOCEntry",
+                    (flowable.level, escape(_drawable(flowable.title[:160])), self.page, flowable.key),
                 )
 
     def _decorate(self, canv: Canvas, doc: BaseDocTemplate) -> None:
         """Footer (package id, activity head, page N of M), stamp on evidence pages, DRAFT watermark."""
-        width, height = canv._pagesize
+        width, height = canv._pagesize  # type: ignore[attr-defined]  # no public getter
         page = canv.getPageNumber()
         canv.saveState()
         stamp = self.overlays.get(page)
@@ -781,7 +783,7 @@ def _grid(data: list[list[Any]], widths: list[float], header: bool = True) -> Ta
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8edf3")),
             ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD),
         ]
-    table.setStyle(TableStyle(style))
+    table.setStyle(TableStyle(style))  # type: ignore[arg-type]  # the stubs want literal tuples
     return table
 
 
@@ -1025,13 +1027,13 @@ def _evidence_pages(req: PackageRequest, ri: int, ei: int, ev: PackageEvidence, 
         avail_w, avail_h = pw - 2 * margin, ph - _BAND - top - 8
         scale = min(avail_w / w, avail_h / h, 1.0 if w > 600 else 2.0)
         bw, bh = w * scale, h * scale
-        box = ((pw - bw) / 2, _BAND + 4 + (avail_h - bh), bw, bh)
+        spot = ((pw - bw) / 2, _BAND + 4 + (avail_h - bh), bw, bh)
         caption = f"{_clean(ev.name)[:90]} · {w}×{h} px · effective {_date(ev.effective_date)}"
         lay.story.append(NextPageTemplate(doc.template_for(page)))
         lay.story.append(PageBreak())
         lay.story.append(anchor)
         stamp = _stamp_for(req, ei, ev, None, None)
-        lay.story.append(_Marker(_recorder(doc, _Placement(ev.sha256.lower(), 0, box), stamp, caption)))
+        lay.story.append(_Marker(_recorder(doc, _Placement(ev.sha256.lower(), 0, spot), stamp, caption)))
         lay.evidence_pages += 1
         return
     _evidence_heading(req, ei, ev, anchor, lay)
@@ -1039,8 +1041,8 @@ def _evidence_pages(req: PackageRequest, ri: int, ei: int, ev: PackageEvidence, 
         lay.problems.append(f"{req.ref} · {ev.name}: {kind.reason}")
         lay.story.append(
             Paragraph(
-                f"<b>This file could not be shown:</b> {_para_text(kind.reason)}. The original is attached to this "
-                "PDF unchanged; check it against the SHA-256 below.",
+                f"<b>This file could not be shown:</b> {_para_text(kind.reason)}. The original is attached "
+                "to this PDF unchanged; check it against the SHA-256 below.",
                 s["note"],
             )
         )
@@ -1087,7 +1089,7 @@ def _render_text(path: Path, is_csv: bool, lay: _Layout) -> list[Flowable]:
         import csv
 
         delimiter = "\t" if path.suffix == ".tsv" or text[:2000].count("\t") > text[:2000].count(",") else ","
-        rows = []
+        rows: list[list[str]] = []
         total_rows = 0
         wide = False
         for row in csv.reader(io.StringIO(text.replace("\x00", "")), delimiter=delimiter):
@@ -1132,11 +1134,11 @@ def _appendix(pkg: PackageInput, lay: _Layout) -> None:
     story.append(Paragraph("Appendix — manifest of evidence files", s["h0"]))
     story.append(
         Paragraph(
-            "Each file below is attached to this PDF unchanged, together with <b>manifest.json</b>, which lists the "
-            "same files by request with size, SHA-256, effective date and provenance. To verify: run "
-            "<b>audit-workbook verify this-package.pdf</b>, which re-hashes every attachment against the manifest; or "
-            "save the attachments (for example <b>pdfdetach -saveall</b> or your viewer's attachments panel) and "
-            "compare <b>sha256sum</b> of each file with the list below.",
+            "Each file below is attached to this PDF unchanged, with <b>manifest.json</b>, which lists "
+            "the same files by request with size, SHA-256, effective date and provenance. To verify: run "
+            "<b>audit-workbook verify this-package.pdf</b>, which re-hashes every attachment against the "
+            "manifest; or save the attachments (for example <b>pdfdetach -saveall</b> or your viewer's "
+            "attachments panel) and compare <b>sha256sum</b> of each file with the list below.",
             s["body"],
         )
     )
@@ -1450,6 +1452,7 @@ def _assemble(
     names.append(("manifest.json", _filespec(out, "manifest.json", manifest_stream, "The package manifest")))
     names.sort(key=lambda item: TextStringObject(item[0]).get_original_bytes())
     root_src = skel.trailer["/Root"].get_object()
+    assert isinstance(root_src, DictionaryObject)
     root = DictionaryObject()
     for key, value in root_src.items():
         if key not in ACTIVE_KEYS and key != "/Names":
@@ -1498,7 +1501,7 @@ def write_pdf_package(
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> PdfPackageResult:
-    """Write the bound evidence package to `out_path` (temp file + rename); evidence is streamed, never held."""
+    """Write the bound package to `out_path` (temp file + rename); evidence is streamed, never held."""
     out_path = Path(out_path)
     distinct: dict[str, PackageEvidence] = {}
     for req in pkg.requests:

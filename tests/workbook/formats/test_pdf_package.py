@@ -24,8 +24,7 @@ from workbook.model import Status
 NOW = dt.datetime(2025, 3, 4, 12, 30, tzinfo=dt.UTC)
 HEAD = "c0ffee" + "0" * 58
 HOSTILE = (
-    '<b>bold</b> & <img src="/etc/passwd"/> <a href="javascript:alert(1)">click</a> '
-    "\u202eRTL\u202c 中文 😀"
+    '<b>bold</b> & <img src="/etc/passwd"/> <a href="javascript:alert(1)">click</a> \u202eRTL\u202c 中文 😀'
 )
 
 
@@ -141,10 +140,18 @@ def sample(tmp_path: Path) -> tuple[PackageInput, Path, dict[str, bytes]]:
         "config.json": b'{"mfa": true}',
     }
     pkg = _package(
-        _request("PBC-001", "Access", _evidence("shot.png", files["shot.png"], "image/png"),
-                 _evidence("report.pdf", files["report.pdf"], "application/pdf")),
-        _request("PBC-002", "Change", _evidence("users.csv", files["users.csv"], "text/csv"),
-                 _evidence("config.json", files["config.json"], "application/json")),
+        _request(
+            "PBC-001",
+            "Access",
+            _evidence("shot.png", files["shot.png"], "image/png"),
+            _evidence("report.pdf", files["report.pdf"], "application/pdf"),
+        ),
+        _request(
+            "PBC-002",
+            "Change",
+            _evidence("users.csv", files["users.csv"], "text/csv"),
+            _evidence("config.json", files["config.json"], "application/json"),
+        ),
         _request("PBC-003", "Access", status=Status.OPEN, overdue=True),
     )
     out = tmp_path / "package.pdf"
@@ -152,7 +159,9 @@ def sample(tmp_path: Path) -> tuple[PackageInput, Path, dict[str, bytes]]:
     return pkg, out, files
 
 
-def test_outline_has_section_then_request_then_each_evidence_file(sample: tuple[PackageInput, Path, dict[str, bytes]]) -> None:
+def test_outline_has_section_then_request_then_each_evidence_file(
+    sample: tuple[PackageInput, Path, dict[str, bytes]],
+) -> None:
     _, out, _ = sample
     outline = [(depth, title) for depth, title, _ in _outline(PdfReader(out))]
     assert outline == [
@@ -172,7 +181,9 @@ def test_outline_has_section_then_request_then_each_evidence_file(sample: tuple[
     ]
 
 
-def test_evidence_pdf_pages_are_appended_with_a_stamp_each(sample: tuple[PackageInput, Path, dict[str, bytes]]) -> None:
+def test_evidence_pdf_pages_are_appended_with_a_stamp_each(
+    sample: tuple[PackageInput, Path, dict[str, bytes]],
+) -> None:
     pkg, out, _ = sample
     reader = PdfReader(out)
     pages = {title: page for _, title, page in _outline(reader)}
@@ -184,7 +195,9 @@ def test_evidence_pdf_pages_are_appended_with_a_stamp_each(sample: tuple[Package
         assert f"PBC-001 · evidence 2/2 · page {n + 1}/3 · sha256 {sha[:12]}…" in text
 
 
-def test_every_page_carries_the_footer_and_the_draft_mark(sample: tuple[PackageInput, Path, dict[str, bytes]]) -> None:
+def test_every_page_carries_the_footer_and_the_draft_mark(
+    sample: tuple[PackageInput, Path, dict[str, bytes]],
+) -> None:
     _, out, _ = sample
     reader = PdfReader(out)
     total = len(reader.pages)
@@ -211,8 +224,15 @@ def test_contents_lists_requests_with_their_page_numbers_and_links(
     pages = {title: page for _, title, page in _outline(reader)}
     contents = reader.pages[pages["Contents"] - 1]
     text = contents.extract_text()
-    entries = ("Readiness summary", "Access", "PBC-001 — Title of PBC-001", "PBC-003 — Title of PBC-003",
-               "Change", "PBC-002 — Title of PBC-002", "Appendix — manifest")
+    entries = (
+        "Readiness summary",
+        "Access",
+        "PBC-001 — Title of PBC-001",
+        "PBC-003 — Title of PBC-003",
+        "Change",
+        "PBC-002 — Title of PBC-002",
+        "Appendix — manifest",
+    )
     for title in entries:
         assert title in text
     numbers = [int(line.split()[-1]) for line in text.splitlines() if line.strip().startswith(".")]
@@ -223,29 +243,48 @@ def test_contents_lists_requests_with_their_page_numbers_and_links(
     assert targets == {pages[title] for title in entries}
 
 
-def test_originals_and_manifest_are_embedded_as_attachments(sample: tuple[PackageInput, Path, dict[str, bytes]]) -> None:
+def test_originals_and_manifest_are_embedded_as_attachments(
+    sample: tuple[PackageInput, Path, dict[str, bytes]],
+) -> None:
     pkg, out, files = sample
     attachments = PdfReader(out).attachments
     assert sorted(attachments) == [
-        "PBC-001 - report.pdf", "PBC-001 - shot.png", "PBC-002 - config.json", "PBC-002 - users.csv", "manifest.json",
+        "PBC-001 - report.pdf",
+        "PBC-001 - shot.png",
+        "PBC-002 - config.json",
+        "PBC-002 - users.csv",
+        "manifest.json",
     ]
     assert attachments["PBC-001 - shot.png"] == [files["shot.png"]]
     assert attachments["PBC-002 - users.csv"] == [files["users.csv"]]
     manifest = json.loads(attachments["manifest.json"][0])
     assert manifest["package_id"] == "pkg-0042"
     assert manifest["activity_head"] == HEAD
-    assert [(r["ref"], [(f["name"], f["attachment"], f["sha256"]) for f in r["files"]]) for r in manifest["requests"]] == [
-        ("PBC-001", [("shot.png", "PBC-001 - shot.png", hashlib.sha256(files["shot.png"]).hexdigest()),
-                     ("report.pdf", "PBC-001 - report.pdf", hashlib.sha256(files["report.pdf"]).hexdigest())]),
-        ("PBC-002", [("users.csv", "PBC-002 - users.csv", hashlib.sha256(files["users.csv"]).hexdigest()),
-                     ("config.json", "PBC-002 - config.json", hashlib.sha256(files["config.json"]).hexdigest())]),
+    assert [
+        (r["ref"], [(f["name"], f["attachment"], f["sha256"]) for f in r["files"]])
+        for r in manifest["requests"]
+    ] == [
+        (
+            "PBC-001",
+            [
+                ("shot.png", "PBC-001 - shot.png", hashlib.sha256(files["shot.png"]).hexdigest()),
+                ("report.pdf", "PBC-001 - report.pdf", hashlib.sha256(files["report.pdf"]).hexdigest()),
+            ],
+        ),
+        (
+            "PBC-002",
+            [
+                ("users.csv", "PBC-002 - users.csv", hashlib.sha256(files["users.csv"]).hexdigest()),
+                ("config.json", "PBC-002 - config.json", hashlib.sha256(files["config.json"]).hexdigest()),
+            ],
+        ),
         ("PBC-003", []),
     ]
     assert pkg.requests[2].evidence == ()
 
 
 def test_png_data_goes_into_the_pdf_unchanged(sample: tuple[PackageInput, Path, dict[str, bytes]]) -> None:
-    _, out, files = sample
+    _, out, _ = sample
     reader = PdfReader(out)
     pages = {title: page for _, title, page in _outline(reader)}
     page = reader.pages[pages["1. shot.png"] - 1]
@@ -258,18 +297,24 @@ def test_png_data_goes_into_the_pdf_unchanged(sample: tuple[PackageInput, Path, 
     assert "shot.png · 1920×1080 px" in page.extract_text()
 
 
-def test_csv_evidence_is_a_table_with_a_truncation_note(sample: tuple[PackageInput, Path, dict[str, bytes]]) -> None:
+def test_csv_evidence_is_a_table_with_a_truncation_note(
+    sample: tuple[PackageInput, Path, dict[str, bytes]],
+) -> None:
     _, out, _ = sample
     reader = PdfReader(out)
     pages = {title: page for _, title, page in _outline(reader)}
     first = reader.pages[pages["1. users.csv"] - 1].extract_text()
     assert "name" in first and "ann" in first and "admin" in first
-    text = "".join(reader.pages[i].extract_text() for i in range(pages["1. users.csv"] - 1, pages["2. config.json"] - 1))
+    text = "".join(
+        reader.pages[i].extract_text() for i in range(pages["1. users.csv"] - 1, pages["2. config.json"] - 1)
+    )
     assert "Truncated: showing the first 300 rows (of 401 rows). The full file is attached." in text
 
 
-def test_other_types_get_a_page_naming_the_attachment_and_hash(sample: tuple[PackageInput, Path, dict[str, bytes]]) -> None:
-    pkg, out, files = sample
+def test_other_types_get_a_page_naming_the_attachment_and_hash(
+    sample: tuple[PackageInput, Path, dict[str, bytes]],
+) -> None:
+    _, out, files = sample
     reader = PdfReader(out)
     pages = {title: page for _, title, page in _outline(reader)}
     text = reader.pages[pages["2. config.json"] - 1].extract_text()
@@ -277,7 +322,9 @@ def test_other_types_get_a_page_naming_the_attachment_and_hash(sample: tuple[Pac
     assert hashlib.sha256(files["config.json"]).hexdigest() in text
 
 
-def test_appendix_lists_every_file_with_size_and_hash(sample: tuple[PackageInput, Path, dict[str, bytes]]) -> None:
+def test_appendix_lists_every_file_with_size_and_hash(
+    sample: tuple[PackageInput, Path, dict[str, bytes]],
+) -> None:
     _, out, files = sample
     reader = PdfReader(out)
     pages = {title: page for _, title, page in _outline(reader)}
@@ -291,9 +338,16 @@ def test_appendix_lists_every_file_with_size_and_hash(sample: tuple[PackageInput
 
 def test_hostile_text_renders_as_text_and_never_as_markup(tmp_path: Path) -> None:
     long_cell = "é" * 5000
-    req = _request("PBC-<9>", "Sec & <i>", title=HOSTILE, request=HOSTILE, notes=long_cell,
-                   owner="<font color=red>x</font>", extra=(("<Hidden>", HOSTILE),),
-                   comments=(PackageComment("<script>", NOW, HOSTILE),))
+    req = _request(
+        "PBC-<9>",
+        "Sec & <i>",
+        title=HOSTILE,
+        request=HOSTILE,
+        notes=long_cell,
+        owner="<font color=red>x</font>",
+        extra=(("<Hidden>", HOSTILE),),
+        comments=(PackageComment("<script>", NOW, HOSTILE),),
+    )
     out = tmp_path / "hostile.pdf"
     write_pdf_package(_package(req), out)
 
@@ -312,9 +366,13 @@ def test_hostile_text_renders_as_text_and_never_as_markup(tmp_path: Path) -> Non
 
 def test_corrupt_and_encrypted_pdfs_get_a_marked_page_and_the_export_succeeds(tmp_path: Path) -> None:
     broken = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n"
-    req = _request("PBC-001", "S", _evidence("broken.pdf", broken, "application/pdf"),
-                   _evidence("locked.pdf", _encrypted_pdf(), "application/pdf"),
-                   _evidence("truncated.pdf", _pdf(2)[:300], "application/pdf"))
+    req = _request(
+        "PBC-001",
+        "S",
+        _evidence("broken.pdf", broken, "application/pdf"),
+        _evidence("locked.pdf", _encrypted_pdf(), "application/pdf"),
+        _evidence("truncated.pdf", _pdf(2)[:300], "application/pdf"),
+    )
     out = tmp_path / "p.pdf"
     result = write_pdf_package(_package(req), out)
 
@@ -326,13 +384,18 @@ def test_corrupt_and_encrypted_pdfs_get_a_marked_page_and_the_export_succeeds(tm
     assert "This file could not be shown:" in reader.pages[pages["3. truncated.pdf"] - 1].extract_text()
     assert len(result.problems) == 3
     assert sorted(reader.attachments) == [
-        "PBC-001 - broken.pdf", "PBC-001 - locked.pdf", "PBC-001 - truncated.pdf", "manifest.json",
+        "PBC-001 - broken.pdf",
+        "PBC-001 - locked.pdf",
+        "PBC-001 - truncated.pdf",
+        "manifest.json",
     ]
 
 
 def test_active_content_is_stripped_from_merged_evidence(tmp_path: Path) -> None:
     out = tmp_path / "p.pdf"
-    result = write_pdf_package(_package(_request("PBC-001", "S", _evidence("h.pdf", _hostile_pdf(), "application/pdf"))), out)
+    result = write_pdf_package(
+        _package(_request("PBC-001", "S", _evidence("h.pdf", _hostile_pdf(), "application/pdf"))), out
+    )
 
     reader = PdfReader(out)
     assert result.evidence_pages == 2
@@ -346,7 +409,10 @@ def test_active_content_is_stripped_from_merged_evidence(tmp_path: Path) -> None
     for page in evidence:
         assert "/AA" not in page["/Resources"]["/XObject"]["/AWEvidence"]
     # The original, active content and all, is only an attachment.
-    assert reader.attachments["PBC-001 - h.pdf"] == [_hostile_pdf()] or len(reader.attachments["PBC-001 - h.pdf"]) == 1
+    assert (
+        reader.attachments["PBC-001 - h.pdf"] == [_hostile_pdf()]
+        or len(reader.attachments["PBC-001 - h.pdf"]) == 1
+    )
     text = "".join(p.extract_text() for p in reader.pages)
     assert "hostile 1" in text and "hostile 2" in text
 
@@ -356,8 +422,12 @@ def test_rotated_and_landscape_evidence_pages_keep_their_shape(tmp_path: Path) -
     writer.pages[0].rotate(90)
     buf = io.BytesIO()
     writer.write(buf)
-    req = _request("PBC-001", "S", _evidence("r.pdf", buf.getvalue(), "application/pdf"),
-                   _evidence("l.pdf", _pdf(1, "wide", (792, 612)), "application/pdf"))
+    req = _request(
+        "PBC-001",
+        "S",
+        _evidence("r.pdf", buf.getvalue(), "application/pdf"),
+        _evidence("l.pdf", _pdf(1, "wide", (792, 612)), "application/pdf"),
+    )
     out = tmp_path / "p.pdf"
     write_pdf_package(_package(req), out)
     reader = PdfReader(out)
