@@ -699,7 +699,7 @@ class EvidenceService:
             if not include_history:
                 query = query.where(LinkRow.current.is_(True))
             out = []
-            for link, ev in session.execute(query).tuples():
+            for link, ev in session.execute(query):
                 evidence = to_evidence(ev, self._refs_of(session, ev.id))
                 out.append(
                     EvidenceLink(
@@ -727,7 +727,7 @@ class EvidenceService:
                 .order_by(RequestRow.position, RequestRow.id, LinkRow.id)
             )
             out: dict[str, builtins.list[EvidenceLink]] = {}
-            for link, ev, ref in session.execute(query).tuples():
+            for link, ev, ref in session.execute(query):
                 evidence = to_evidence(ev, self._refs_of(session, ev.id))
                 flags = evidence_flags(evidence, engagement, today)
                 if flags:

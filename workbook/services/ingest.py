@@ -232,7 +232,7 @@ def load_matcher(db: Database) -> Matcher:
             select(RequestRow.ref, RequestRow.criteria)
             .where(RequestRow.archived.is_(False))
             .order_by(RequestRow.position, RequestRow.id)
-        ).tuples()
+        )
         return Matcher((ref, list(criteria or ())) for ref, criteria in rows)
 
 

@@ -262,6 +262,6 @@ def evidence_text_by_request(session: Session) -> dict[int, str]:
         .where(LinkRow.current.is_(True), EvidenceRow.text_content != "")
     )
     texts: dict[int, list[str]] = defaultdict(list)
-    for request_id, text in session.execute(query).tuples():
+    for request_id, text in session.execute(query):
         texts[request_id].append(text)
     return {request_id: "\n".join(parts) for request_id, parts in texts.items()}

@@ -92,7 +92,8 @@ def iter_chunks(db: Database, evidence_id: int) -> Iterator[bytes]:
             )
         if data is None:
             return
-        yield data
+        # A chunk edited into TEXT by hand must read as altered bytes, not crash the check.
+        yield data.encode("utf-8", "surrogateescape") if isinstance(data, str) else bytes(data)
         seq += 1
 
 
@@ -120,7 +121,7 @@ class ChunkReader(io.RawIOBase):
             select(EvidenceChunkRow.seq, func.length(EvidenceChunkRow.data))
             .where(EvidenceChunkRow.evidence_id == evidence_id)
             .order_by(EvidenceChunkRow.seq)
-        ).tuples()
+        )
         self._starts: list[int] = []
         total = 0
         for _seq, length in lengths:
