@@ -17,7 +17,7 @@ from workbook.model import Actor, Request, RequestFilter, Status
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
-# Opens the desktop app: (argv, display name) -> exit status. Injected by ui.launch so workbook/ never imports ui/.
+# Opens the desktop app: (argv, display name) -> exit status; injected by ui.launch, never imported here.
 GuiRunner = Callable[[list[str], str | None], int]
 
 
