@@ -266,7 +266,9 @@ def _styles() -> dict[str, ParagraphStyle]:
         ),
         "h0": ParagraphStyle("h0", parent=base, fontName=FONT_BOLD, fontSize=16, leading=20, spaceAfter=8),
         "h1": ParagraphStyle("h1", parent=base, fontName=FONT_BOLD, fontSize=13, leading=17, spaceAfter=6),
-        "h2": ParagraphStyle("h2", parent=base, fontName=FONT_BOLD, fontSize=11, leading=14, spaceAfter=4),
+        "h2": ParagraphStyle(
+            "h2", parent=base, fontName=FONT_BOLD, fontSize=11, leading=14, spaceBefore=8, spaceAfter=4
+        ),
         "note": ParagraphStyle("note", parent=base, textColor=colors.HexColor("#8a4b00")),
         "toc0": ParagraphStyle("toc0", parent=base, fontName=FONT_BOLD, fontSize=9.5, leading=13),
         "toc1": ParagraphStyle("toc1", parent=base, fontSize=8.5, leading=11, leftIndent=14),
