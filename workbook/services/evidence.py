@@ -280,7 +280,7 @@ class EvidenceService:
                 )
                 for index, (request, already) in enumerate(out)
             ]
-            evidence_id, wants_preview = evidence.id, evidence.thumbnail is None
+            evidence_id, wants_preview = evidence.id, self.build_previews and evidence.thumbnail is None
         if wants_preview:
             self._preview(evidence_id)
         return results
@@ -308,7 +308,7 @@ class EvidenceService:
             result = AttachResult(
                 to_evidence(evidence, self._refs_of(session, evidence.id)), request.ref, new, already
             )
-            evidence_id, wants_preview = evidence.id, evidence.thumbnail is None
+            evidence_id, wants_preview = evidence.id, self.build_previews and evidence.thumbnail is None
         if wants_preview:
             self._preview(evidence_id)
         return result
@@ -396,9 +396,7 @@ class EvidenceService:
         return row, True
 
     def _previewable(self, media_type: str) -> bool:
-        return self.build_previews and (
-            previews.is_image(media_type) or previews.is_pdf(media_type) or previews.is_text(media_type)
-        )
+        return previews.is_image(media_type) or previews.is_pdf(media_type) or previews.is_text(media_type)
 
     def _metadata_date(self, session: Session, row: EvidenceRow) -> dt.date | None:
         if not (previews.is_image(row.media_type) or previews.is_pdf(row.media_type)):
@@ -581,7 +579,7 @@ class EvidenceService:
             result = AttachResult(
                 to_evidence(evidence, self._refs_of(session, evidence.id)), request.ref, new, already
             )
-            evidence_id, wants_preview = evidence.id, evidence.thumbnail is None
+            evidence_id, wants_preview = evidence.id, self.build_previews and evidence.thumbnail is None
         if wants_preview:
             self._preview(evidence_id)
         return result
