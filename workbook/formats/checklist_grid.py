@@ -263,6 +263,8 @@ def _parse_ranges(text: str) -> tuple[CellRange, ...]:
     return tuple(ranges)
 
 
+# Children read when their parent ends, so they must not be cleared first.
+_KEEP_UNTIL_PARENT = frozenset({"c", "v", "f", "t", "is", "r", "rPr", "formula1", "formula2", "sqref"})
 _COLUMN_CACHE: dict[str, int] = {}
 
 
@@ -474,7 +476,7 @@ class XlsxSource:
                     ghost = True
                 continue
             local = _local(tag)
-            if local == "c" or local == "v" or local == "f" or local == "t" or local == "is":
+            if local in _KEEP_UNTIL_PARENT:
                 continue
             if local == "mergeCell":
                 state.merged.extend(_parse_ranges(el.get("ref", "")))

@@ -30,8 +30,8 @@ from workbook.formats.checklist_layout import (
 from workbook.formats.checklist_preflight import FileFacts, column_letter, place, preflight
 from workbook.formats.checklist_status import map_status_word, status_vocabulary
 from workbook.formats.header_detect import (
-    FieldGuess,
     PREFIXED_ID,
+    FieldGuess,
     HeaderCandidate,
     header_at,
     header_candidates,
@@ -425,11 +425,11 @@ def _read_rows(
             r[due_col] for r in grid.rows[header.row :] if due_col < len(r) and isinstance(r[due_col], str)
         ]
         day_first = numeric_date_order([t for t in due_texts if isinstance(t, str)])
+    header_lower = {h.lower() for h in header.headers if h}
     prefixed = False
     if ref_col is not None:
-        ref_values = [
-            clean_text(to_text(r[ref_col])) for r in grid.rows[header.row : header.row + 200] if ref_col < len(r)
-        ]
+        head = grid.rows[header.row : header.row + 200]
+        ref_values = [clean_text(to_text(r[ref_col])) for r in head if ref_col < len(r)]
         prefixed = prefixed_id_share(ref_values) >= 0.8
     rows: list[ChecklistRow] = []
     skipped: list[SkippedRow] = []
@@ -450,7 +450,9 @@ def _read_rows(
         if not filled:
             skipped.append(SkippedRow(number, "blank"))
             continue
-        if is_repeated_header(texts, header):
+        # The cheap set test spares the full header comparison on ordinary rows.
+        repeats = sum(1 for t in texts if t and t.lower() in header_lower)
+        if repeats >= 2 and is_repeated_header(texts, header):
             skipped.append(SkippedRow(number, "repeated header"))
             continue
         if any(is_placeholder(texts[c]) for c in content_cols):

@@ -1,0 +1,225 @@
+"""Layout traits of messy checklists, each built in code, read back as exact requests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from workbook.errors import UserError
+from workbook.formats.checklist_reader import analyse_sheet, inspect_checklist
+from workbook.model import Status
+
+HEADER = ["Request ID", "Request Description", "TSC Ref", "Assigned To", "Due Date", "Status"]
+
+
+def test_header_row_below_title_block_is_found_and_columns_mapped(make_xlsx: Any) -> None:
+    rows = [
+        ["Acme SOC 2 Type II — PBC list"],
+        ["Period: 2025"],
+        [],
+        HEADER,
+        ["PBC-001", "Access review", "CC6.1"],
+    ]
+    analysis = analyse_sheet(make_xlsx({"PBC": rows}))
+    assert analysis.header_row == 4
+    assert analysis.mapping == {
+        "ref": "Request ID", "request": "Request Description", "criteria": "TSC Ref",
+        "owner": "Assigned To", "due": "Due Date", "status": "Status",
+    }  # fmt: skip
+    assert [r.ref for r in analysis.rows] == ["PBC-001"]
+
+
+def test_two_row_header_under_a_merged_group_band_is_combined(make_xlsx: Any) -> None:
+    rows = [
+        ["PBC #", "Request", "Client", None, "Dates"],
+        [None, None, "Owner", "Status", "Due On"],
+        ["1", "Policies", "Ann", "Open", "2025-03-31"],
+    ]
+
+    def merge(wb: Any) -> None:
+        ws = wb["PBC"]
+        ws.merge_cells("A1:A2")
+        ws.merge_cells("B1:B2")
+        ws.merge_cells("C1:D1")
+
+    analysis = analyse_sheet(make_xlsx({"PBC": rows}, edit=merge))
+    assert (analysis.header_first_row, analysis.header_row) == (1, 2)
+    assert analysis.mapping["owner"] == "Client Owner"
+    assert analysis.mapping["status"] == "Client Status"
+    assert analysis.rows[0].due == dt.date(2025, 3, 31)
+
+
+def test_header_text_with_line_breaks_nbsp_and_colons_still_maps(make_xlsx: Any) -> None:
+    rows = [["Request\nID:", "Request\u00a0Description ", "Owner:"], ["A-1", "Give", "Bo"]]
+    analysis = analyse_sheet(make_xlsx({"PBC": rows}))
+    assert set(analysis.mapping) == {"ref", "request", "owner"}
+    assert analysis.rows[0].owner == "Bo"
+
+
+def test_ids_keep_their_displayed_form(make_xlsx: Any) -> None:
+    def formats(wb: Any) -> None:
+        ws = wb["PBC"]
+        ws["A2"].number_format = "0.00"
+        ws["A3"].number_format = "000"
+        ws["A4"].number_format = '"PBC-"000'
+
+    rows = [["Ref", "Request"], [3.1, "a"], [7, "b"], [12, "c"], ["3.1", "d"], [0.1, "e"]]
+    analysis = analyse_sheet(make_xlsx({"PBC": rows}, edit=formats))
+    assert [r.ref for r in analysis.rows] == ["3.10", "007", "PBC-012", "3.1", "0.1"]
+
+
+def test_vertical_merges_fill_down_and_hidden_columns_are_read(make_xlsx: Any) -> None:
+    rows = [["Section", "Ref", "Request", "Owner"], ["Access", "A-1", "x", "Ann"], [None, "A-2", "y", "Bo"]]
+
+    def edit(wb: Any) -> None:
+        ws = wb["PBC"]
+        ws.merge_cells("A2:A3")
+        ws.column_dimensions["D"].hidden = True
+
+    analysis = analyse_sheet(make_xlsx({"PBC": rows}, edit=edit))
+    assert [(r.section, r.owner) for r in analysis.rows] == [("Access", "Ann"), ("Access", "Bo")]
+    assert analysis.field_column("owner") is not None
+    assert analysis.field_column("owner").hidden  # type: ignore[union-attr]
+
+
+def test_spacer_section_repeated_header_placeholder_and_footer_rows_are_skipped(make_xlsx: Any) -> None:
+    rows = [
+        HEADER[:3],
+        ["Access control"],
+        ["PBC-1", "Access list", "CC6.1; CC6.2"],
+        [],
+        HEADER[:3],
+        ["[Example]", "[Describe the request]", None],
+        ["PBC-2", "Change tickets", "CC8.1\nCC8.2"],
+        ["Legend: * key control"],
+    ]
+    analysis = analyse_sheet(make_xlsx({"PBC": rows}))
+    assert [(r.ref, r.section, r.criteria) for r in analysis.rows] == [
+        ("PBC-1", "Access control", ("CC6.1", "CC6.2")),
+        ("PBC-2", "Access control", ("CC8.1", "CC8.2")),
+    ]
+    assert [s.reason for s in analysis.skipped] == [
+        "section heading or note",
+        "blank",
+        "repeated header",
+        "example or placeholder",
+        "section heading or note",
+    ]
+
+
+def test_dates_in_excel_forms_become_dates_and_text_is_kept(make_xlsx: Any) -> None:
+    rows = [
+        ["Ref", "Request", "Due Date"],
+        ["1", "a", dt.datetime(2025, 3, 31)],
+        ["2", "b", "31/03/2025"],
+        ["3", "c", "Mar 31, 2025"],
+        ["4", "d", "TBD"],
+    ]
+    analysis = analyse_sheet(make_xlsx({"PBC": rows}))
+    assert [(r.due, r.due_text) for r in analysis.rows] == [
+        (dt.date(2025, 3, 31), "2025-03-31"),
+        (dt.date(2025, 3, 31), "31/03/2025"),
+        (dt.date(2025, 3, 31), "Mar 31, 2025"),
+        (None, "TBD"),
+    ]
+    assert [p.kind for p in analysis.problems] == ["unreadable_date"]
+
+
+def test_status_vocabulary_comes_from_the_dropdown_and_the_cells(make_xlsx: Any) -> None:
+    def dropdown(wb: Any) -> None:
+        validation = DataValidation(type="list", formula1='"Not Started,Submitted,Complete,N/A"')
+        validation.add("C2:C100")
+        wb["PBC"].add_data_validation(validation)
+
+    rows = [
+        ["Ref", "Request", "Status"],
+        ["1", "a", "Submitted"],
+        ["2", "b", "Complete"],
+        ["3", "c", "Parked"],
+    ]
+    analysis = analyse_sheet(make_xlsx({"PBC": rows}, edit=dropdown))
+    assert analysis.status_vocabulary == {
+        "Not Started": Status.OPEN,
+        "Submitted": Status.READY_FOR_AUDITOR,
+        "Complete": Status.ACCEPTED,
+        "N/A": Status.NOT_APPLICABLE,
+    }
+    assert [r.status for r in analysis.rows] == [Status.READY_FOR_AUDITOR, Status.ACCEPTED, None]
+    assert [p.kind for p in analysis.problems] == ["unknown_status"]
+
+
+def test_without_a_ref_column_refs_come_from_row_numbers_and_the_user_is_told(make_xlsx: Any) -> None:
+    rows = [
+        ["Title", "Request Description"],
+        ["Policies", "All security policies"],
+        ["Vendors", "Vendor list"],
+    ]
+    analysis = analyse_sheet(make_xlsx({"PBC": rows}))
+    assert analysis.generated_refs
+    assert [r.ref for r in analysis.rows] == ["R0002", "R0003"]
+
+
+def test_duplicate_refs_merge_or_take_suffixes(make_xlsx: Any) -> None:
+    rows = [["Ref", "Request", "TSC"], ["PBC-1", "a", "CC6.1"], ["PBC-1", "b", "CC6.2"], ["PBC-2", "c", ""]]
+    path = make_xlsx({"PBC": rows})
+    merged = analyse_sheet(path)
+    assert [(r.ref, r.request, r.criteria, r.source_rows) for r in merged.rows] == [
+        ("PBC-1", "a\n\nb", ("CC6.1", "CC6.2"), (2, 3)),
+        ("PBC-2", "c", (), (4,)),
+    ]
+    suffixed = analyse_sheet(path, duplicates="suffix")
+    assert [r.ref for r in suffixed.rows] == ["PBC-1", "PBC-1-2", "PBC-2"]
+    assert suffixed.duplicates[0].refs == ("PBC-1", "PBC-1-2")
+
+
+def test_caller_mapping_by_header_or_letter_overrides_guesses(make_xlsx: Any) -> None:
+    rows = [["Ref", "Request", "Person"], ["1", "a", "Ann"]]
+    path = make_xlsx({"PBC": rows})
+    assert analyse_sheet(path, mapping={"owner": "Person"}).rows[0].owner == "Ann"
+    assert analyse_sheet(path, mapping={"owner": "C"}).rows[0].owner == "Ann"
+    with pytest.raises(UserError, match="No column 'Nobody'"):
+        analyse_sheet(path, mapping={"owner": "Nobody"})
+
+
+def test_unmapped_columns_are_kept_as_extra(make_xlsx: Any) -> None:
+    rows = [["Ref", "Request", "System", "System"], ["1", "a", "Okta", "AWS"]]
+    analysis = analyse_sheet(make_xlsx({"PBC": rows}))
+    assert analysis.rows[0].extra == (("System", "Okta"), ("System (2)", "AWS"))
+
+
+def test_instruction_and_hidden_helper_sheets_rank_below_the_request_list(make_xlsx: Any) -> None:
+    def hide(wb: Any) -> None:
+        wb["Lists"].sheet_state = "hidden"
+
+    sheets = {
+        "Instructions": [["How to fill this in"], ["Put evidence in the portal."]],
+        "Requests": [HEADER[:3], ["PBC-1", "a", "CC6.1"], ["PBC-2", "b", "CC6.2"]],
+        "Lists": [["Status", "Owner"], ["Open", "Ann"], ["Closed", "Bo"]],
+    }
+    path = make_xlsx(sheets, edit=hide)
+    info = inspect_checklist(path)
+    assert info.best_sheet == "Requests"
+    assert analyse_sheet(path).sheet == "Requests"
+
+
+def test_csv_in_utf16_with_semicolons_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "pbc.csv"
+    path.write_bytes("Request ID;Request;Owner\nPBC-1;Zugriff prüfen;Jörg\n".encode("utf-16"))
+    analysis = analyse_sheet(path)
+    assert [(r.ref, r.request, r.owner) for r in analysis.rows] == [("PBC-1", "Zugriff prüfen", "Jörg")]
+
+
+def test_csv_in_cp1252_with_tabs_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "pbc.tsv"
+    path.write_bytes("Ref\tRequest\n1\tCaf\xe9 policy \x96 2025\n".encode("latin-1"))
+    assert analyse_sheet(path).rows[0].request == "Café policy – 2025"
+
+
+def test_header_signature_is_stable_across_cosmetic_header_changes(make_xlsx: Any) -> None:
+    a = analyse_sheet(make_xlsx({"PBC": [["Request ID", "Owner:"], ["1", "x"]]}, name="a.xlsx"))
+    b = analyse_sheet(make_xlsx({"PBC": [["request\u00a0id", "OWNER"], ["1", "x"]]}, name="b.xlsx"))
+    assert a.header_signature == b.header_signature
