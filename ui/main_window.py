@@ -666,7 +666,7 @@ class MainWindow(QMainWindow):
         data = QByteArray()
         buffer = QBuffer(data)
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        image.save(buffer, b"PNG")
+        image.save(buffer, "PNG")  # type: ignore[call-overload]  # the stubs want bytes, the binding wants str
         buffer.close()
         png = bytes(data.data())
         name = f"screenshot-{dt.datetime.now():%Y-%m-%d-%H%M%S}.png"

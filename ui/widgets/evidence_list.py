@@ -16,6 +16,13 @@ SHA_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 MEDIA_ROLE = int(Qt.ItemDataRole.UserRole) + 2
 NAME_ROLE = int(Qt.ItemDataRole.UserRole) + 3
 MAX_FOLDER_FILES = 5000
+# Same words as workbook.services.evidence.FLAG_LABELS, kept here so first paint need not import SQLAlchemy.
+FLAG_WORDS = {
+    "outside_period": "⚠ dated outside the audit period",
+    "stale": "⚠ older than the freshness window",
+    "undated": "⚠ no effective date",
+    "provenance_missing": "⚠ screenshot without source system or what it shows",
+}
 
 
 def files_in(paths: Iterable[Path]) -> list[Path]:
@@ -69,7 +76,7 @@ class EvidenceList(QListWidget):
                 parts.append(f"effective {evidence.effective_date.isoformat()}")
             if not link.current:
                 parts.append("replaced")
-            parts.extend(link.flags)
+            parts.extend(FLAG_WORDS.get(flag, flag.replace("_", " ")) for flag in link.flags)
             self.addItem(" · ".join(parts))
             item = self.item(self.count() - 1)
             item.setData(SHA_ROLE, evidence.sha256)

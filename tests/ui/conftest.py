@@ -1,0 +1,106 @@
+"""Qt test set-up: offscreen before Qt loads, isolated settings and data folders, a workbook with requests."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+import datetime as dt  # noqa: E402 - the platform must be chosen before anything imports Qt
+from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from PySide6.QtCore import QSettings, QStandardPaths  # noqa: E402
+from pytestqt.qtbot import QtBot  # noqa: E402
+
+from ui.app import Gateway  # noqa: E402
+from ui.jobs import JobRunner  # noqa: E402
+from ui.main_window import MainWindow  # noqa: E402
+from ui.settings import Settings  # noqa: E402
+from workbook.model import Actor  # noqa: E402
+from workbook.services.workbook import Workbook  # noqa: E402
+from workbook.storage.schema import RequestRow  # noqa: E402
+
+# The offscreen platform plugin warns about window size hints it cannot pass on; not our bug.
+OFFSCREEN_NOISE = "This plugin does not support"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        item.add_marker(pytest.mark.qt_log_ignore(OFFSCREEN_NOISE))
+
+
+def add_requests(workbook: Workbook, count: int, *, today: dt.date | None = None) -> list[str]:
+    """Insert requests directly (tests only: the UI itself never touches storage)."""
+    today = today or dt.date.today()
+    now = dt.datetime.now(dt.UTC)
+    refs = [f"PBC-{n:03d}" for n in range(1, count + 1)]
+    with workbook.db.write() as session:
+        for position, ref in enumerate(refs):
+            session.add(
+                RequestRow(
+                    ref=ref,
+                    title=f"Title of {ref}",
+                    request_text=f"Provide the evidence for {ref}.",
+                    criteria=["CC6.1", "CC6.2"] if position % 2 == 0 else ["CC7.1"],
+                    section="Access" if position % 3 else "Change management",
+                    due=today - dt.timedelta(days=3) if position == 1 else today + dt.timedelta(days=10),
+                    extra={"Auditor notes": f"sample {position}"},
+                    position=position,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    return refs
+
+
+@pytest.fixture(autouse=True)
+def isolated_folders(tmp_path: Path) -> Iterator[None]:
+    QStandardPaths.setTestModeEnabled(True)
+    yield
+    QStandardPaths.setTestModeEnabled(False)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    result = Settings(store)
+    result.display_name = "Dana Ops"
+    return result
+
+
+@pytest.fixture
+def actor() -> Actor:
+    return Actor(name="Dana Ops", login="dana")
+
+
+@pytest.fixture
+def workbook_file(tmp_path: Path, actor: Actor) -> Path:
+    path = tmp_path / "acme.auditwb"
+    with Workbook.create(
+        path,
+        actor,
+        client="Acme Cloud, Inc.",
+        period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 6, 30),
+        auditor="Northbridge Assurance LLP",
+    ) as workbook:
+        add_requests(workbook, 6)
+    return path
+
+
+@pytest.fixture
+def window(qtbot: QtBot, settings: Settings, actor: Actor) -> Iterator[MainWindow]:
+    main = MainWindow(settings, JobRunner(), Gateway(actor))
+    qtbot.addWidget(main)
+    main.resize(1280, 800)
+    main.show()
+    yield main
+    main.close_workbook()
+
+
+@pytest.fixture
+def opened(window: MainWindow, workbook_file: Path) -> MainWindow:
+    assert window.open_path(workbook_file)
+    return window

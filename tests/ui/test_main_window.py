@@ -1,0 +1,310 @@
+"""The main window acting as a user: create, open, change owner/status/due, undo/redo, drop, paste."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication, QImage
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from ui.dialogs.new_workbook import NewWorkbookDialog
+from ui.main_window import MainWindow
+from ui.models.request_table_model import Column
+from workbook.model import Actor, Status
+from workbook.services.workbook import Workbook
+
+
+def click_row(qtbot: QtBot, window: MainWindow, row: int) -> None:
+    table = window.table
+    rect = table.visualRect(window.proxy.index(row, Column.TITLE))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def reopen(path: Path, actor: Actor) -> Workbook:
+    return Workbook.open(path, actor, read_only=True)
+
+
+def test_new_workbook_dialog_creates_the_file_and_shows_it(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    window.settings.last_folder = str(tmp_path)
+    window.new_action.trigger()
+    dialog = window.findChild(NewWorkbookDialog)
+    assert dialog is not None
+    qtbot.keyClicks(dialog.client, "Globex Ltd")
+    assert dialog.path.text() == str(tmp_path / "Globex Ltd.auditwb")
+    qtbot.keyClicks(dialog.auditor, "Northbridge")
+    with qtbot.waitSignal(window.workbook_opened):
+        dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    assert (tmp_path / "Globex Ltd.auditwb").is_file()
+    assert window.windowTitle() == "Globex Ltd.auditwb — Globex Ltd — Audit Workbook"
+    assert window.header.text() == "0 of 0 ready · 0 overdue"
+    assert window.settings.recent()[0].client == "Globex Ltd"
+
+
+def test_new_workbook_dialog_refuses_an_empty_client(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    window.settings.last_folder = str(tmp_path)
+    window.new_action.trigger()
+    dialog = window.findChild(NewWorkbookDialog)
+    assert dialog is not None
+    dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    assert dialog.isVisible()
+    assert dialog.problem.text() == "Enter the client's name."
+
+
+def test_opening_shows_every_request_and_the_progress_header(opened: MainWindow) -> None:
+    assert opened.proxy.rowCount() == 6
+    assert opened.header.text() == "0 of 6 ready · 1 overdue"
+    assert opened.engagement_label.text() == (
+        "Acme Cloud, Inc. · SOC 2 Type II · 01 Jan 2026 – 30 Jun 2026 · Northbridge Assurance LLP"
+    )
+    due = opened.proxy.index(1, Column.DUE)
+    assert due.data(Qt.ItemDataRole.ForegroundRole) == QColor("#e53935")
+    assert opened.panel.heading.text() == "PBC-001 · Title of PBC-001"
+
+
+def test_status_set_with_mouse_and_keyboard_is_saved_and_undone(
+    qtbot: QtBot, opened: MainWindow, workbook_file: Path, actor: Actor
+) -> None:
+    click_row(qtbot, opened, 2)
+    assert opened.selected_refs() == ["PBC-003"]
+    qtbot.keyClick(opened.table, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    assert opened.proxy.index(2, Column.STATUS).data() == "Ready for auditor"
+    assert opened.header.text() == "1 of 6 ready · 1 overdue"
+    assert opened.undo_action.text() == "&Undo Set status of PBC-003 to Ready for auditor"
+    opened.undo_action.trigger()
+    assert opened.proxy.index(2, Column.STATUS).data() == "Open"
+    opened.redo_action.trigger()
+    assert opened.panel.status.currentText() == "Ready for auditor"
+    with reopen(workbook_file, actor) as workbook:
+        assert workbook.requests.get("PBC-003").status is Status.READY_FOR_AUDITOR
+
+
+def test_status_picker_in_the_panel_changes_the_request(qtbot: QtBot, opened: MainWindow) -> None:
+    click_row(qtbot, opened, 0)
+    opened.panel.status.setFocus()
+    qtbot.keyClick(opened.panel.status, Qt.Key.Key_Down)
+    assert opened.model.request_at(0).status is Status.IN_PROGRESS
+
+
+def test_owner_typed_in_the_picker_is_added_and_can_be_undone(
+    qtbot: QtBot, opened: MainWindow, workbook_file: Path, actor: Actor
+) -> None:
+    click_row(qtbot, opened, 1)
+    owner = opened.panel.owner
+    owner.lineEdit().selectAll()
+    qtbot.keyClicks(owner.lineEdit(), "Priya Shah")
+    qtbot.keyClick(owner.lineEdit(), Qt.Key.Key_Return)
+    assert opened.proxy.index(1, Column.OWNER).data() == "Priya Shah"
+    assert opened.filter_bar.owner.findText("Priya Shah") >= 0
+    qtbot.keyClick(opened.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert opened.proxy.index(1, Column.OWNER).data() == ""
+    qtbot.keyClick(
+        opened.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    with reopen(workbook_file, actor) as workbook:
+        assert workbook.requests.get("PBC-002").owner == "Priya Shah"
+
+
+def test_bulk_status_on_several_selected_requests_undoes_each_to_its_own_value(
+    qtbot: QtBot, opened: MainWindow
+) -> None:
+    opened.select_refs(["PBC-001"])
+    opened.set_status(Status.IN_PROGRESS)
+    opened.select_refs(["PBC-001", "PBC-002", "PBC-003"])
+    assert opened.panel.request is None
+    opened.status_actions[4].trigger()
+    assert [opened.model.request_at(r).status for r in range(3)] == [Status.ACCEPTED] * 3
+    assert opened.header.text() == "3 of 6 ready · 0 overdue"
+    opened.undo_action.trigger()
+    assert [opened.model.request_at(r).status for r in range(3)] == [
+        Status.IN_PROGRESS,
+        Status.OPEN,
+        Status.OPEN,
+    ]
+
+
+def test_search_and_filters_narrow_the_table(qtbot: QtBot, opened: MainWindow) -> None:
+    opened.find_action.trigger()
+    qtbot.keyClicks(opened.filter_bar.search, "pbc-00 cc7")
+    assert [opened.proxy.ref_at(r) for r in range(opened.proxy.rowCount())] == [
+        "PBC-002",
+        "PBC-004",
+        "PBC-006",
+    ]
+    assert opened.header.text() == "0 of 6 ready · 1 overdue · showing 3"
+    opened.filter_bar.search.clear()
+    opened.filter_bar.overdue.click()
+    assert [opened.proxy.ref_at(r) for r in range(opened.proxy.rowCount())] == ["PBC-002"]
+    opened.filter_bar.clear()
+    opened.filter_bar.section.setCurrentIndex(opened.filter_bar.section.findText("Change management"))
+    assert [opened.proxy.ref_at(r) for r in range(opened.proxy.rowCount())] == ["PBC-001", "PBC-004"]
+    assert opened.settings.filters()["section"] == "Change management"
+
+
+def test_sorting_by_due_date_puts_the_overdue_request_first(opened: MainWindow) -> None:
+    opened.table.sortByColumn(Column.DUE, Qt.SortOrder.AscendingOrder)
+    assert opened.proxy.ref_at(0) == "PBC-002"
+    opened.table.sortByColumn(Column.REF, Qt.SortOrder.DescendingOrder)
+    assert opened.proxy.ref_at(0) == "PBC-006"
+
+
+def drop_files(qtbot: QtBot, target: object, pos: QPoint, paths: list[Path]) -> None:
+    """Enter, move, drop: Qt delivers a drop only to the widget that accepted the drag."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    buttons, keys = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    action = Qt.DropAction.CopyAction
+    for event in (
+        QDragEnterEvent(pos, action, mime, buttons, keys),
+        QDragMoveEvent(pos, action, mime, buttons, keys),
+        QDropEvent(QPointF(pos), action, mime, buttons, keys),
+    ):
+        QApplication.sendEvent(target, event)  # type: ignore[arg-type]
+
+
+def test_a_file_dropped_on_the_evidence_list_is_attached_and_unlink_is_undoable(
+    qtbot: QtBot, opened: MainWindow, tmp_path: Path
+) -> None:
+    click_row(qtbot, opened, 0)
+    proof = tmp_path / "access-review.csv"
+    proof.write_text("user,reviewed\nana,yes\n")
+    evidence = opened.panel.evidence
+    opened.panel.tabs.setCurrentIndex(1)
+    with qtbot.waitSignal(opened.attach_finished, timeout=10000) as blocker:
+        drop_files(qtbot, evidence.viewport(), evidence.viewport().rect().center(), [proof])
+    assert [r.evidence.name for r in blocker.args[0]] == ["access-review.csv"]
+    assert evidence.count() == 1
+    assert evidence.item(0).text().startswith("access-review.csv · 22 bytes · effective ")
+    assert opened.proxy.index(0, Column.EVIDENCE).data() == "1"
+    assert opened.panel.tabs.tabText(1) == "Evidence (1)"
+    evidence.setCurrentRow(0)
+    evidence.setFocus()
+    qtbot.keyClick(evidence, Qt.Key.Key_Delete)
+    assert evidence.count() == 0
+    opened.undo_action.trigger()
+    assert evidence.count() == 1
+    opened.undo_action.trigger()
+    assert evidence.count() == 0
+    assert opened.proxy.index(0, Column.EVIDENCE).data() == ""
+
+
+def test_a_folder_dropped_on_a_table_row_attaches_every_file_in_it(
+    qtbot: QtBot, opened: MainWindow, tmp_path: Path
+) -> None:
+    folder = tmp_path / "q1"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text("a")
+    (folder / "sub" / "b.txt").write_text("b")
+    (folder / ".hidden").write_text("x")
+    rect = opened.table.visualRect(opened.proxy.index(3, Column.TITLE))
+    with qtbot.waitSignal(opened.attach_finished, timeout=10000) as blocker:
+        drop_files(qtbot, opened.table.viewport(), rect.center(), [folder])
+    assert sorted(r.evidence.name for r in blocker.args[0]) == ["a.txt", "b.txt"]
+    assert opened.proxy.index(3, Column.EVIDENCE).data() == "2"
+
+
+def test_pasting_an_image_attaches_it_as_png_evidence(qtbot: QtBot, opened: MainWindow) -> None:
+    click_row(qtbot, opened, 4)
+    image = QImage(40, 30, QImage.Format.Format_RGB32)
+    image.fill(QColor("teal"))
+    QGuiApplication.clipboard().setImage(image)
+    with qtbot.waitSignal(opened.attach_finished, timeout=10000) as blocker:
+        qtbot.keyClick(opened.table, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    result = blocker.args[0][0]
+    assert result.evidence.media_type == "image/png"
+    assert result.evidence.name.startswith("screenshot-") and result.evidence.name.endswith(".png")
+    evidence = opened.panel.evidence
+    opened.panel.tabs.setCurrentIndex(1)
+    with qtbot.waitSignal(opened.preview_shown, timeout=10000):
+        evidence.setCurrentRow(0)
+    assert opened.panel.preview.pixmap().height() > 0
+
+
+def test_a_comment_appears_in_the_thread_and_the_history_records_changes(
+    qtbot: QtBot, opened: MainWindow
+) -> None:
+    click_row(qtbot, opened, 0)
+    qtbot.keyClicks(opened.panel.comment_edit, "Auditor wants the Q2 list too")
+    qtbot.keyClick(opened.panel.comment_edit, Qt.Key.Key_Return)
+    assert "Auditor wants the Q2 list too" in opened.panel.comments.toPlainText()
+    opened.set_status(Status.FOLLOW_UP)
+    assert "status: open → follow_up" in opened.panel.history.toPlainText()
+
+
+def test_notes_are_saved_with_ctrl_return_and_before_moving_on(qtbot: QtBot, opened: MainWindow) -> None:
+    click_row(qtbot, opened, 0)
+    qtbot.keyClicks(opened.panel.notes, "Asked IT")
+    click_row(qtbot, opened, 1)
+    assert opened.model.request_at(0).notes == "Asked IT"
+    assert opened.undo_action.text() == "&Undo Edit notes of PBC-001"
+
+
+def test_a_read_only_workbook_says_who_holds_it_and_refuses_edits(
+    qtbot: QtBot, window: MainWindow, workbook_file: Path, actor: Actor
+) -> None:
+    holder = Workbook.open(workbook_file, Actor("Sam Lee", "sam"))
+    try:
+        assert window.open_path(workbook_file)
+        assert window.read_only_banner.isVisibleTo(window)
+        assert "Sam Lee" in window.read_only_banner.text()
+        assert window.windowTitle().endswith("[read-only]")
+        assert not window.status_actions[0].isEnabled()
+        assert not window.panel.status.isEnabled()
+    finally:
+        window.close_workbook()
+        holder.close()
+
+
+def test_opening_a_file_that_is_not_a_workbook_explains_why(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    bogus = tmp_path / "notes.auditwb"
+    bogus.write_text("hello")
+    assert not window.open_path(bogus)
+    box = window.findChild(QMessageBox, "user_error_box")
+    assert box is not None
+    assert box.text() == "Cannot open notes.auditwb: Not an Audit Workbook file"
+    assert box.informativeText() == f"Where: {bogus}\nOpen a .auditwb file made by Audit Workbook"
+
+
+def test_window_state_and_recent_list_survive_a_restart(
+    qtbot: QtBot, opened: MainWindow, workbook_file: Path
+) -> None:
+    opened.splitter.setSizes([700, 500])
+    sizes = opened.splitter.sizes()
+    opened.close()
+    from ui.app import Gateway
+    from ui.jobs import JobRunner
+
+    again = MainWindow(opened.settings, JobRunner(), Gateway(Actor("Dana Ops", "dana")))
+    qtbot.addWidget(again)
+    again.resize(opened.size())
+    again.show()
+    assert again.open_path(workbook_file)
+    assert again.splitter.sizes() == sizes
+    recent = opened.settings.recent()
+    assert [(r.path, r.client, r.total) for r in recent] == [(str(workbook_file), "Acme Cloud, Inc.", 6)]
+    again.close_workbook()
+    assert again.start_page.recent.item(0).text().startswith("Acme Cloud, Inc.\n0 of 6 ready")
+
+
+def test_the_window_is_usable_at_1024_by_640(qtbot: QtBot, opened: MainWindow) -> None:
+    opened.resize(1024, 640)
+    qtbot.wait(10)
+    assert opened.width() <= 1024 and opened.height() <= 640
+    assert opened.table.width() > 500
+    assert opened.panel.owner.isVisibleTo(opened)
+
+
+def test_overdue_dates_are_relative_to_today(opened: MainWindow) -> None:
+    request = opened.model.request_at(1)
+    assert request.due == dt.date.today() - dt.timedelta(days=3)
+    assert (
+        opened.proxy.index(1, Column.DUE).data(Qt.ItemDataRole.ToolTipRole) == f"Overdue since {request.due}"
+    )

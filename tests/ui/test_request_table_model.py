@@ -1,0 +1,161 @@
+"""The request table model and its proxy, without a window or a database."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import Qt
+from pytestqt.modeltest import ModelTester
+
+from ui.models.request_table_model import (
+    SORT_ROLE,
+    Column,
+    RequestCriteria,
+    RequestFilterProxyModel,
+    RequestTableModel,
+    natural_key,
+)
+from workbook.model import Request, Status
+
+TODAY = dt.date(2026, 3, 10)
+
+
+def make_request(ref: str, **values: object) -> Request:
+    fields: dict[str, object] = dict(
+        id=1,
+        ref=ref,
+        title=f"Title {ref}",
+        request="Provide it",
+        criteria=("CC6.1",),
+        section="Access",
+        owner="",
+        status=Status.OPEN,
+        due=None,
+        priority="",
+        notes="",
+        auditor_comment="",
+        extra=(),
+        source_sheet="",
+        source_row=None,
+        evidence_count=0,
+        evidence_names=(),
+        recheck_evidence=False,
+        archived=False,
+        updated_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+        position=0,
+    )
+    fields.update(values)
+    return Request(**fields)  # type: ignore[arg-type]
+
+
+ROWS = [
+    make_request(
+        "PBC-10",
+        owner="Priya Shah",
+        status=Status.ACCEPTED,
+        evidence_count=2,
+        evidence_names=("q1-users.csv", "policy.pdf"),
+    ),
+    make_request("PBC-2", due=dt.date(2026, 3, 1), section="Change management", criteria=("CC8.1",)),
+    make_request("PBC-3", owner="Sam Lee", status=Status.NOT_APPLICABLE, recheck_evidence=True),
+]
+
+
+def filled() -> tuple[RequestTableModel, RequestFilterProxyModel]:
+    model = RequestTableModel(today=TODAY)
+    model.set_rows(ROWS)
+    proxy = RequestFilterProxyModel()
+    proxy.setSourceModel(model)
+    return model, proxy
+
+
+def refs(proxy: RequestFilterProxyModel) -> list[str]:
+    return [proxy.ref_at(row) for row in range(proxy.rowCount())]
+
+
+def test_model_and_proxy_pass_the_model_tester(qtmodeltester: ModelTester) -> None:
+    model, proxy = filled()
+    qtmodeltester.check(model)
+    qtmodeltester.check(proxy)
+
+
+def test_sorting_and_filtering_keep_the_proxy_consistent(qtmodeltester: ModelTester) -> None:
+    model, proxy = filled()
+    qtmodeltester.check(proxy)
+    proxy.sort(Column.DUE, Qt.SortOrder.AscendingOrder)
+    proxy.set_criteria(RequestCriteria(text="pbc"))
+    model.update_rows([make_request("PBC-2", status=Status.ACCEPTED)])
+    assert refs(proxy) == ["PBC-2", "PBC-3", "PBC-10"]
+
+
+def test_display_values_are_what_the_table_shows() -> None:
+    model, _ = filled()
+    row = [model.index(0, c).data() for c in Column]
+    assert row == ["PBC-10", "Title PBC-10", "CC6.1", "Priya Shah", "Accepted", "", "2", row[Column.CHANGED]]
+    assert model.index(1, Column.DUE).data() == "2026-03-01"
+    assert model.headerData(Column.CHANGED, Qt.Orientation.Horizontal) == "Last change"
+
+
+def test_refs_sort_naturally_so_2_comes_before_10() -> None:
+    _, proxy = filled()
+    proxy.sort(Column.REF, Qt.SortOrder.AscendingOrder)
+    assert refs(proxy) == ["PBC-2", "PBC-3", "PBC-10"]
+    proxy.sort(Column.REF, Qt.SortOrder.DescendingOrder)
+    assert refs(proxy) == ["PBC-10", "PBC-3", "PBC-2"]
+    assert natural_key("CC6.10") > natural_key("CC6.9")
+
+
+def test_status_sorts_in_workflow_order_not_alphabetically() -> None:
+    model, proxy = filled()
+    proxy.sort(Column.STATUS, Qt.SortOrder.AscendingOrder)
+    assert refs(proxy) == ["PBC-2", "PBC-10", "PBC-3"]
+    assert model.index(0, Column.STATUS).data(SORT_ROLE) == 0
+
+
+def test_empty_due_dates_sort_last() -> None:
+    _, proxy = filled()
+    proxy.sort(Column.DUE, Qt.SortOrder.AscendingOrder)
+    assert refs(proxy)[0] == "PBC-2"
+
+
+def test_search_matches_every_word_in_ref_text_criteria_and_evidence_names() -> None:
+    _, proxy = filled()
+    proxy.set_criteria(RequestCriteria(text="q1-users"))
+    assert refs(proxy) == ["PBC-10"]
+    proxy.set_criteria(RequestCriteria(text="cc8.1 change"))
+    assert refs(proxy) == ["PBC-2"]
+    proxy.set_criteria(RequestCriteria(text="(unbalanced [regex"))
+    assert refs(proxy) == []
+
+
+def test_filters_combine_status_owner_section_and_flags() -> None:
+    _, proxy = filled()
+    proxy.set_criteria(RequestCriteria(statuses=(Status.OPEN, Status.ACCEPTED)))
+    assert refs(proxy) == ["PBC-10", "PBC-2"]
+    proxy.set_criteria(RequestCriteria(owner="priya shah"))
+    assert refs(proxy) == ["PBC-10"]
+    proxy.set_criteria(RequestCriteria(owner=""))
+    assert refs(proxy) == ["PBC-2"]
+    proxy.set_criteria(RequestCriteria(section="Change management", overdue=True))
+    assert refs(proxy) == ["PBC-2"]
+    proxy.set_criteria(RequestCriteria(missing_evidence=True))
+    assert refs(proxy) == ["PBC-2"]
+    proxy.set_criteria(RequestCriteria(flagged=True))
+    assert refs(proxy) == ["PBC-3"]
+    proxy.set_criteria(RequestCriteria())
+    assert len(refs(proxy)) == 3
+
+
+def test_an_owner_name_cannot_match_another_owner_that_starts_the_same() -> None:
+    model, proxy = filled()
+    model.set_rows([*ROWS, make_request("PBC-4", owner="Priya Shahid")])
+    proxy.set_criteria(RequestCriteria(owner="Priya Shah"))
+    assert refs(proxy) == ["PBC-10"]
+
+
+def test_updating_a_row_keeps_the_selection_stable_and_the_text_current() -> None:
+    model, proxy = filled()
+    model.update_rows([make_request("PBC-3", owner="Ana Ruiz")])
+    assert model.index(2, Column.OWNER).data() == "Ana Ruiz"
+    proxy.set_criteria(RequestCriteria(owner="Ana Ruiz"))
+    assert refs(proxy) == ["PBC-3"]
