@@ -30,6 +30,7 @@ class Job(QObject):
         self._function = function
         self._last_emit = 0.0
         self.running = False
+        self.writes = False
 
     def cancel(self) -> None:
         self.token.cancel()
@@ -75,14 +76,20 @@ class JobRunner(QObject):
         self._writer.setMaxThreadCount(1)
         self._active: set[Job] = set()
 
-    def start(self, title: str, function: JobFunction, *, writes: bool) -> Job:
+    def start(self, title: str, function: JobFunction, *, writes: bool, paused: bool = False) -> Job:
+        """Queue the work; `paused` holds it until `resume` so a caller can connect to its signals first."""
         job = Job(title, function)
         job.running = True
+        job.writes = writes
         self._active.add(job)
         job.done.connect(self._on_job_done)
-        (self._writer if writes else self._readers).start(_Runnable(job))
+        if not paused:
+            self.resume(job)
         self.job_started.emit(job)
         return job
+
+    def resume(self, job: Job) -> None:
+        (self._writer if job.writes else self._readers).start(_Runnable(job))
 
     def _on_job_done(self) -> None:
         # A bound method of a GUI-thread QObject, so the queued call runs here, not on the worker.

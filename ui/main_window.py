@@ -679,12 +679,13 @@ class MainWindow(QMainWindow):
         return self._start_attach(ref, f"Attaching pasted screenshot to {ref}", work)
 
     def _start_attach(self, ref: str, title: str, work: Callable[..., list[AttachResult]]) -> Job:
-        job = self.jobs.start(title, work, writes=True)
+        job = self.jobs.start(title, work, writes=True, paused=True)
         job.setProperty("ref", ref)
         self._track_job(job)
         job.finished.connect(self._on_attach_finished)
         job.failed.connect(self._on_job_failed)
         job.cancelled.connect(self._on_job_cancelled)
+        self.jobs.resume(job)
         return job
 
     def _on_attach_finished(self, results: list[AttachResult]) -> None:
@@ -740,8 +741,9 @@ class MainWindow(QMainWindow):
                     return sha256, b""
             return sha256, bytes(data)
 
-        job = self.jobs.start(f"Preview {name}", work, writes=False)
+        job = self.jobs.start(f"Preview {name}", work, writes=False, paused=True)
         job.finished.connect(self._on_preview_loaded)
+        self.jobs.resume(job)
 
     def _on_preview_loaded(self, result: tuple[str, bytes]) -> None:
         sha256, data = result
@@ -799,8 +801,9 @@ class MainWindow(QMainWindow):
         def work(progress: Callable[[int, int], None], cancel: Any) -> VerifyReport:
             return workbook.verify(progress=progress, cancel=cancel)
 
-        job = self.jobs.start("Checking the workbook", work, writes=False)
+        job = self.jobs.start("Checking the workbook", work, writes=False, paused=True)
         job.finished.connect(self._on_verify_finished)
+        self.jobs.resume(job)
 
     def verify(self) -> None:
         self._verify_in_background()

@@ -6,21 +6,21 @@ import os
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
-import datetime as dt  # noqa: E402 - the platform must be chosen before anything imports Qt
-from collections.abc import Iterator  # noqa: E402
-from pathlib import Path  # noqa: E402
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
 
-import pytest  # noqa: E402
-from PySide6.QtCore import QSettings, QStandardPaths  # noqa: E402
-from pytestqt.qtbot import QtBot  # noqa: E402
+import pytest
+from PySide6.QtCore import QSettings, QStandardPaths
+from pytestqt.qtbot import QtBot
 
-from ui.app import Gateway  # noqa: E402
-from ui.jobs import JobRunner  # noqa: E402
-from ui.main_window import MainWindow  # noqa: E402
-from ui.settings import Settings  # noqa: E402
-from workbook.model import Actor  # noqa: E402
-from workbook.services.workbook import Workbook  # noqa: E402
-from workbook.storage.schema import RequestRow  # noqa: E402
+from ui.app import Gateway
+from ui.jobs import JobRunner
+from ui.main_window import MainWindow
+from ui.settings import Settings
+from workbook.model import Actor
+from workbook.services.workbook import Workbook
+from workbook.storage.schema import RequestRow
 
 # The offscreen platform plugin warns about window size hints it cannot pass on; not our bug.
 OFFSCREEN_NOISE = "This plugin does not support"

@@ -20,13 +20,15 @@ def test_a_job_result_arrives_on_the_gui_thread(qtbot: QtBot) -> None:
         threads.append(threading.current_thread().name)
         return 42
 
-    job = runner.start("answer", work, writes=True)
     seen: list[bool] = []
-    job.finished.connect(lambda _: seen.append(QThread.currentThread() is qtbot_thread))
-    qtbot_thread = QThread.currentThread()
+    with qtbot.waitSignal(runner.job_started) as started:
+        job = runner.start("answer", work, writes=True, paused=True)
+    job.finished.connect(lambda _: seen.append(QThread.currentThread() is gui_thread))
+    gui_thread = QThread.currentThread()
     with qtbot.waitSignal(job.finished, timeout=5000) as blocker:
-        pass
+        runner.resume(started.args[0])
     assert blocker.args == [42]
+    assert seen == [True]
     assert threads and threads[0] != threading.main_thread().name
     qtbot.waitUntil(lambda: runner.active == [])
 
@@ -37,9 +39,9 @@ def test_a_user_error_is_handed_over_not_raised(qtbot: QtBot) -> None:
     def work(progress: Progress, cancel: CancelToken) -> None:
         raise UserError("the file is empty", where="x.xlsx")
 
-    job = runner.start("fail", work, writes=False)
+    job = runner.start("fail", work, writes=False, paused=True)
     with qtbot.waitSignal(job.failed, timeout=5000) as blocker:
-        pass
+        runner.resume(job)
     assert isinstance(blocker.args[0], UserError)
     assert blocker.args[0].one_line() == "x.xlsx: the file is empty"
 
@@ -60,9 +62,8 @@ def test_cancel_stops_the_job_between_units(qtbot: QtBot) -> None:
     job = runner.start("long", work, writes=True)
     assert started.wait(5)
     job.cancel()
-    release.set()
     with qtbot.waitSignal(job.cancelled, timeout=5000):
-        pass
+        release.set()
     assert done == []
 
 
@@ -74,10 +75,10 @@ def test_progress_is_throttled_but_the_last_step_always_arrives(qtbot: QtBot) ->
         for n in range(1, 10001):
             progress(n, 10000)
 
-    job = runner.start("many", work, writes=False)
+    job = runner.start("many", work, writes=False, paused=True)
     job.progressed.connect(lambda d, t: received.append((d, t)))
     with qtbot.waitSignal(job.done, timeout=5000):
-        pass
+        runner.resume(job)
     qtbot.wait(50)
     assert received[-1] == (10000, 10000)
     assert len(received) < 100
@@ -97,7 +98,8 @@ def test_writers_run_one_at_a_time(qtbot: QtBot) -> None:
         with lock:
             running.pop()
 
-    jobs = [runner.start(f"w{n}", work, writes=True) for n in range(4)]
+    jobs = [runner.start(f"w{n}", work, writes=True, paused=True) for n in range(4)]
     with qtbot.waitSignals([j.done for j in jobs], timeout=5000):
-        pass
+        for job in jobs:
+            runner.resume(job)
     assert max(peak) == 1
