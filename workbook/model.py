@@ -131,6 +131,14 @@ class Request:
     def is_overdue(self, today: dt.date) -> bool:
         return self.due is not None and self.due < today and not self.status.is_ready
 
+    @property
+    def headline(self) -> str:
+        """The title, or the request text's first line shortened, for checklists without a title column."""
+        if self.title:
+            return self.title
+        first = " ".join(self.request.split("\n", 1)[0].split())
+        return first if len(first) <= 80 else first[:79].rsplit(" ", 1)[0] + "…"
+
 
 @dataclass(frozen=True)
 class RequestFilter:

@@ -141,7 +141,7 @@ class ExportService:
             packaged.append(
                 PackageRequest(
                     ref=request.ref,
-                    title=request.title,
+                    title=request.headline,
                     request=request.request,
                     criteria=request.criteria,
                     section=request.section,
