@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from workbook.errors import UserError
-from workbook.jobs import Cancelled, CancelToken, Progress, no_progress
+from workbook.jobs import CancelToken, Progress, no_progress
 from workbook.storage.database import Database
 from workbook.storage.schema import RequestRow
 
 if TYPE_CHECKING:
+    from workbook.model import AttachResult
     from workbook.services.evidence import EvidenceService
     from workbook.services.workbook import Workbook
 
@@ -29,6 +30,9 @@ _TOKEN = re.compile(r"[^\W\d_]+|\d+")
 _LITTER = frozenset({".ds_store", "thumbs.db", "desktop.ini", "icon\r"})
 
 Tokens = tuple[str, ...]
+# A bulk ingest commits after this many bytes or files (each file still in its own savepoint).
+BATCH_BYTES = 64 * 1024**2
+BATCH_FILES = 100
 
 
 def tokens(text: str) -> Tokens:
@@ -133,6 +137,7 @@ class PlannedFile:
     refs: tuple[str, ...] = ()
     candidates: tuple[str, ...] = ()
     reason: str = ""
+    size: int = 0
 
 
 @dataclass(frozen=True)
@@ -166,8 +171,8 @@ class IngestResult:
 
 def _walk(
     start: Path, base: Path, *, follow_symlinks: bool, max_size: int
-) -> Iterable[tuple[Path, str, str]]:
-    """(path, path shown relative to base, skip reason or "") for every entry under start, sorted."""
+) -> Iterable[tuple[Path, str, str, int]]:
+    """(path, path shown relative to base, skip reason or "", size) for every entry under start, sorted."""
     seen: set[tuple[int, int]] = set()
     stack = [start]
     while stack:
@@ -180,33 +185,33 @@ def _walk(
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=lambda e: e.name)
         except OSError as exc:
-            yield folder, _shown(folder, base), f"cannot read the folder: {exc.strerror}"
+            yield folder, _shown(folder, base), f"cannot read the folder: {exc.strerror}", 0
             continue
         subfolders = []
         for entry in entries:
             path = Path(entry.path)
             shown = _shown(path, base)
             if entry.name.casefold() in _LITTER or entry.name.startswith(("~$", ".")):
-                yield path, shown, "hidden or system file"
+                yield path, shown, "hidden or system file", 0
                 continue
             try:
                 is_link = entry.is_symlink()
                 info = os.stat(path) if follow_symlinks else entry.stat(follow_symlinks=False)
             except OSError as exc:
-                yield path, shown, f"cannot read it: {exc.strerror}"
+                yield path, shown, f"cannot read it: {exc.strerror}", 0
                 continue
             if is_link and not follow_symlinks:
-                yield path, shown, "symbolic link, not followed (allow following links to include it)"
+                yield path, shown, "symbolic link, not followed (allow following links to include it)", 0
             elif stat.S_ISDIR(info.st_mode):
                 subfolders.append(path)
             elif not stat.S_ISREG(info.st_mode):
-                yield path, shown, "not a regular file (a device, pipe or socket)"
+                yield path, shown, "not a regular file (a device, pipe or socket)", 0
             elif info.st_size == 0:
-                yield path, shown, "empty file (0 bytes)"
+                yield path, shown, "empty file (0 bytes)", 0
             elif info.st_size > max_size:
-                yield path, shown, f"{info.st_size:,} bytes, over the {max_size:,}-byte limit"
+                yield path, shown, f"{info.st_size:,} bytes, over the {max_size:,}-byte limit", info.st_size
             else:
-                yield path, shown, ""
+                yield path, shown, "", info.st_size
         stack.extend(reversed(subfolders))
 
 
@@ -257,20 +262,21 @@ def plan_paths(
         given = Path(given)
         base = root if root is not None else given.parent
         if root is None and given.is_dir() and not (given.is_symlink() and not follow_symlinks):
-            entries: Iterable[tuple[Path, str, str]] = _walk(
+            entries: Iterable[tuple[Path, str, str, int]] = _walk(
                 given, base, follow_symlinks=follow_symlinks, max_size=limit
             )
         elif root is not None and given == root:
             entries = _walk(given, base, follow_symlinks=follow_symlinks, max_size=limit)
         else:
-            entries = [(given, _shown(given, base), _single_file_reason(given, follow_symlinks, limit))]
-        for path, shown, reason in entries:
+            reason = _single_file_reason(given, follow_symlinks, limit)
+            entries = [(given, _shown(given, base), reason, 0 if reason else given.stat().st_size)]
+        for path, shown, reason, size in entries:
             if reason:
                 buckets["skipped"].append(PlannedFile(path, shown, reason=reason))
                 continue
             outcome = matcher.match(_components(path, base))
             if outcome.refs:
-                buckets["matched"].append(PlannedFile(path, shown, refs=outcome.refs))
+                buckets["matched"].append(PlannedFile(path, shown, refs=outcome.refs, size=size))
             elif outcome.candidates:
                 buckets["ambiguous"].append(PlannedFile(path, shown, candidates=outcome.candidates))
             else:
@@ -326,9 +332,10 @@ def apply_plan(
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> IngestResult:
-    """Attach every matched file, one transaction per file; a cancel stops between files (or rolls back one).
+    """Attach every matched file, each atomically (its own savepoint), committing in batches.
 
-    Files that fail (vanished, changed while read, now too large) are reported, not fatal.
+    A cancel rolls back only the file in flight and keeps (commits) the files before it. Files that fail
+    (vanished, changed while read, now too large) are reported, not fatal.
     """
     cancel = cancel or CancelToken()
     attached: list[PlannedFile] = []
@@ -336,22 +343,47 @@ def apply_plan(
     stored_new = 0
     cancelled = False
     total = len(plan.matched)
-    for done, item in enumerate(plan.matched):
-        try:
-            cancel.raise_if_cancelled()
-            results = evidence.attach_to_refs(
-                item.refs, item.path, follow_symlinks=plan.follow_symlinks, cancel=cancel
-            )
-        except Cancelled:
-            cancelled = True
+    for batch in _batches(plan.matched):
+        offset = len(attached) + len(failed)
+
+        def on_file(
+            index: int,
+            outcome: list[AttachResult] | UserError,
+            batch: list[PlannedFile] = batch,
+            offset: int = offset,
+        ) -> None:
+            nonlocal stored_new
+            item = batch[index]
+            if isinstance(outcome, UserError):
+                failed.append(PlannedFile(item.path, item.shown, refs=item.refs, reason=outcome.message))
+            else:
+                attached.append(item)
+                stored_new += sum(1 for r in outcome if r.stored_new_bytes)
+            progress(offset + index + 1, total)
+
+        _outcomes, cancelled = evidence.attach_many(
+            [(item.refs, item.path) for item in batch],
+            follow_symlinks=plan.follow_symlinks,
+            cancel=cancel,
+            on_file=on_file,
+        )
+        if cancelled:
             break
-        except UserError as exc:
-            failed.append(PlannedFile(item.path, item.shown, refs=item.refs, reason=exc.message))
-        else:
-            attached.append(item)
-            stored_new += sum(1 for r in results if r.stored_new_bytes)
-        progress(done + 1, total)
     return IngestResult(plan, tuple(attached), stored_new, tuple(failed), cancelled)
+
+
+def _batches(files: Sequence[PlannedFile]) -> Iterable[list[PlannedFile]]:
+    """Groups committed together: many small files, or one big one, so a commit's flush is amortised."""
+    batch: list[PlannedFile] = []
+    size = 0
+    for item in files:
+        batch.append(item)
+        size += item.size
+        if size >= BATCH_BYTES or len(batch) >= BATCH_FILES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
 
 
 def plan_json(plan: IngestPlan, result: IngestResult | None = None) -> dict[str, Any]:
