@@ -880,10 +880,17 @@ class MainWindow(QMainWindow):
         self._not_yet("The import wizard")
 
     def export_package(self) -> None:
+        if self.workbook is None:
+            return
         if not service_available("workbook.services.exporting"):
             self._not_yet("Exporting the evidence package")
             return
-        self._not_yet("The export dialog")
+        from ui.dialogs.export_dialog import ExportDialog
+
+        dialog = ExportDialog(
+            self.workbook, self.jobs, self.settings.last_folder, self.workbook.requests.sections(), self
+        )
+        dialog.open()
 
     def _not_yet(self, what: str) -> None:
         box = QMessageBox(

@@ -308,3 +308,35 @@ def test_overdue_dates_are_relative_to_today(opened: MainWindow) -> None:
     assert (
         opened.proxy.index(1, Column.DUE).data(Qt.ItemDataRole.ToolTipRole) == f"Overdue since {request.due}"
     )
+
+
+def test_export_writes_the_package_and_reports_when_finished(
+    qtbot: QtBot, opened: MainWindow, tmp_path: Path
+) -> None:
+    from ui.dialogs.export_dialog import ExportDialog
+
+    opened.settings.last_folder = str(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    opened.export_action.trigger()
+    dialog = opened.findChild(ExportDialog)
+    assert dialog is not None
+    dialog.folder.setText(str(out))
+    dialog.xlsx.setChecked(False)
+    with qtbot.waitSignal(dialog.export_finished, timeout=60000) as blocker:
+        dialog.export_button.click()
+    result = blocker.args[0]
+    assert sorted(p.suffix for p in out.iterdir()) == [".pdf", ".zip"]
+    assert result.requests == 6
+    assert dialog.show_folder.isVisible()
+    assert dialog.message.text().startswith("Exported 6 requests and 0 evidence files:")
+
+
+def test_open_demo_builds_the_demo_workbook_and_opens_it(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    window.settings.store.setValue("paths/demo_folder", str(tmp_path / "demo"))
+    with qtbot.waitSignal(window.workbook_opened, timeout=60000):
+        window.start_page.demo_button.click()
+    assert window.windowTitle().startswith("demo.auditwb — ")
+    assert window.proxy.rowCount() > 10
