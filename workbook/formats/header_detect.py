@@ -493,8 +493,10 @@ def _merge_at(grid: SheetGrid, row: int, col: int) -> CellRange | None:
 
 
 def _combined(grid: SheetGrid, band: int, sub: int, score: float) -> HeaderCandidate:
+    """Each column is named by its sub-header as written; the band label is added only to tell twins apart."""
     width = max(len(grid.rows[band - 1]), len(grid.rows[sub - 1]) if sub <= len(grid.rows) else 0)
-    headers: list[str] = []
+    plain: list[str] = []
+    banded: list[str] = []
     for col in range(1, width + 1):
         merge = _merge_at(grid, band, col)
         band_text = clean_text(
@@ -502,11 +504,21 @@ def _combined(grid: SheetGrid, band: int, sub: int, score: float) -> HeaderCandi
         )
         sub_text = clean_text(to_text(grid.value(sub, col)))
         if merge is not None and merge.max_row >= sub:
-            headers.append(band_text)
+            plain.append(band_text)
+            banded.append(band_text)
         elif band_text and sub_text and merge is not None and merge.max_col > merge.min_col:
-            headers.append(f"{band_text} {sub_text}")
+            plain.append(sub_text)
+            banded.append(f"{band_text} {sub_text}")
         else:
-            headers.append(sub_text or band_text)
+            plain.append(sub_text or band_text)
+            banded.append(sub_text or band_text)
+    counts: dict[str, int] = {}
+    for name in plain:
+        key = normalise_header(name)
+        counts[key] = counts.get(key, 0) + 1
+    headers = [
+        banded[i] if name and counts[normalise_header(name)] > 1 else name for i, name in enumerate(plain)
+    ]
     return HeaderCandidate(sub, band, score, tuple(headers))
 
 

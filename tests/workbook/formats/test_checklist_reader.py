@@ -48,9 +48,32 @@ def test_two_row_header_under_a_merged_group_band_is_combined(make_xlsx: Any) ->
 
     analysis = analyse_sheet(make_xlsx({"PBC": rows}, edit=merge))
     assert (analysis.header_first_row, analysis.header_row) == (1, 2)
-    assert analysis.mapping["owner"] == "Client Owner"
-    assert analysis.mapping["status"] == "Client Status"
+    assert analysis.mapping["owner"] == "Owner"
+    assert analysis.mapping["status"] == "Status"
     assert analysis.rows[0].due == dt.date(2025, 3, 31)
+
+
+def test_sub_headers_repeated_under_two_bands_are_told_apart_by_the_band(make_xlsx: Any) -> None:
+    rows = [
+        ["Ref", "Client", None, "Auditor", None],
+        [None, "Comment", "Date", "Comment", "Date"],
+        ["A-1", "done", "2025-01-02", "ok", "2025-01-03"],
+    ]
+
+    def merge(wb: Any) -> None:
+        ws = wb["PBC"]
+        ws.merge_cells("A1:A2")
+        ws.merge_cells("B1:C1")
+        ws.merge_cells("D1:E1")
+
+    analysis = analyse_sheet(make_xlsx({"PBC": rows}, edit=merge))
+    assert [c.header for c in analysis.columns] == [
+        "Ref",
+        "Client Comment",
+        "Client Date",
+        "Auditor Comment",
+        "Auditor Date",
+    ]
 
 
 def test_header_text_with_line_breaks_nbsp_and_colons_still_maps(make_xlsx: Any) -> None:
