@@ -117,3 +117,13 @@ def test_cli_export_then_verify_the_zip_and_an_altered_copy(
         )
     )
     assert manifest
+
+
+def test_write_back_keeps_a_response_the_checklist_already_had(demo: Workbook, tmp_path: Path) -> None:
+    ExportService(demo).export(ExportOptions(xlsx=tmp_path / "answered.xlsx"))
+    sheet = openpyxl.load_workbook(tmp_path / "answered.xlsx")["PBC Request List"]
+    headers = [c.value for c in sheet[7]]
+    row = next(r for r in range(8, 200) if sheet.cell(r, 1).value == "PBC-001")
+    response = sheet.cell(row, headers.index("Client Response") + 1).value
+    assert response == "Org chart as of 1 July 2026 uploaded to the portal (PBC-001)."
+    assert headers.count("Client Response") == 1

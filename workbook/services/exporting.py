@@ -211,7 +211,8 @@ class ExportService:
                 source_row=r.source_row,
                 status=vocabulary.get(r.status, r.status.label),
                 owner=r.owner,
-                response=r.notes,
+                # An empty note never blanks what the checklist's response column already said.
+                response=r.notes or dict(r.extra).get(str(target.get("response", "")), ""),
                 evidence=r.evidence_names,
             )
             for r in all_requests
