@@ -171,8 +171,9 @@ class MainWindow(QMainWindow):
         scroller.setMinimumWidth(300)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(scroller)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(0, 5)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([800, 460])
         self.splitter.setChildrenCollapsible(False)
         layout.addWidget(self.splitter, 1)
 

@@ -180,7 +180,7 @@ def test_a_file_dropped_on_the_evidence_list_is_attached_and_unlink_is_undoable(
         drop_files(qtbot, evidence.viewport(), evidence.viewport().rect().center(), [proof])
     assert [r.evidence.name for r in blocker.args[0]] == ["access-review.csv"]
     assert evidence.count() == 1
-    assert evidence.item(0).text().startswith("access-review.csv · 22 bytes · effective ")
+    assert evidence.item(0).text().startswith("access-review.csv\n22 bytes · effective ")
     assert opened.proxy.index(0, Column.EVIDENCE).data() == "1"
     assert opened.panel.tabs.tabText(1) == "Evidence (1)"
     evidence.setCurrentRow(0)

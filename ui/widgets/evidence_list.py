@@ -65,19 +65,21 @@ class EvidenceList(QListWidget):
         self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setAlternatingRowColors(True)
+        self.setWordWrap(True)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.placeholder = "Drop files or folders here, or paste a screenshot (Ctrl+V)"
 
     def set_links(self, links: list[EvidenceLink]) -> None:
         self.clear()
         for link in links:
             evidence = link.evidence
-            parts = [evidence.name, human_size(evidence.size)]
+            parts = [human_size(evidence.size)]
             if evidence.effective_date:
                 parts.append(f"effective {evidence.effective_date.isoformat()}")
             if not link.current:
                 parts.append("replaced")
             parts.extend(FLAG_WORDS.get(flag, flag.replace("_", " ")) for flag in link.flags)
-            self.addItem(" · ".join(parts))
+            self.addItem(f"{evidence.name}\n{' · '.join(parts)}")
             item = self.item(self.count() - 1)
             item.setData(SHA_ROLE, evidence.sha256)
             item.setData(MEDIA_ROLE, evidence.media_type)

@@ -148,7 +148,9 @@ class RequestPanel(QWidget):
         due_row.addWidget(self.clear_due)
         form.addRow("&Owner", self.owner)
         form.addRow("&Status", self.status)
-        form.addRow("&Due", due_row)
+        due_label = QLabel("&Due")
+        due_label.setBuddy(self.due)
+        form.addRow(due_label, due_row)
         layout.addLayout(form)
 
         self.tabs = QTabWidget()

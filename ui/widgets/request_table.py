@@ -95,17 +95,17 @@ class RequestTableView(QTableView):
     def set_default_widths(self) -> None:
         header = self.horizontalHeader()
         widths = {
-            Column.REF: 90,
-            Column.CRITERIA: 110,
-            Column.OWNER: 120,
-            Column.STATUS: 135,
-            Column.DUE: 90,
-            Column.EVIDENCE: 70,
-            Column.CHANGED: 95,
+            Column.REF: 72,
+            Column.TITLE: 210,
+            Column.CRITERIA: 85,
+            Column.OWNER: 112,
+            Column.STATUS: 128,
+            Column.DUE: 82,
+            Column.EVIDENCE: 64,
+            Column.CHANGED: 82,
         }
         for column, width in widths.items():
             header.resizeSection(column, width)
-        header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
 
     def _accepts(self, event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> bool:
         mime = event.mimeData()

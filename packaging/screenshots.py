@@ -1,0 +1,84 @@
+"""Render the main screens of the demo workbook offscreen to docs/screenshots/*.png (1280x800)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from PySide6.QtCore import QSettings, QStandardPaths  # noqa: E402 - the platform is chosen first
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+from ui.app import Gateway, make_application  # noqa: E402
+from ui.jobs import JobRunner  # noqa: E402
+from ui.main_window import MainWindow  # noqa: E402
+from ui.settings import Settings  # noqa: E402
+from workbook.identity import current_actor  # noqa: E402
+
+
+def settle(app: QApplication, rounds: int = 20) -> None:
+    for _ in range(rounds):
+        app.processEvents()
+
+
+def grab(widget: QWidget, path: Path, app: QApplication) -> None:
+    settle(app)
+    widget.grab().save(str(path))
+    print(f"wrote {path}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", default=str(REPO / "docs" / "screenshots"))
+    parser.add_argument("--size", default="1280x800", help="window size, e.g. 1024x640")
+    args = parser.parse_args()
+    width, height = (int(n) for n in args.size.split("x"))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    suffix = "" if args.size == "1280x800" else f"-{args.size}"
+
+    QStandardPaths.setTestModeEnabled(True)
+    app = make_application([])
+    work = Path(tempfile.mkdtemp(prefix="aw-shots-"))
+    settings = Settings(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat))
+    settings.display_name = "Dana Ops"
+    settings.store.setValue("paths/demo_folder", str(work / "demo"))
+    actor = current_actor("Dana Ops")
+    window = MainWindow(settings, JobRunner(), Gateway(actor))
+    window.resize(width, height)
+    window.show()
+
+    from workbook.services.demo import build_demo
+
+    demo = build_demo(work / "demo", actor)
+    window.open_path(demo)
+    window.close_workbook()
+    grab(window, out / f"start-page{suffix}.png", app)
+
+    window.open_path(demo)
+    with_evidence = next((r.ref for r in window.model.requests() if r.evidence_count and r.owner), None)
+    if with_evidence:
+        window.select_refs([with_evidence])
+    window.panel.tabs.setCurrentIndex(1)
+    settle(app)
+    grab(window, out / f"main-window{suffix}.png", app)
+
+    window.export_action.trigger()
+    dialog = window.findChild(QWidget, "export_dialog")
+    if dialog is not None:
+        grab(dialog, out / f"export-dialog{suffix}.png", app)
+        dialog.close()
+    window.close_workbook()
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
