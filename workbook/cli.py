@@ -143,7 +143,13 @@ def cmd_attach(args: argparse.Namespace, actor: Actor) -> int:
         from workbook.services.ingest import attach_folder_cli
 
         with _writable(args, actor) as workbook:
-            return attach_folder_cli(workbook, Path(args.folder), dry_run=args.dry_run, as_json=args.json)
+            return attach_folder_cli(
+                workbook,
+                Path(args.folder),
+                dry_run=args.dry_run,
+                as_json=args.json,
+                follow_symlinks=args.follow_symlinks,
+            )
     if not args.ref or not args.paths:
         raise UsageError("attach needs a REF and at least one PATH (or --folder DIR)")
     with _writable(args, actor) as workbook:

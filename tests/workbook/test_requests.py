@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -93,3 +94,10 @@ def test_status_parse_accepts_labels_and_loose_spellings() -> None:
     assert Status.parse("accepted") is Status.ACCEPTED
     with pytest.raises(ValueError, match="unknown status"):
         Status.parse("done-ish")
+
+
+def test_search_finds_a_request_by_what_its_evidence_says(workbook: Workbook, tmp_path: Path) -> None:
+    export = tmp_path / "terminations.csv"
+    export.write_text("name,terminated\nZebulon Quartz,2026-02-03\n")
+    workbook.evidence.attach("PBC-003", [export])
+    assert refs(workbook, RequestFilter(text="zebulon")) == ["PBC-003"]

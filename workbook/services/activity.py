@@ -8,7 +8,8 @@ import hashlib
 import json
 from collections.abc import Iterator
 
-from sqlalchemy import func, select
+from sqlalchemy import insert, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from workbook.model import ActivityEntry, Actor, Problem
@@ -16,6 +17,20 @@ from workbook.storage.database import Database
 from workbook.storage.schema import ActivityRow, MetaRow
 
 GENESIS = "0" * 64
+_ACTIVITY_COLUMNS = (
+    "id",
+    "at",
+    "actor",
+    "login",
+    "action",
+    "target",
+    "field",
+    "before",
+    "after",
+    "detail",
+    "prev_hash",
+    "hash",
+)
 
 
 def _text(value: object) -> str:
@@ -49,14 +64,6 @@ def _meta(session: Session, key: str) -> str:
     return row.value if row else ""
 
 
-def _set_meta(session: Session, key: str, value: str) -> None:
-    row = session.get(MetaRow, key)
-    if row is None:
-        session.add(MetaRow(key=key, value=value))
-    else:
-        row.value = value
-
-
 def record(
     session: Session,
     actor: Actor,
@@ -67,11 +74,16 @@ def record(
     after: object = None,
     detail: object = None,
 ) -> ActivityRow:
-    """Append one entry to the chain inside the caller's transaction."""
-    head = _meta(session, "activity_head") or GENESIS
-    last_id = session.scalar(select(func.max(ActivityRow.id))) or 0
+    """Append one entry to the chain inside the caller's transaction (plain SQL: it runs once per change)."""
+    state = {
+        key: value
+        for key, value in session.execute(
+            select(MetaRow.key, MetaRow.value).where(MetaRow.key.in_(("activity_head", "activity_count")))
+        )
+    }
+    head = state.get("activity_head") or GENESIS
     row = ActivityRow(
-        id=last_id + 1,
+        id=int(state.get("activity_count") or 0) + 1,
         at=dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
         actor=actor.name,
         login=actor.login,
@@ -85,9 +97,14 @@ def record(
         hash="",
     )
     row.hash = entry_hash(row)
-    session.add(row)
-    _set_meta(session, "activity_head", row.hash)
-    _set_meta(session, "activity_count", str(row.id))
+    values = {column: getattr(row, column) for column in _ACTIVITY_COLUMNS}
+    session.execute(insert(ActivityRow), values)
+    upsert = sqlite_insert(MetaRow).values(
+        [{"key": "activity_head", "value": row.hash}, {"key": "activity_count", "value": str(row.id)}]
+    )
+    session.execute(
+        upsert.on_conflict_do_update(index_elements=["key"], set_={"value": upsert.excluded.value})
+    )
     return row
 
 

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 # Fields the checklist owns: a re-import updates them. Owner, status, notes and evidence belong to the user.
 CHECKLIST_FIELDS = ("title", "request", "criteria", "section", "priority", "auditor_comment", "extra")
 RENUMBER_SIMILARITY = 0.9
+INSERT_BATCH = 2000
 
 
 @dataclass(frozen=True)
@@ -431,6 +432,7 @@ class ImportService:
         incoming = {row.ref: row for row in analysis.rows}
         order_of = {row.ref: index for index, row in enumerate(analysis.rows)}
         new_rows: list[dict[str, Any]] = []
+        owner_ids: dict[str, int | None] = {}
         for done, diff in enumerate(diffs):
             if done % 500 == 0:
                 cancel.raise_if_cancelled()
@@ -450,7 +452,12 @@ class ImportService:
             src = incoming[diff.ref]
             order = order_of[src.ref]
             if diff.kind == "added":
-                owner = person_for(session, self._actor, src.owner) if src.owner else None
+                owner_id = None
+                if src.owner:
+                    if src.owner not in owner_ids:
+                        person = person_for(session, self._actor, src.owner)
+                        owner_ids[src.owner] = person.id if person else None
+                    owner_id = owner_ids[src.owner]
                 new_rows.append(
                     {
                         "ref": src.ref,
@@ -458,7 +465,7 @@ class ImportService:
                         "request_text": src.request,
                         "criteria": list(src.criteria),
                         "section": src.section,
-                        "owner_id": owner.id if owner else None,
+                        "owner_id": owner_id,
                         "status": (src.status or Status.OPEN).value,
                         "due": src.due,
                         "priority": src.priority,
@@ -474,6 +481,10 @@ class ImportService:
                         "updated_at": now,
                     }
                 )
+                if len(new_rows) >= INSERT_BATCH:
+                    # Bounded memory on 100k-row lists: a batch of dicts at a time, same transaction.
+                    session.execute(insert(RequestRow), new_rows)
+                    new_rows.clear()
                 if existing:
                     record(session, self._actor, "request.add", diff.ref, after=src.title or src.request[:80])
                 continue
@@ -502,6 +513,7 @@ class ImportService:
                 )
         if new_rows:
             session.execute(insert(RequestRow), new_rows)
+            new_rows.clear()
 
 
 def import_checklist_cli(

@@ -73,7 +73,20 @@ def to_request(row: RequestRow, owner: str, evidence: Sequence[str]) -> Request:
     )
 
 
-def matches(request: Request, wanted: RequestFilter, today: dt.date) -> bool:
+def _evidence_text_by_request(session: Session) -> dict[int, str]:
+    """Request id → the extracted text of its current evidence, so search finds what the proof says."""
+    query = (
+        select(LinkRow.request_id, EvidenceRow.text_content)
+        .join(EvidenceRow, EvidenceRow.id == LinkRow.evidence_id)
+        .where(LinkRow.current.is_(True), EvidenceRow.text_content != "")
+    )
+    texts: dict[int, list[str]] = defaultdict(list)
+    for request_id, text in session.execute(query):
+        texts[request_id].append(text)
+    return {request_id: "\n".join(parts) for request_id, parts in texts.items()}
+
+
+def matches(request: Request, wanted: RequestFilter, today: dt.date, evidence_text: str = "") -> bool:
     if not wanted.include_archived and request.archived:
         return False
     if wanted.statuses and request.status not in wanted.statuses:
@@ -99,6 +112,7 @@ def matches(request: Request, wanted: RequestFilter, today: dt.date) -> bool:
                 request.section,
                 *request.criteria,
                 *request.evidence_names,
+                evidence_text,
             )
         ).casefold()
         if not all(word in haystack for word in wanted.text.casefold().split()):
@@ -129,7 +143,8 @@ class RequestService:
             out = (
                 to_request(row, owners.get(row.owner_id or -1, ""), evidence.get(row.id, ())) for row in rows
             )
-            return [r for r in out if matches(r, wanted, today)]
+            texts = _evidence_text_by_request(session) if wanted.text else {}
+            return [r for r in out if matches(r, wanted, today, texts.get(r.id, ""))]
 
     def get(self, ref: str) -> Request:
         with self._db.read() as session:

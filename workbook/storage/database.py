@@ -168,6 +168,8 @@ def _on_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEnt
         "PRAGMA secure_delete=ON",
         "PRAGMA trusted_schema=OFF",
         "PRAGMA busy_timeout=10000",
+        # A 64 MiB page cache (grown only as used) lets large evidence writes batch their page I/O.
+        "PRAGMA cache_size=-65536",
     ):
         dbapi_connection.execute(pragma)
 
