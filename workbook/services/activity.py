@@ -8,8 +8,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 
-from sqlalchemy import insert, select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workbook.model import ActivityEntry, Actor, Problem
@@ -30,6 +29,12 @@ _ACTIVITY_COLUMNS = (
     "detail",
     "prev_hash",
     "hash",
+)
+# Plain SQL: record() runs once per change, and building SQLAlchemy statements cost more than the writes.
+_READ_STATE = "SELECT key, value FROM meta WHERE key IN ('activity_head', 'activity_count')"
+_INSERT_ENTRY = f"INSERT INTO activity ({', '.join(_ACTIVITY_COLUMNS)}) VALUES ({', '.join('?' * 12)})"  # noqa: S608 - constant column names
+_WRITE_STATE = (
+    "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
 )
 
 
@@ -75,12 +80,8 @@ def record(
     detail: object = None,
 ) -> ActivityRow:
     """Append one entry to the chain inside the caller's transaction (plain SQL: it runs once per change)."""
-    state = {
-        key: value
-        for key, value in session.execute(
-            select(MetaRow.key, MetaRow.value).where(MetaRow.key.in_(("activity_head", "activity_count")))
-        )
-    }
+    conn = session.connection()
+    state = {str(key): str(value) for key, value in conn.exec_driver_sql(_READ_STATE)}
     head = state.get("activity_head") or GENESIS
     row = ActivityRow(
         id=int(state.get("activity_count") or 0) + 1,
@@ -97,14 +98,9 @@ def record(
         hash="",
     )
     row.hash = entry_hash(row)
-    values = {column: getattr(row, column) for column in _ACTIVITY_COLUMNS}
-    session.execute(insert(ActivityRow), values)
-    upsert = sqlite_insert(MetaRow).values(
-        [{"key": "activity_head", "value": row.hash}, {"key": "activity_count", "value": str(row.id)}]
-    )
-    session.execute(
-        upsert.on_conflict_do_update(index_elements=["key"], set_={"value": upsert.excluded.value})
-    )
+    conn.exec_driver_sql(_INSERT_ENTRY, tuple(getattr(row, column) for column in _ACTIVITY_COLUMNS))
+    conn.exec_driver_sql(_WRITE_STATE, ("activity_head", row.hash))
+    conn.exec_driver_sql(_WRITE_STATE, ("activity_count", str(row.id)))
     return row
 
 
