@@ -11,6 +11,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Protocol
 from xml.etree.ElementTree import Element, ParseError
@@ -293,13 +294,12 @@ class XlsxSource:
 
     def __init__(self, facts: FileFacts) -> None:
         ensure_defusedxml()
-        import openpyxl
         from defusedxml import DefusedXmlException
 
         self.facts = facts
         self._grids: dict[str, SheetGrid] = {}
         try:
-            wb: Any = openpyxl.load_workbook(facts.path, read_only=True, data_only=True, keep_links=False)
+            wb: Any = _load_workbook_lazily(facts.path)
         except DefusedXmlException as exc:
             raise _unsafe(facts, None) from exc
         # openpyxl reports malformed workbook parts with these plain exceptions, some wrapping the cause.
@@ -562,6 +562,37 @@ class XlsxSource:
                 if text:
                     values.setdefault(text, None)
         return tuple(values)
+
+
+def _load_workbook_lazily(path: Path) -> Any:
+    """openpyxl's read-only workbook, minus the whole-sheet pass it makes when a sheet has no `<dimension>`.
+
+    WORKAROUND: `ReadOnlyWorksheet.__init__` calls `_get_size()`, which parses every row of a sheet that lacks
+    a dimension tag (a 1,048,576-row ghost sheet cost 5 s in `load_workbook` alone); we never use the size.
+    """
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    class UnsizedSheet(ReadOnlyWorksheet):
+        def _get_size(self) -> None:
+            return None
+
+    class LazyReader(ExcelReader):
+        def read_worksheets(self) -> None:
+            me: Any = self
+            for sheet, rel in me.parser.find_sheets():
+                if rel.target not in me.valid_files:
+                    continue
+                if "chartsheet" in rel.Type:
+                    me.read_chartsheet(sheet, rel)
+                    continue
+                ws = UnsizedSheet(me.wb, sheet.name, rel.target, me.shared_strings)
+                ws.sheet_state = sheet.state
+                me.wb._sheets.append(ws)
+
+    reader = LazyReader(str(path), read_only=True, data_only=True, keep_links=False)
+    reader.read()
+    return reader.wb
 
 
 def _iso_datetime(text: str) -> CellValue:

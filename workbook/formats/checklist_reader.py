@@ -250,10 +250,12 @@ def analyse_grid(
     field_cols = {c.field: c.index - 1 for c in columns if c.field}
     problems: list[Problem] = []
     if grid.ghost_rows_skipped:
+        last = len(grid.rows)
+        claim = (
+            f"claims {grid.claimed_rows:,} rows" if grid.claimed_rows > last else "has empty formatted rows"
+        )
         problems.append(
-            Problem(
-                "ghost_rows", where, f"The sheet claims {grid.claimed_rows:,} rows; empty rows were ignored."
-            )
+            Problem("ghost_rows", where, f"The sheet {claim}; the empty rows after row {last} were ignored.")
         )
     rows, skipped, section_problems = _read_rows(facts, grid, header, columns, field_cols)
     problems.extend(section_problems)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import shutil
 import zipfile
 from collections.abc import Callable
@@ -207,3 +208,39 @@ def test_inspect_refuses_an_empty_file_too(tmp_path: Path) -> None:
     path.write_bytes(b"")
     with pytest.raises(UserError, match="empty"):
         inspect_checklist(path)
+
+
+def test_ghost_sheet_without_a_dimension_tag_is_never_parsed_whole(make_xlsx: Any, monkeypatch: Any) -> None:
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    path = make_xlsx({"PBC": [HEADER, ["PBC-1", "Give me x", "Ann"]]})
+
+    def haunt(xml: str) -> str:
+        xml = re.sub(r"<dimension[^>]*/>", "", xml)
+        ghosts = "".join(f'<row r="{r}" spans="1:26" customFormat="1" s="0"/>' for r in range(3, 1_048_577))
+        return xml.replace("</sheetData>", ghosts + "</sheetData>")
+
+    rewrite_member(path, SHEET, haunt)
+
+    def whole_sheet_pass(self: Any) -> None:
+        raise AssertionError("openpyxl parsed the whole sheet to size it")
+
+    monkeypatch.setattr(WorkSheetParser, "parse_dimensions", whole_sheet_pass)
+    analysis = analyse_sheet(path)
+    assert [row.ref for row in analysis.rows] == ["PBC-1"]
+    assert [p.message for p in analysis.problems] == [
+        "The sheet has empty formatted rows; the empty rows after row 2 were ignored."
+    ]
+
+
+def test_really_encrypted_xlsx_is_refused_with_save_without_password_hint(make_xlsx: Any) -> None:
+    ooxml = pytest.importorskip("msoffcrypto.format.ooxml")
+    plain = make_xlsx({"PBC": [HEADER, ["PBC-1", "x", "Ann"]]})
+    locked = plain.with_name("locked.xlsx")
+    with plain.open("rb") as source, locked.open("wb") as target:
+        ooxml.OOXMLFile(source).encrypt("secret", target)
+    assert locked.read_bytes().startswith(OLE_MAGIC)
+    error = refused(locked)
+    assert error.message == "The workbook is password-protected (encrypted), so it cannot be read."
+    assert error.where == "locked.xlsx"
+    assert "without a password" in error.hint

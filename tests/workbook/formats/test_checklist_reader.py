@@ -246,3 +246,33 @@ def test_header_signature_is_stable_across_cosmetic_header_changes(make_xlsx: An
     a = analyse_sheet(make_xlsx({"PBC": [["Request ID", "Owner:"], ["1", "x"]]}, name="a.xlsx"))
     b = analyse_sheet(make_xlsx({"PBC": [["request\u00a0id", "OWNER"], ["1", "x"]]}, name="b.xlsx"))
     assert a.header_signature == b.header_signature
+
+
+def test_legacy_xls_is_read_with_formats_dates_merges_and_hidden_columns(tmp_path: Path) -> None:
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook()
+    notes = book.add_sheet("Instructions")
+    notes.write(0, 0, "How to fill this in")
+    sheet = book.add_sheet("PBC List")
+    sheet.write_merge(0, 0, 0, 4, "Acme SOC 2 — PBC list")
+    for col, text in enumerate(HEADER[:5]):
+        sheet.write(2, col, text)
+    sheet.write(3, 0, 3.1, xlwt.easyxf(num_format_str="0.00"))
+    sheet.write(3, 1, "Access review")
+    sheet.write(3, 2, "CC6.1, CC6.2")
+    sheet.write(3, 3, "Ann")
+    sheet.write(3, 4, dt.date(2025, 3, 31), xlwt.easyxf(num_format_str="yyyy-mm-dd"))
+    sheet.write(4, 0, 7, xlwt.easyxf(num_format_str="000"))
+    sheet.write(4, 1, "Change tickets")
+    sheet.write(4, 3, "Bo")
+    sheet.write(4, 4, "31/03/2025")
+    sheet.col(3).hidden = True
+    path = tmp_path / "pbc.xls"
+    book.save(str(path))
+    analysis = analyse_sheet(path)
+    assert (analysis.kind, analysis.sheet, analysis.header_row) == ("xls", "PBC List", 3)
+    assert [(r.ref, r.request, r.criteria, r.owner, r.due) for r in analysis.rows] == [
+        ("3.10", "Access review", ("CC6.1", "CC6.2"), "Ann", dt.date(2025, 3, 31)),
+        ("007", "Change tickets", (), "Bo", dt.date(2025, 3, 31)),
+    ]
+    assert analysis.field_column("owner").hidden  # type: ignore[union-attr]
