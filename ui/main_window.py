@@ -14,6 +14,9 @@ from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QDesktopServices,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
     QGuiApplication,
     QImage,
     QKeySequence,
@@ -52,6 +55,8 @@ from workbook.errors import UserError, WorkbookError
 from workbook.model import AttachResult, Changes, RequestFilter, Status, VerifyReport
 
 if TYPE_CHECKING:
+    from ui.dialogs.import_wizard import ImportWizard
+    from workbook.services.importing import ImportSummary
     from workbook.services.requests import FieldChange
     from workbook.services.workbook import Workbook
 
@@ -108,6 +113,7 @@ class MainWindow(QMainWindow):
     requests_changed = Signal(object)
     first_paint = Signal()
     attach_finished = Signal(object)
+    import_finished = Signal(object)
     preview_shown = Signal(str)
 
     def __init__(self, settings: Settings, jobs: JobRunner, gateway: WorkbookGateway) -> None:
@@ -132,6 +138,7 @@ class MainWindow(QMainWindow):
         self.workspace = QWidget()
         self.pages.addWidget(self.workspace)
         self.setCentralWidget(self.pages)
+        self.setAcceptDrops(True)
 
         layout = QVBoxLayout(self.workspace)
         layout.setContentsMargins(8, 6, 8, 4)
@@ -219,7 +226,9 @@ class MainWindow(QMainWindow):
         )
         self.open_action = self._action("&Open…", self.open_dialog, QKeySequence.StandardKey.Open, "open")
         self.demo_action = self._action("Open &demo", self.open_demo, None, "open_demo")
-        self.import_action = self._action("&Import checklist…", self.import_checklist, "Ctrl+I", "import")
+        self.import_action = self._action(
+            "&Import checklist…", lambda: self.import_checklist(), "Ctrl+I", "import"
+        )
         self.export_action = self._action("&Export package…", self.export_package, "Ctrl+E", "export")
         self.close_action = self._action(
             "&Close workbook", self.close_workbook, QKeySequence.StandardKey.Close, "close_workbook"
@@ -310,6 +319,7 @@ class MainWindow(QMainWindow):
         self.filter_bar.criteria_changed.connect(self._on_criteria_changed)
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.table.files_dropped.connect(self.attach_files)
+        self.table.checklist_dropped.connect(self.import_checklist)
         self.proxy.modelReset.connect(self._update_header)
         self.proxy.rowsInserted.connect(self._update_header)
         self.proxy.rowsRemoved.connect(self._update_header)
@@ -874,11 +884,60 @@ class MainWindow(QMainWindow):
             return
         self.open_path(path)
 
-    def import_checklist(self) -> None:
+    def import_checklist(self, path: Path | None = None) -> ImportWizard | None:
+        """File → Import checklist… (Ctrl+I) or a checklist dropped on the window: open the import wizard."""
+        if self.workbook is None:
+            self.statusBar().showMessage("Open or create a workbook first, then import its checklist.", 8000)
+            return None
+        if self.read_only:
+            self._show(UserError("this workbook is open read-only", hint=self.workbook.db.read_only_reason))
+            return None
         if not service_available("workbook.services.importing"):
             self._not_yet("Importing a checklist")
+            return None
+        from ui.dialogs.import_wizard import ImportWizard
+
+        wizard = ImportWizard(self.workbook, self.jobs, self.settings.last_folder, path, self)
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.import_finished.connect(self._on_import_finished)
+        wizard.open()
+        return wizard
+
+    def _on_import_finished(self, summary: ImportSummary) -> None:
+        self._on_changed(Changes(all_requests=True, people=True))
+        self.statusBar().showMessage(
+            f"Imported {summary.file_name}: {summary.added} added, {summary.updated} changed, "
+            f"{summary.removed} removed.",
+            10000,
+        )
+        self.import_finished.emit(summary)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._dropped_checklist(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if self._dropped_checklist(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = self._dropped_checklist(event)
+        if path is None:
+            event.ignore()
             return
-        self._not_yet("The import wizard")
+        event.acceptProposedAction()
+        self.import_checklist(path)
+
+    def _dropped_checklist(self, event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> Path | None:
+        from ui.dialogs.import_wizard import is_checklist
+
+        mime = event.mimeData()
+        paths = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()] if mime.hasUrls() else []
+        return paths[0] if len(paths) == 1 and is_checklist(paths[0]) else None
 
     def export_package(self) -> None:
         if self.workbook is None:

@@ -68,6 +68,7 @@ class RequestTableView(QTableView):
     """Sortable, multi-select; emits `files_dropped(ref, paths)` when files land on a row."""
 
     files_dropped = Signal(str, list)
+    checklist_dropped = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -107,6 +108,13 @@ class RequestTableView(QTableView):
         for column, width in widths.items():
             header.resizeSection(column, width)
 
+    def _checklist(self, event: QDragMoveEvent | QDropEvent) -> Path | None:
+        from ui.dialogs.import_wizard import is_checklist
+
+        urls = [u for u in event.mimeData().urls() if u.isLocalFile()]
+        path = Path(urls[0].toLocalFile()) if len(urls) == 1 else None
+        return path if path is not None and is_checklist(path) else None
+
     def _accepts(self, event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> bool:
         mime = event.mimeData()
         return mime.hasUrls() and any(u.isLocalFile() for u in mime.urls())
@@ -118,13 +126,20 @@ class RequestTableView(QTableView):
             event.ignore()
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if self._accepts(event) and self.indexAt(event.position().toPoint()).isValid():
+        on_row = self.indexAt(event.position().toPoint()).isValid()
+        if self._accepts(event) and (on_row or self._checklist(event) is not None):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
         index = self.indexAt(event.position().toPoint())
+        checklist = self._checklist(event)
+        if not index.isValid() and checklist is not None:
+            # A checklist dropped below the rows (or on an empty table) is imported, not attached.
+            event.acceptProposedAction()
+            self.checklist_dropped.emit(checklist)
+            return
         if not self._accepts(event) or not index.isValid():
             event.ignore()
             return

@@ -1,0 +1,158 @@
+"""The import wizard's live preview grid: the first rows under headings saying what each column fills."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPalette
+from PySide6.QtWidgets import QApplication
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+MAX_CELL_CHARS = 160
+
+FIELD_LABELS: dict[str, str] = {
+    "ref": "Ref",
+    "title": "Title",
+    "request": "Request text",
+    "criteria": "Criteria",
+    "section": "Section",
+    "owner": "Owner",
+    "due": "Due date",
+    "status": "Status",
+    "priority": "Priority",
+    "comment": "Auditor's comment",
+}
+NOT_IMPORTED = "not imported (kept as extra column)"
+HEADER_TINT = "#d6e6f5"
+
+
+@dataclass(frozen=True)
+class PreviewColumn:
+    """One column as the grid heads it; a Qt-free mirror of the reader's ColumnInfo."""
+
+    letter: str
+    header: str
+    field: str | None
+    confidence: float
+    hidden: bool
+
+    @property
+    def heading(self) -> str:
+        name = " ".join(self.header.split()) or "(no heading)"
+        if len(name) > 28:
+            name = name[:27] + "…"
+        target = (
+            f"→ {FIELD_LABELS.get(self.field, self.field)} {self.confidence:.0%}"
+            if self.field
+            else "→ not imported"
+        )
+        hidden = " · hidden" if self.hidden else ""
+        return f"{self.letter}{hidden} · {name}\n{target}"
+
+
+class MappingPreviewModel(QAbstractTableModel):
+    """Raw cell texts by sheet row; header rows bold and tinted, rows above them and skipped rows greyed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[tuple[str, ...]] = []
+        self._columns: list[PreviewColumn] = []
+        self._header_first = 0
+        self._header_row = 0
+        self._skipped: dict[int, str] = {}
+        self._width = 0
+
+    def set_preview(
+        self,
+        rows: Sequence[Sequence[str]],
+        columns: Sequence[PreviewColumn],
+        *,
+        header_first_row: int,
+        header_row: int,
+        skipped: Mapping[int, str],
+    ) -> None:
+        self.beginResetModel()
+        self._rows = [tuple(r) for r in rows]
+        self._columns = list(columns)
+        self._header_first = header_first_row
+        self._header_row = header_row
+        self._skipped = dict(skipped)
+        self._width = max([len(self._columns), *(len(r) for r in self._rows)], default=0)
+        self.endResetModel()
+
+    def clear(self) -> None:
+        self.set_preview([], [], header_first_row=0, header_row=0, skipped={})
+
+    def column(self, section: int) -> PreviewColumn | None:
+        return self._columns[section] if 0 <= section < len(self._columns) else None
+
+    def sheet_row(self, row: int) -> int:
+        """The 1-based sheet row shown at a grid row."""
+        return row + 1
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else self._width
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row, col = index.row(), index.column()
+        number = row + 1
+        cells = self._rows[row]
+        text = cells[col] if col < len(cells) else ""
+        in_header = self._header_first <= number <= self._header_row
+        above = number < self._header_first
+        if role == Qt.ItemDataRole.DisplayRole:
+            flat = " ".join(text.split())
+            return flat if len(flat) <= MAX_CELL_CHARS else flat[: MAX_CELL_CHARS - 1] + "…"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if number in self._skipped:
+                return f"Row {number} is skipped: {self._skipped[number]}"
+            if above:
+                return f"Row {number} is above the header and is not imported"
+            return text or None
+        if role == Qt.ItemDataRole.FontRole and in_header:
+            font = QFont(QApplication.font())
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.BackgroundRole and in_header:
+            return QBrush(QColor(HEADER_TINT))
+        if role == Qt.ItemDataRole.ForegroundRole:
+            column = self.column(col)
+            if in_header:
+                return QBrush(QColor("black"))
+            if above or number in self._skipped or (column is not None and column.hidden):
+                return QApplication.palette().brush(QPalette.ColorRole.PlaceholderText)
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if orientation == Qt.Orientation.Vertical:
+            if role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self._rows):
+                return str(section + 1)
+            if role == Qt.ItemDataRole.ToolTipRole and 0 <= section < len(self._rows):
+                return f"Click to make row {section + 1} the header row"
+            return None
+        column = self.column(section)
+        if role == Qt.ItemDataRole.DisplayRole and 0 <= section < self._width:
+            if column is None:
+                return f"Column {section + 1}\n→ not imported"
+            return column.heading
+        if role == Qt.ItemDataRole.ToolTipRole and column is not None:
+            target = FIELD_LABELS.get(column.field, column.field) if column.field else NOT_IMPORTED
+            hidden = "\nThis column is hidden in the checklist." if column.hidden else ""
+            return f"{column.header or column.letter} → {target}{hidden}\nClick to change what it maps to."
+        if role == Qt.ItemDataRole.ForegroundRole and column is not None and not column.field:
+            return QApplication.palette().brush(QPalette.ColorRole.PlaceholderText)
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
