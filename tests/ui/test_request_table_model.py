@@ -159,3 +159,36 @@ def test_updating_a_row_keeps_the_selection_stable_and_the_text_current() -> Non
     assert model.index(2, Column.OWNER).data() == "Ana Ruiz"
     proxy.set_criteria(RequestCriteria(owner="Ana Ruiz"))
     assert refs(proxy) == ["PBC-3"]
+
+
+def test_a_row_edited_out_of_the_status_filter_leaves_the_proxy() -> None:
+    model, proxy = filled()
+    proxy.set_criteria(RequestCriteria(statuses=(Status.OPEN,)))
+    assert refs(proxy) == ["PBC-2"]
+    model.update_rows([make_request("PBC-2", status=Status.ACCEPTED)])
+    assert refs(proxy) == []
+    model.update_rows([make_request("PBC-10", status=Status.OPEN)])
+    assert refs(proxy) == ["PBC-10"]
+
+
+def test_filtering_after_a_sort_matches_each_row_by_its_own_text() -> None:
+    _, proxy = filled()
+    proxy.set_criteria(RequestCriteria(text="policy"))
+    proxy.sort(Column.REF, Qt.SortOrder.AscendingOrder)
+    assert refs(proxy) == ["PBC-10"]
+    proxy.set_criteria(RequestCriteria(owner="Sam Lee"))
+    proxy.sort(Column.REF, Qt.SortOrder.DescendingOrder)
+    assert refs(proxy) == ["PBC-3"]
+    proxy.set_criteria(RequestCriteria())
+    assert refs(proxy) == ["PBC-10", "PBC-3", "PBC-2"]
+
+
+def test_sort_keys_and_display_follow_an_edited_row() -> None:
+    model, proxy = filled()
+    proxy.sort(Column.OWNER, Qt.SortOrder.AscendingOrder)
+    assert refs(proxy) == ["PBC-10", "PBC-3", "PBC-2"]
+    model.update_rows([make_request("PBC-2", owner="Aaron Bell")])
+    proxy.sort(Column.OWNER, Qt.SortOrder.AscendingOrder)
+    assert refs(proxy) == ["PBC-2", "PBC-10", "PBC-3"]
+    assert model.index(0, Column.OWNER).data() == "Aaron Bell"
+    assert model.index(0, Column.OWNER).data(SORT_ROLE) == "aaron bell"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -34,8 +35,12 @@ _ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
 _NUMBER = re.compile(r"(\d+)")
 OVERDUE_COLOR = QColor("#e53935")
 STATUS_ORDER = {status: index for index, status in enumerate(Status)}
+_READY = frozenset(s for s in Status if s.is_ready)
+_NOT_APPLICABLE = Status.NOT_APPLICABLE
 
 AnyIndex = QModelIndex | QPersistentModelIndex
+# One column's keys share a type: str for text, int for order/dates/counts, float for timestamps.
+SortKey = Any
 
 
 class Column(enum.IntEnum):
@@ -95,6 +100,8 @@ class FilterFacts(NamedTuple):
 
 
 def filter_facts(request: Request, today: dt.date) -> FilterFacts:
+    status = request.status
+    due = request.due
     text = " ".join(
         (
             request.ref,
@@ -108,14 +115,51 @@ def filter_facts(request: Request, today: dt.date) -> FilterFacts:
         )
     )
     return FilterFacts(
-        request.status.value,
+        status.value,
         request.owner.casefold(),
         request.section.casefold(),
-        request.is_overdue(today),
-        not request.evidence_count and request.status is not Status.NOT_APPLICABLE,
+        due is not None and due < today and status not in _READY,
+        not request.evidence_count and status is not _NOT_APPLICABLE,
         request.recheck_evidence,
         " ".join(text.casefold().split()),
     )
+
+
+def display_values(r: Request, now: dt.datetime) -> tuple[str, ...]:
+    return (
+        r.ref,
+        r.headline,
+        ", ".join(r.criteria),
+        r.owner,
+        r.status.label,
+        r.due.isoformat() if r.due else "",
+        str(r.evidence_count) if r.evidence_count else "",
+        relative_time(r.updated_at, now),
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _criteria_key(criteria: tuple[str, ...]) -> str:
+    # Few distinct criteria lists repeat over thousands of rows.
+    return natural_key(", ".join(criteria))
+
+
+def _updated_key(r: Request) -> float:
+    updated = r.updated_at if r.updated_at.tzinfo else r.updated_at.replace(tzinfo=dt.UTC)
+    return updated.timestamp()
+
+
+# Sort key of each column, from the request itself; a column's keys are built on its first sort.
+SORT_KEYS: dict[Column, Callable[[Request], SortKey]] = {
+    Column.REF: lambda r: natural_key(r.ref),
+    Column.TITLE: lambda r: r.headline.casefold(),
+    Column.CRITERIA: lambda r: _criteria_key(r.criteria),
+    Column.OWNER: lambda r: r.owner.casefold() or "\uffff",
+    Column.STATUS: lambda r: STATUS_ORDER[r.status],
+    Column.DUE: lambda r: r.due.toordinal() if r.due else 10**7,
+    Column.EVIDENCE: lambda r: r.evidence_count,
+    Column.CHANGED: _updated_key,
+}
 
 
 @dataclass(frozen=True)
@@ -161,16 +205,21 @@ class RequestCriteria:
 
 
 class RequestTableModel(QAbstractTableModel):
-    """Rows of `Request`; every role's value is computed once per row when rows are set or refreshed."""
+    """Rows of `Request`; display, sort and filter values are computed on first need and then kept.
+
+    Setting 10,000 rows must not stall the window: only the rows a view paints get display values, only a
+    sorted column gets sort keys, and filter facts are built on the first non-empty filter.
+    """
 
     def __init__(self, today: dt.date | None = None) -> None:
         super().__init__()
         self._today = today or dt.date.today()
         self._rows: list[Request] = []
         self._row_of: dict[str, int] = {}
-        self._display: list[tuple[str, ...]] = []
-        self._sort: list[tuple[object, ...]] = []
-        self._facts: list[FilterFacts] = []
+        self._display: list[tuple[str, ...] | None] = []
+        self._sort_keys: dict[int, list[SortKey]] = {}
+        self._facts: list[FilterFacts] | None = None
+        self._sorted_as: tuple[int, Qt.SortOrder, int] | None = None
         # Bumped whenever rows are replaced, reordered or edited: the proxy's cached matches follow it.
         self.generation = 0
 
@@ -180,58 +229,48 @@ class RequestTableModel(QAbstractTableModel):
 
     @property
     def facts(self) -> list[FilterFacts]:
+        if self._facts is None:
+            today = self._today
+            self._facts = [filter_facts(request, today) for request in self._rows]
         return self._facts
 
     def set_rows(self, requests: Sequence[Request]) -> None:
         self.beginResetModel()
         self._rows = list(requests)
-        self._recompute_all()
+        self._display = [None] * len(self._rows)
+        self._sort_keys = {}
+        self._facts = None
+        self._row_of = {request.ref: row for row, request in enumerate(self._rows)}
         self.generation += 1
         self.endResetModel()
 
     def update_rows(self, requests: Iterable[Request]) -> None:
         """Replace rows already shown (by ref) and tell the views which rows changed."""
-        now = dt.datetime.now(dt.UTC)
         for request in requests:
             row = self._row_of.get(request.ref)
             if row is None:
                 continue
             self._rows[row] = request
-            self._display[row], self._sort[row], self._facts[row] = self._keys(request, now)
+            self._display[row] = None
+            for column, keys in self._sort_keys.items():
+                keys[row] = SORT_KEYS[Column(column)](request)
+            if self._facts is not None:
+                self._facts[row] = filter_facts(request, self._today)
             self.generation += 1
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
 
-    def _recompute_all(self) -> None:
-        now = dt.datetime.now(dt.UTC)
-        keys = [self._keys(request, now) for request in self._rows]
-        self._display = [k[0] for k in keys]
-        self._sort = [k[1] for k in keys]
-        self._facts = [k[2] for k in keys]
-        self._row_of = {request.ref: row for row, request in enumerate(self._rows)}
+    def _display_at(self, row: int) -> tuple[str, ...]:
+        display = self._display[row]
+        if display is None:
+            display = self._display[row] = display_values(self._rows[row], dt.datetime.now(dt.UTC))
+        return display
 
-    def _keys(self, r: Request, now: dt.datetime) -> tuple[tuple[str, ...], tuple[object, ...], FilterFacts]:
-        display = (
-            r.ref,
-            r.title or r.request.split("\n", 1)[0],
-            ", ".join(r.criteria),
-            r.owner,
-            r.status.label,
-            r.due.isoformat() if r.due else "",
-            str(r.evidence_count) if r.evidence_count else "",
-            relative_time(r.updated_at, now),
-        )
-        updated = r.updated_at if r.updated_at.tzinfo else r.updated_at.replace(tzinfo=dt.UTC)
-        sort = (
-            natural_key(r.ref),
-            display[1].casefold(),
-            natural_key(display[2]),
-            r.owner.casefold() or "\uffff",
-            STATUS_ORDER[r.status],
-            r.due.toordinal() if r.due else 10**7,
-            r.evidence_count,
-            updated.timestamp(),
-        )
-        return display, sort, filter_facts(r, self._today)
+    def _sort_column(self, column: int) -> list[SortKey]:
+        keys = self._sort_keys.get(column)
+        if keys is None:
+            key = SORT_KEYS[Column(column)]
+            keys = self._sort_keys[column] = [key(request) for request in self._rows]
+        return keys
 
     def request_at(self, row: int) -> Request:
         return self._rows[row]
@@ -250,9 +289,9 @@ class RequestTableModel(QAbstractTableModel):
 
     def data(self, index: AnyIndex, role: int = _DISPLAY) -> object:
         if role in (_DISPLAY, _ACCESSIBLE):
-            return self._display[index.row()][index.column()]
+            return self._display_at(index.row())[index.column()]
         if role == SORT_ROLE:
-            return self._sort[index.row()][index.column()]
+            return self._sort_column(index.column())[index.row()]
         row = index.row()
         column = index.column()
         if role == REF_ROLE:
@@ -296,23 +335,28 @@ class RequestTableModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Sort with Python's list sort on precomputed keys: far faster than per-comparison data() calls."""
+        """Two stable C-level list sorts on per-column keys (ties by ref); no per-comparison data() calls."""
         if not 0 <= column < len(Column):
             return
+        if self._sorted_as == (column, order, self.generation):
+            return  # QTableView.sortByColumn asks twice when sorting is enabled
+        descending = order == Qt.SortOrder.DescendingOrder
+        refs = self._sort_column(Column.REF)
+        order_rows = sorted(range(len(self._rows)), key=refs.__getitem__, reverse=descending)
+        if column != Column.REF:
+            order_rows.sort(key=self._sort_column(column).__getitem__, reverse=descending)
         self.layoutAboutToBeChanged.emit()
         old = self.persistentIndexList()
         old_refs = [self._rows[i.row()].ref for i in old]
-        order_rows = sorted(
-            range(len(self._rows)),
-            key=lambda i: (self._sort[i][column], self._sort[i][0]),
-            reverse=order == Qt.SortOrder.DescendingOrder,
-        )
         self._rows = [self._rows[i] for i in order_rows]
         self._display = [self._display[i] for i in order_rows]
-        self._sort = [self._sort[i] for i in order_rows]
-        self._facts = [self._facts[i] for i in order_rows]
-        self.generation += 1
+        self._sort_keys = {c: [keys[i] for i in order_rows] for c, keys in self._sort_keys.items()}
+        if self._facts is not None:
+            facts = self._facts
+            self._facts = [facts[i] for i in order_rows]
         self._row_of = {request.ref: row for row, request in enumerate(self._rows)}
+        self.generation += 1
+        self._sorted_as = (column, order, self.generation)
         self.changePersistentIndexList(
             old, [self.index(self._row_of[ref], i.column()) for ref, i in zip(old_refs, old, strict=True)]
         )
@@ -378,7 +422,7 @@ class RequestFilterProxyModel(QSortFilterProxyModel):
             return
         # One edited row: re-check only its rows instead of all of them.
         for row in range(top_left.row(), bottom_right.row() + 1):
-            if 0 <= row < len(self._accepted):
+            if 0 <= row < len(self._accepted) and not self._criteria.is_empty:
                 self._accepted[row] = self._criteria.accepts(source.facts[row])
         self._generation = source.generation
 
