@@ -1,4 +1,4 @@
-"""Render the main screens of the demo workbook offscreen to docs/screenshots/*.png (1280x800)."""
+"""Render the main screens of the demo workbook and the import wizard offscreen to docs/screenshots/*.png."""
 
 from __future__ import annotations
 
@@ -6,9 +6,13 @@ import argparse
 import os
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Confirmed mappings of the shots go to a throwaway store, not the user's.
+os.environ["AUDIT_WORKBOOK_PROFILES"] = str(Path(tempfile.mkdtemp(prefix="aw-profiles-")) / "p.json")
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -21,6 +25,7 @@ from ui.jobs import JobRunner  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
 from ui.settings import Settings  # noqa: E402
 from workbook.identity import current_actor  # noqa: E402
+from workbook.model import Actor  # noqa: E402
 
 
 def settle(app: QApplication, rounds: int = 20) -> None:
@@ -32,6 +37,37 @@ def grab(widget: QWidget, path: Path, app: QApplication) -> None:
     settle(app)
     widget.grab().save(str(path))
     print(f"wrote {path}")
+
+
+def wait_for(app: QApplication, ready: Callable[[], bool], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not ready() and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def shoot_import_wizard(
+    window: MainWindow, actor: Actor, work: Path, out: Path, suffix: str, app: QApplication
+) -> None:
+    """The mapping step of the import wizard on the bundled sample checklist, in a new workbook."""
+    from ui.dialogs.import_wizard import PAGE_MAPPING
+    from workbook.services.workbook import Workbook
+
+    path = work / "import-shot.auditwb"
+    Workbook.create(path, actor, client="Globex Ltd").close()
+    window.open_path(path)
+    sample = REPO / "resources" / "samples" / "soc2-type2-request-list.xlsx"
+    wizard = window.import_checklist(sample)
+    if wizard is None:
+        return
+    wizard.resize(window.size())
+    wait_for(app, lambda: wizard.info is not None and not wizard.busy)
+    while wizard.currentId() != PAGE_MAPPING:
+        wizard.next()
+        wait_for(app, lambda: not wizard.busy)
+    wait_for(app, lambda: wizard.analysed is not None and not wizard.busy)
+    grab(wizard, out / f"import-wizard{suffix}.png", app)
+    wizard.reject()
 
 
 def main() -> int:
@@ -75,6 +111,8 @@ def main() -> int:
     if dialog is not None:
         grab(dialog, out / f"export-dialog{suffix}.png", app)
         dialog.close()
+    window.close_workbook()
+    shoot_import_wizard(window, actor, work, out, suffix, app)
     window.close_workbook()
     window.close()
     return 0

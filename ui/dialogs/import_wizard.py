@@ -69,6 +69,13 @@ DIFF_GROUPS = (
 )
 
 
+def column_width(field: str | None, hidden: bool) -> int:
+    """Room by what a column holds: the request text most, hidden columns least."""
+    if hidden:
+        return 110
+    return {"request": 320, "title": 240, "section": 200, "comment": 220}.get(field or "", 160)
+
+
 def is_checklist(path: Path) -> bool:
     return path.suffix.lower() in CHECKLIST_SUFFIXES
 
@@ -336,14 +343,15 @@ class MappingPage(QWizardPage):
             skipped=skipped,
         )
         for column in analysis.columns:
-            self.grid.setColumnWidth(column.index - 1, 90 if column.hidden else 170)
+            self.grid.setColumnWidth(column.index - 1, column_width(column.field, column.hidden))
         header = self.grid.horizontalHeader()
         header.setMinimumHeight(header.fontMetrics().height() * 2 + 12)
         self.header_row.blockSignals(True)
         self.header_row.setMaximum(max(PREVIEW_ROWS, analysis.header_row))
         self.header_row.setValue(analysis.header_row)
         self.header_row.blockSignals(False)
-        others = [str(r) for r in analysis.header_candidates if r != analysis.header_row][:3]
+        # Candidates below the chosen header are data rows that merely look like headings.
+        others = [str(r) for r in analysis.header_candidates if r < analysis.header_first_row][:3]
         self.candidates.setText(f"other likely rows: {', '.join(others)}" if others else "")
         hidden = sum(1 for c in analysis.columns if c.hidden)
         self.counts.setText(

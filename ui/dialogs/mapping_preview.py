@@ -26,6 +26,8 @@ FIELD_LABELS: dict[str, str] = {
 }
 NOT_IMPORTED = "not imported (kept as extra column)"
 HEADER_TINT = "#d6e6f5"
+LOW_CONFIDENCE = 0.6
+LOW_CONFIDENCE_COLOR = "#c43e00"
 
 
 @dataclass(frozen=True)
@@ -147,9 +149,17 @@ class MappingPreviewModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and column is not None:
             target = FIELD_LABELS.get(column.field, column.field) if column.field else NOT_IMPORTED
             hidden = "\nThis column is hidden in the checklist." if column.hidden else ""
-            return f"{column.header or column.letter} → {target}{hidden}\nClick to change what it maps to."
-        if role == Qt.ItemDataRole.ForegroundRole and column is not None and not column.field:
-            return QApplication.palette().brush(QPalette.ColorRole.PlaceholderText)
+            unsure = (
+                "\nA weak guess: check it." if column.field and column.confidence < LOW_CONFIDENCE else ""
+            )
+            return (
+                f"{column.header or column.letter} → {target}{hidden}{unsure}\nClick to change what it fills."
+            )
+        if role == Qt.ItemDataRole.ForegroundRole and column is not None:
+            if not column.field:
+                return QApplication.palette().brush(QPalette.ColorRole.PlaceholderText)
+            if column.confidence < LOW_CONFIDENCE:
+                return QBrush(QColor(LOW_CONFIDENCE_COLOR))
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
