@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import hashlib
 import io
 import json
@@ -65,7 +66,7 @@ from workbook.formats.package_input import (
     package_manifest,
     summarise,
 )
-from workbook.formats.zip_bundle import UniqueNames, safe_name
+from workbook.formats.zip_bundle import UniqueNames, publish, safe_name
 from workbook.jobs import CancelToken, Progress, no_progress
 
 FONT = "AuditWorkbookSans"
@@ -383,8 +384,14 @@ def _classify_image(path: Path) -> _Kind:
 
 
 def _classify_pdf(path: Path) -> _Kind:
+    # A path would make pypdf read the whole file into memory; a handle lets it read what it needs.
+    with path.open("rb") as fh:
+        return _classify_pdf_stream(fh)
+
+
+def _classify_pdf_stream(fh: BinaryIO) -> _Kind:
     try:
-        reader = PdfReader(path, strict=False)
+        reader = PdfReader(fh, strict=False)
         if reader.is_encrypted:
             return _Broken("the PDF is encrypted (password-protected), so its pages cannot be shown")
         root = reader.trailer["/Root"].get_object()
@@ -684,6 +691,8 @@ class _SkeletonDoc(BaseDocTemplate):
 
     def handle_documentBegin(self) -> None:  # noqa: N802 - reportlab's hook name
         self._last_total, self.page_total = self.page_total, 0
+        # The previous pass's canvas and pages are a reference cycle; free them before drawing again.
+        gc.collect()
         super().handle_documentBegin()
 
     def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 - reportlab's hook name
@@ -1302,8 +1311,8 @@ def _page_matrix(b: _PdfPageBox, dy: float) -> tuple[float, ...]:
 class _SourcePdf:
     """The evidence PDF currently being copied; one at a time, so memory holds one file's objects."""
 
-    def __init__(self, out: _PdfOut, spool: _Spooled) -> None:
-        self.reader = PdfReader(spool.path, strict=False)
+    def __init__(self, out: _PdfOut, spool: _Spooled, fh: BinaryIO) -> None:
+        self.reader = PdfReader(fh, strict=False)
         self.copier = _Copier(out, self.reader)
         self.out = out
 
@@ -1380,8 +1389,22 @@ def _assemble(
     manifest: bytes,
     tick: Callable[[], None],
 ) -> tuple[int, int]:
+    with contextlib.ExitStack() as stack:
+        return _assemble_from(pkg, skeleton, doc, spooled, fh, manifest, tick, stack)
+
+
+def _assemble_from(
+    pkg: PackageInput,
+    skeleton: Path,
+    doc: _SkeletonDoc,
+    spooled: dict[str, _Spooled],
+    fh: _HashingFile,
+    manifest: bytes,
+    tick: Callable[[], None],
+    stack: contextlib.ExitStack,
+) -> tuple[int, int]:
     out = _PdfOut(fh)
-    skel = PdfReader(skeleton, strict=False)
+    skel = PdfReader(stack.enter_context(skeleton.open("rb")), strict=False)
     copier = _Copier(out, skel)
     pages = skel.pages
     page_refs = [p.indirect_reference for p in pages]
@@ -1390,6 +1413,8 @@ def _assemble(
         assert ref is not None
         copier.held.add(ref.idnum)
     source: tuple[str, _SourcePdf] | None = None
+    source_fh: BinaryIO | None = None
+    stack.callback(lambda: source_fh.close() if source_fh is not None else None)
     images: dict[str, IndirectObject] = {}
     for page_no in sorted(doc.placements):
         place = doc.placements[page_no]
@@ -1397,7 +1422,10 @@ def _assemble(
         kind = sp.kind
         if isinstance(kind, _PdfKind):
             if source is None or source[0] != place.sha256:
-                source = (place.sha256, _SourcePdf(out, sp))
+                if source_fh is not None:
+                    source_fh.close()
+                source_fh = sp.path.open("rb")
+                source = (place.sha256, _SourcePdf(out, sp, source_fh))
             xobj = source[1].form_for(place.page_index, kind.pages[place.page_index])
             matrix = _page_matrix(kind.pages[place.page_index], _BAND)
         else:
@@ -1551,7 +1579,7 @@ def write_pdf_package(
                 hashing = _HashingFile(raw)
                 page_count, attachments = _assemble(pkg, skeleton, doc, spooled, hashing, manifest, tick)
             _check_pages(tmp, page_count)
-            tmp.replace(out_path)
+            publish(tmp, out_path)
         except BaseException:
             with contextlib.suppress(OSError):
                 tmp.unlink()
@@ -1564,7 +1592,8 @@ def write_pdf_package(
 
 def _check_pages(path: Path, expected: int) -> None:
     """A PDF library can silently drop pages; count what a reader finds in the file we wrote."""
-    found = len(PdfReader(path).pages)
+    with path.open("rb") as fh:  # a path would make pypdf read the whole file into memory
+        found = len(PdfReader(fh).pages)
     if found != expected:
         raise RuntimeError(f"the package has {found} pages, expected {expected}")
 

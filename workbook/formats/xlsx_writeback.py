@@ -20,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from workbook.errors import UserError
 from workbook.formats.package_input import WritebackAnswer, WritebackInput
+from workbook.formats.zip_bundle import publish
 
 # The fields write-back fills, in the order appended columns are added, with their appended headers.
 WRITEBACK_FIELDS: tuple[tuple[str, str], ...] = (
@@ -196,7 +197,7 @@ def _save(wb: Workbook, out_path: Path) -> None:
     tmp = Path(tmp_name)
     try:
         wb.save(tmp)
-        tmp.replace(out_path)
+        publish(tmp, out_path)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()

@@ -29,6 +29,23 @@ _STORED_SUFFIXES = frozenset(
 )
 
 
+def _umask() -> int:
+    """The process umask, read without changing it where the OS allows (os.umask alone races threads)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def publish(tmp: Path, out_path: Path) -> None:
+    """Rename a finished temp file into place with a saved document's mode (mkstemp made it 0600)."""
+    tmp.chmod(0o666 & ~_umask())
+    tmp.replace(out_path)
+
+
 def safe_name(name: str, fallback: str = "file") -> str:
     """A name safe on every OS and in a manifest line: no separators, `..`, `%` or control characters."""
     text = unicodedata.normalize("NFC", name)
@@ -193,7 +210,7 @@ def write_zip_bundle(
             tag_lines = list(bag.tags)
             _write_plain(zf, f"{top}/tagmanifest-sha256.txt", _manifest_text(tag_lines))
             done += 1
-        tmp.replace(out_path)
+        publish(tmp, out_path)
         progress(total, total)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -6,6 +6,8 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
+import stat
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -459,3 +461,15 @@ def test_a4_page_size_is_used_for_our_pages(tmp_path: Path) -> None:
     write_pdf_package(pkg, out)
     page = PdfReader(out).pages[0]
     assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_the_package_gets_a_saved_documents_permissions(tmp_path: Path, umask: int) -> None:
+    out = tmp_path / "package.pdf"
+    old = os.umask(umask)
+    try:
+        write_pdf_package(_package(_request("PBC-001", "Access")), out)
+    finally:
+        os.umask(old)
+
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask

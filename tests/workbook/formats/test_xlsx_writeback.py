@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -216,3 +218,15 @@ def test_a_missing_sheet_is_a_user_error_and_nothing_is_written(tmp_path: Path) 
 def test_garbage_bytes_are_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="cannot be opened"):
         write_back(b"PK\x03\x04garbage", "S", 1, {}, [], tmp_path / "o.xlsx", file_name="x.xlsx")
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_the_answered_checklist_gets_a_saved_documents_permissions(tmp_path: Path, umask: int) -> None:
+    out = tmp_path / "answered.xlsx"
+    old = os.umask(umask)
+    try:
+        write_back(_checklist(), "PBC List", 3, MAPPING, [], out)
+    finally:
+        os.umask(old)
+
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
+import stat
 import subprocess
 import zipfile
 from collections.abc import Iterator
@@ -222,3 +224,15 @@ def test_bag_info_carries_package_id_and_activity_head(tmp_path: Path) -> None:
     assert "External-Identifier: pkg-0001\n" in info
     assert f"Activity-Head: {'ab' * 32}\n" in info
     assert "Payload-Oxum: " in info
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_the_bag_gets_a_saved_documents_permissions_not_mkstemps(tmp_path: Path, umask: int) -> None:
+    out = tmp_path / "package.zip"
+    old = os.umask(umask)
+    try:
+        write_zip_bundle(_package(_request("PBC-001", _evidence("a.txt", b"alpha"))), out)
+    finally:
+        os.umask(old)
+
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
