@@ -180,7 +180,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(scroller)
         self.splitter.setStretchFactor(0, 5)
         self.splitter.setStretchFactor(1, 3)
-        self.splitter.setSizes([800, 460])
+        self.splitter.setSizes([850, 410])
         self.splitter.setChildrenCollapsible(False)
         layout.addWidget(self.splitter, 1)
 

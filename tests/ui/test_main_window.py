@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -340,3 +341,30 @@ def test_open_demo_builds_the_demo_workbook_and_opens_it(
         window.start_page.demo_button.click()
     assert window.windowTitle().startswith("demo.auditwb — ")
     assert window.proxy.rowCount() > 10
+
+
+def test_at_1024_by_640_less_needed_columns_hide_instead_of_scrolling_sideways(
+    qtbot: QtBot, opened: MainWindow
+) -> None:
+    opened.resize(1024, 640)
+    qtbot.waitUntil(lambda: opened.table.auto_hidden == {Column.CHANGED, Column.CRITERIA})
+    header = opened.table.horizontalHeader()
+    assert header.length() <= opened.table.viewport().width()
+    assert not opened.table.horizontalScrollBar().isVisible()
+    assert header.sectionSize(Column.TITLE) >= 160
+    opened.resize(1280, 800)
+    qtbot.waitUntil(lambda: not opened.table.auto_hidden)
+    assert not header.isSectionHidden(Column.CHANGED)
+    assert header.length() <= opened.table.viewport().width()
+
+
+def test_the_last_change_column_fits_its_words_and_the_heading_is_not_cut(opened: MainWindow) -> None:
+    header = opened.table.horizontalHeader()
+    metrics = opened.table.fontMetrics()
+    assert header.sectionSize(Column.CHANGED) > metrics.horizontalAdvance("59 min ago")
+    assert header.sectionSize(Column.STATUS) > metrics.horizontalAdvance("Ready for auditor") + 20
+    from ui.widgets.request_panel import heading_text
+
+    request = opened.model.request_at(0)
+    long_title = "Provide evidence of how information security policies are communicated to employees"
+    assert heading_text(dataclasses.replace(request, title=long_title)) == f"PBC-001 · {long_title}"

@@ -33,10 +33,19 @@ from workbook.model import ActivityEntry, Comment, EvidenceLink, Person, Request
 ADD_PERSON = "Add person…"
 NO_DATE = QDate(2000, 1, 1)
 PREVIEW_HEIGHT = 140
+HEADING_CHARS = 160
 
 
 def _esc(text: str) -> str:
     return html.escape(text).replace("\n", "<br>")
+
+
+def heading_text(request: Request) -> str:
+    """Ref and title (or the request's first line) in full, wrapped; only very long text is cut, at a word."""
+    text = request.title or " ".join(request.request.split("\n", 1)[0].split())
+    if len(text) > HEADING_CHARS:
+        text = text[: HEADING_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return f"{request.ref} · {text}"
 
 
 def format_history(entries: Sequence[ActivityEntry]) -> str:
@@ -290,7 +299,8 @@ class RequestPanel(QWidget):
         self.request = request
         self._loading = True
         self._stack.setCurrentIndex(1)
-        self.heading.setText(f"{request.ref} · {request.title or request.request.split(chr(10), 1)[0][:80]}")
+        self.heading.setText(heading_text(request))
+        self.heading.setToolTip(request.title or request.request)
         facts = [
             s
             for s in (

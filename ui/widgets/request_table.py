@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent, QPainter
+from PySide6.QtGui import QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent, QPainter, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -20,6 +20,9 @@ from ui.models.request_table_model import REF_ROLE, STATUS_ROLE, Column
 from ui.widgets.evidence_list import files_in
 from workbook.model import Status
 
+# Hidden first when the table is narrow (1024x640 with the panel open): the least needed first.
+OPTIONAL_COLUMNS = (Column.CHANGED, Column.CRITERIA, Column.EVIDENCE)
+MIN_TITLE_WIDTH = 160
 # Mid-tone fills readable with white text on light and dark palettes alike.
 STATUS_COLORS: dict[str, str] = {
     Status.OPEN.value: "#757575",
@@ -90,23 +93,64 @@ class RequestTableView(QTableView):
         header.setStretchLastSection(False)
         header.setSectionsMovable(True)
         header.setHighlightSections(False)
+        self._auto_hidden: set[int] = set()
         self._status_delegate = StatusDelegate(self)
         self.setItemDelegateForColumn(Column.STATUS, self._status_delegate)
 
     def set_default_widths(self) -> None:
+        """Widths from the font, so "Ready for auditor" and "59 min ago" fit; the title takes the rest."""
         header = self.horizontalHeader()
+        metrics = self.fontMetrics()
+        pad = 16
+
+        def fit(*texts: str) -> int:
+            return max(metrics.horizontalAdvance(t) for t in texts) + pad
+
         widths = {
-            Column.REF: 72,
-            Column.TITLE: 210,
-            Column.CRITERIA: 85,
-            Column.OWNER: 112,
-            Column.STATUS: 128,
-            Column.DUE: 82,
-            Column.EVIDENCE: 64,
-            Column.CHANGED: 82,
+            Column.REF: fit("PBC-000-0"),
+            Column.CRITERIA: fit("CC1.1, CC1"),
+            Column.OWNER: fit("Sarah Lindqvist"),
+            Column.STATUS: fit("Ready for auditor") + 12,
+            Column.DUE: fit("2026-11-13"),
+            Column.EVIDENCE: fit("Evidence"),
+            Column.CHANGED: fit("Last change", "59 min ago", "just now"),
         }
         for column, width in widths.items():
             header.resizeSection(column, width)
+        header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(40)
+        self._fit_columns()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Hide the least needed columns while the title would get too narrow, so no sideways scrolling."""
+        header = self.horizontalHeader()
+        available = self.viewport().width()
+        if available <= 0 or header.count() <= Column.TITLE:
+            return
+        # Every optional column is ours to hide: a restored header state may carry an old narrow window's.
+        for column in reversed(OPTIONAL_COLUMNS):
+            if header.isSectionHidden(column):
+                header.showSection(column)
+        self._auto_hidden.clear()
+        for column in OPTIONAL_COLUMNS:
+            fixed = sum(
+                header.sectionSize(c)
+                for c in range(header.count())
+                if c != Column.TITLE and not header.isSectionHidden(c)
+            )
+            if fixed + MIN_TITLE_WIDTH <= available:
+                break
+            if not header.isSectionHidden(column):
+                header.hideSection(column)
+                self._auto_hidden.add(column)
+
+    @property
+    def auto_hidden(self) -> frozenset[int]:
+        return frozenset(self._auto_hidden)
 
     def _checklist(self, event: QDragMoveEvent | QDropEvent) -> Path | None:
         from ui.dialogs.import_wizard import is_checklist
