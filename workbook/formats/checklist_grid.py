@@ -64,6 +64,8 @@ class SheetGrid:
     claimed_columns: int = 0
     ghost_rows_skipped: bool = False
     complete: bool = True
+    # Rows whose every filled cell is shaded grey or set in italic or grey type: how sample rows look.
+    shaded_rows: frozenset[int] = frozenset()
 
     @property
     def width(self) -> int:
@@ -284,6 +286,7 @@ class _XlsxSheetState:
     merged: list[CellRange] = field(default_factory=list)
     hidden_columns: set[int] = field(default_factory=set)
     hidden_rows: set[int] = field(default_factory=set)
+    shaded_rows: set[int] = field(default_factory=set)
     validations: list[tuple[tuple[CellRange, ...], str]] = field(default_factory=list)
     claimed_rows: int = 0
     claimed_columns: int = 0
@@ -321,6 +324,7 @@ class XlsxSource:
         self._wb: Any = wb
         self._styles: list[Any] = list(wb._cell_styles)
         self._formats: dict[int, str | None] = {}
+        self._shaded: frozenset[int] | None = None
 
     def __enter__(self) -> XlsxSource:
         return self
@@ -359,6 +363,23 @@ class XlsxSource:
             fmt = None
         self._formats[style_id] = fmt
         return fmt
+
+    def _shaded_styles(self) -> frozenset[str]:
+        """The `s` attributes (as written in the XML) of styles with a grey fill, italic or grey type."""
+        if self._shaded is None:
+            fills: list[Any] = list(getattr(self._wb, "_fills", ()))
+            fonts: list[Any] = list(getattr(self._wb, "_fonts", ()))
+            ids: set[int] = set()
+            for index, style in enumerate(self._styles):
+                fill = fills[style.fillId] if 0 <= style.fillId < len(fills) else None
+                font = fonts[style.fontId] if 0 <= style.fontId < len(fonts) else None
+                grey_fill = fill is not None and getattr(fill, "patternType", None) == "solid"
+                grey_fill = grey_fill and is_grey(getattr(fill, "fgColor", None))
+                sample_font = font is not None and (bool(font.i) or is_grey(font.color))
+                if grey_fill or sample_font:
+                    ids.add(index)
+            self._shaded = frozenset(ids)
+        return frozenset(str(i) for i in self._shaded)
 
     def read(self, sheet: str, max_rows: int | None = None) -> SheetGrid:
         if max_rows is None and sheet in self._grids:
@@ -408,6 +429,7 @@ class XlsxSource:
         row_tag, v_tag, f_tag, is_tag = ns + "row", ns + "v", ns + "f", ns + "is"
         row_index = 0
         complete = True
+        shaded_styles = self._shaded_styles()
         ghost = False
         for _, el in iterparse(stream):
             tag = el.tag
@@ -421,6 +443,7 @@ class XlsxSource:
                     continue
                 cells: list[CellValue] = []
                 col = 0
+                shaded = True
                 for c in el:
                     ref = c.get("r")
                     col = _column_index(ref.rstrip("0123456789")) if ref else col + 1
@@ -457,6 +480,8 @@ class XlsxSource:
                             value = _iso_datetime(text)
                         else:
                             value = text
+                    if shaded and value is not None and value != "" and c.get("s") not in shaded_styles:
+                        shaded = False
                     if isinstance(value, str) and len(value) > 255:
                         _check_text(facts, sheet, row_index, col, value)
                     if col > len(cells) + 1:
@@ -466,6 +491,8 @@ class XlsxSource:
                     else:
                         cells.append(value)
                 el.clear()
+                if shaded and cells:
+                    state.shaded_rows.add(row_index)
                 builder.add(row_index, cells)
                 if max_rows is not None and row_index >= max_rows:
                     stream.skip_rows = True
@@ -506,6 +533,7 @@ class XlsxSource:
             claimed_rows=state.claimed_rows or len(builder.rows),
             claimed_columns=state.claimed_columns,
             ghost_rows_skipped=ghost,
+            shaded_rows=frozenset(r for r in state.shaded_rows if r <= len(builder.rows)),
             complete=complete,
         )
         if complete and state.validations:
@@ -562,6 +590,36 @@ class XlsxSource:
                 if text:
                     values.setdefault(text, None)
         return tuple(values)
+
+
+# Excel's legacy palette greys: silver, grey 50 % and grey 40 %.
+_GREY_INDEXES = frozenset({22, 23, 55})
+
+
+def is_grey(color: Any) -> bool:
+    """An openpyxl colour that shows as a grey: neutral RGB, a palette grey, or a tinted white/black theme."""
+    if color is None:
+        return False
+    kind = getattr(color, "type", None)
+    if kind == "rgb" and isinstance(color.rgb, str) and len(color.rgb) >= 6:
+        try:
+            red, green, blue = (int(color.rgb[-6:][i : i + 2], 16) for i in (0, 2, 4))
+        except ValueError:
+            return False
+        return (
+            max(red, green, blue) - min(red, green, blue) <= 12 and 0x60 <= (red + green + blue) // 3 <= 0xF2
+        )
+    if kind == "indexed":
+        return color.indexed in _GREY_INDEXES
+    if kind == "theme":
+        tint = float(color.tint or 0.0)
+        # Theme 0/2 are the light backgrounds (white, light grey), 1 is dark text (black).
+        return (
+            (color.theme in (0, 2) and tint < 0)
+            or (color.theme == 2 and tint == 0)
+            or (color.theme == 1 and tint >= 0.25)
+        )
+    return False
 
 
 def _load_workbook_lazily(path: Path) -> Any:

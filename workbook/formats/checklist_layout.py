@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 
 from workbook.formats.checklist_grid import SheetEntry, SheetGrid
@@ -110,3 +110,27 @@ _ID_SHAPE = re.compile(r"^\S{1,24}$|^[A-Za-z]{1,10}[-_. ]?\d[\w.()\-]*$")
 def looks_like_ref(text: str) -> bool:
     """Short, space-free tokens (`PBC-012`, `3.10`, `AC-2(1)`) rather than sentences."""
     return bool(_ID_SHAPE.match(text.strip()))
+
+
+SAMPLE_LEAD = 3
+
+
+def sample_rows(shaded: Set[int], data_rows: Sequence[int], lead: int = SAMPLE_LEAD) -> frozenset[int]:
+    """Grey/italic rows opening the list (at most `lead`, plain rows after) are samples; banding is not.
+
+    `shaded`: rows whose every filled cell is grey or italic; `data_rows`: non-blank rows below the header.
+    """
+    block: list[int] = []
+    for row in data_rows:
+        if row not in shaded:
+            break
+        block.append(row)
+    rest = data_rows[len(block) :]
+    if not block or len(block) > lead or not rest:
+        return frozenset()
+    # Banding (every other row grey) shades a row again soon after; an all-grey list shades most rows.
+    if any(row in shaded for row in rest[: 2 * len(block) + 1]):
+        return frozenset()
+    if sum(1 for row in rest if row in shaded) > 0.25 * len(rest):
+        return frozenset()
+    return frozenset(block)

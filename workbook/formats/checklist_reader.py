@@ -26,6 +26,7 @@ from workbook.formats.checklist_layout import (
     looks_like_ref,
     rank_sheet,
     rank_sheets,
+    sample_rows,
 )
 from workbook.formats.checklist_preflight import FileFacts, column_letter, place, preflight
 from workbook.formats.checklist_status import map_status_word, status_vocabulary
@@ -437,6 +438,10 @@ def _read_rows(
     skipped: list[SkippedRow] = []
     problems: list[Problem] = []
     current_section = ""
+    samples: frozenset[int] = frozenset()
+    if grid.shaded_rows:
+        data_rows = [n for n in range(first, len(grid.rows) + 1) if grid.rows[n - 1]]
+        samples = sample_rows(grid.shaded_rows, data_rows)
     for number in range(first, len(grid.rows) + 1):
         raw = grid.rows[number - 1]
         if not raw and not fill:
@@ -459,6 +464,11 @@ def _read_rows(
             continue
         if any(is_placeholder(texts[c]) for c in content_cols):
             skipped.append(SkippedRow(number, "example or placeholder"))
+            continue
+        if number in samples or (
+            number in grid.shaded_rows and any(is_placeholder(texts[i]) for i in filled)
+        ):
+            skipped.append(SkippedRow(number, "example row (shaded grey or italic)"))
             continue
         distinct = {texts[i] for i in filled}
         ref_text = texts[ref_col] if ref_col is not None else ""

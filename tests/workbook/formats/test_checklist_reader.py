@@ -276,3 +276,80 @@ def test_legacy_xls_is_read_with_formats_dates_merges_and_hidden_columns(tmp_pat
         ("007", "Change tickets", (), "Bo", dt.date(2025, 3, 31)),
     ]
     assert analysis.field_column("owner").hidden  # type: ignore[union-attr]
+
+
+def shade(ws: Any, row: int, fill: Any = None, font: Any = None) -> None:
+    for cell in ws[row]:
+        if cell.value is not None:
+            if fill is not None:
+                cell.fill = fill
+            if font is not None:
+                cell.font = font
+
+
+def test_grey_and_italic_sample_rows_under_the_header_are_skipped_with_a_reason(make_xlsx: Any) -> None:
+    from openpyxl.styles import Font, PatternFill
+
+    rows = [
+        HEADER[:3],
+        ["PBC-000", "A population listing", "CC1.1"],
+        ["PBC-00X", "Like this one", "CC1.2"],
+        ["PBC-001", "Access review", "CC6.1"],
+        ["PBC-002", "Change tickets", "CC8.1"],
+        ["PBC-003", "Vendor list", "CC9.2"],
+    ]
+
+    def style(wb: Any) -> None:
+        ws = wb["PBC"]
+        shade(ws, 1, fill=PatternFill("solid", fgColor="FF808080"))
+        shade(ws, 2, fill=PatternFill("solid", fgColor="FFD9D9D9"))
+        shade(ws, 3, font=Font(italic=True))
+
+    analysis = analyse_sheet(make_xlsx({"PBC": rows}, edit=style))
+    assert [r.ref for r in analysis.rows] == ["PBC-001", "PBC-002", "PBC-003"]
+    assert [(s.row, s.reason) for s in analysis.skipped] == [
+        (2, "example row (shaded grey or italic)"),
+        (3, "example row (shaded grey or italic)"),
+    ]
+
+
+def test_banded_rows_and_a_grey_row_further_down_are_requests(make_xlsx: Any) -> None:
+    from openpyxl.styles import PatternFill
+    from openpyxl.styles.colors import Color
+
+    rows = [HEADER[:3]] + [[f"PBC-{i}", f"Request {i}", "CC6.1"] for i in range(1, 9)]
+
+    def band(wb: Any) -> None:
+        ws = wb["PBC"]
+        grey = PatternFill("solid", fgColor=Color(theme=0, tint=-0.1499984740745262))
+        for row in range(2, 10, 2):
+            shade(ws, row, fill=grey)
+
+    banded = analyse_sheet(make_xlsx({"PBC": rows}, name="banded.xlsx", edit=band))
+    assert len(banded.rows) == 8
+
+    def one_grey(wb: Any) -> None:
+        shade(wb["PBC"], 6, fill=PatternFill("solid", fgColor="FFBFBFBF"))
+
+    highlighted = analyse_sheet(make_xlsx({"PBC": rows}, name="one.xlsx", edit=one_grey))
+    assert len(highlighted.rows) == 8
+    assert highlighted.skipped == ()
+
+
+def test_italic_e_g_row_anywhere_is_a_sample_even_in_an_extra_column(make_xlsx: Any) -> None:
+    from openpyxl.styles import Font
+
+    rows = [
+        ["Ref", "Request", "Owner"],
+        ["PBC-1", "Access review", "Ann"],
+        ["PBC-2", "Change tickets", "Bo"],
+        [None, None, "e.g. Jane Doe, IT"],
+        ["PBC-3", "Vendor list", "Cy"],
+    ]
+
+    def style(wb: Any) -> None:
+        shade(wb["PBC"], 4, font=Font(italic=True, color="FF808080"))
+
+    analysis = analyse_sheet(make_xlsx({"PBC": rows}, edit=style))
+    assert [r.ref for r in analysis.rows] == ["PBC-1", "PBC-2", "PBC-3"]
+    assert [(s.row, s.reason) for s in analysis.skipped] == [(4, "example row (shaded grey or italic)")]
