@@ -71,6 +71,7 @@ from workbook.jobs import CancelToken, Progress, no_progress
 
 FONT = "AuditWorkbookSans"
 FONT_BOLD = "AuditWorkbookSans-Bold"
+FONT_FALLBACK = "AuditWorkbookFallback"  # Droid Sans Fallback: CJK
 _FONT_DIR = Path(__file__).resolve().parents[2] / "resources" / "fonts"
 _BAND = 34.0  # points added below each evidence page for its stamp and footer
 _TEXT_LINE_CAP = 2_000
@@ -198,14 +199,67 @@ def _clean(text: str) -> str:
 
 
 _covered: frozenset[int] = frozenset()
+_fallback_covered: frozenset[int] | None = None
 
 
-def _drawable(text: str) -> str:
-    """Characters the shipped font lacks become [U+XXXX], readable instead of blank boxes."""
+def _fallback() -> frozenset[int]:
+    """Characters of the CJK fallback font, registered on first need (parsing it costs 4 MB and time)."""
+    global _fallback_covered
+    if _fallback_covered is None:
+        font = TTFont(FONT_FALLBACK, str(_FONT_DIR / "DroidSansFallbackFull.ttf"))
+        pdfmetrics.registerFont(font)
+        pdfmetrics.registerFontFamily(
+            FONT_FALLBACK,
+            normal=FONT_FALLBACK,
+            bold=FONT_FALLBACK,
+            italic=FONT_FALLBACK,
+            boldItalic=FONT_FALLBACK,
+        )
+        _fallback_covered = frozenset(c for c in font.face.charToGlyph if c <= 0xFFFF)
+    return _fallback_covered
+
+
+def _runs(text: str) -> list[tuple[bool, str]]:
+    """Text cut into (needs the fallback font, run) pieces; a character no font has becomes [U+XXXX]."""
     text = _clean(text)
     if text.isascii() or not _covered:
-        return text
-    return "".join(c if ord(c) in _covered or c in "\n\t" else f"[U+{ord(c):04X}]" for c in text)
+        return [(False, text)]
+    runs: list[tuple[bool, list[str]]] = []
+    for c in text:
+        code = ord(c)
+        if code in _covered or c in "\n\t":
+            use_fallback = False
+        elif code <= 0xFFFF and code in _fallback():
+            use_fallback = True
+        else:
+            use_fallback, c = False, f"[U+{code:04X}]"
+        if runs and runs[-1][0] == use_fallback:
+            runs[-1][1].append(c)
+        else:
+            runs.append((use_fallback, [c]))
+    return [(use_fallback, "".join(chars)) for use_fallback, chars in runs]
+
+
+def _markup(text: str) -> str:
+    """Paragraph markup for plain text: escaped, with CJK runs set in the fallback font."""
+    return "".join(
+        f'<font face="{FONT_FALLBACK}">{escape(run)}</font>' if use_fallback else escape(run)
+        for use_fallback, run in _runs(text)
+    )
+
+
+def _draw_text(
+    canv: Canvas, x: float, y: float, text: str, font: str, size: float, right: bool = False
+) -> None:
+    """drawString with the same per-run font switch as paragraphs."""
+    runs = [(FONT_FALLBACK if fb else font, run) for fb, run in _runs(text)]
+    widths = [pdfmetrics.stringWidth(run, name, size) for name, run in runs]
+    if right:
+        x -= sum(widths)
+    for (name, run), width in zip(runs, widths, strict=True):
+        canv.setFont(name, size)
+        canv.drawString(x, y, run)
+        x += width
 
 
 def _para_text(text: str, cap: int | None = None) -> str:
@@ -213,7 +267,7 @@ def _para_text(text: str, cap: int | None = None) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if cap is not None and len(text) > cap:
         text = text[:cap] + "… [shortened; full text in the workbook]"
-    return escape(_drawable(text)).replace("\n", "<br/>")
+    return _markup(text).replace("\n", "<br/>")
 
 
 def _human_size(size: int) -> str:
@@ -705,7 +759,7 @@ class _SkeletonDoc(BaseDocTemplate):
             if flowable.toc:
                 self.notify(
                     "TOCEntry",
-                    (flowable.level, escape(_drawable(flowable.title[:160])), self.page, flowable.key),
+                    (flowable.level, _markup(flowable.title[:160]), self.page, flowable.key),
                 )
 
     def _decorate(self, canv: Canvas, doc: BaseDocTemplate) -> None:
@@ -721,18 +775,17 @@ class _SkeletonDoc(BaseDocTemplate):
             canv.setLineWidth(0.4)
             canv.line(0, _BAND, width, _BAND)
             canv.setFillColor(colors.HexColor("#1f3a5f"))
-            canv.setFont(FONT_BOLD, 7.5)
-            canv.drawString(12, _BAND - 12, _drawable(stamp[0])[:220])
+            _draw_text(canv, 12, _BAND - 12, stamp[0][:220], FONT_BOLD, 7.5)
             if stamp[1]:
-                canv.setFont(FONT, 8)
                 canv.setFillColor(colors.HexColor("#333333"))
-                canv.drawString(28, height - 20, _drawable(stamp[1])[:160])
+                _draw_text(canv, 28, height - 20, stamp[1][:160], FONT, 8)
         margin = 12.0 if stamp is not None else float(self.leftMargin)
         canv.setFont(FONT, 6.2)
         canv.setFillColor(colors.HexColor("#555555"))
         total = max(self._last_total_safe(), page)
-        foot = _drawable(f"Package {self.pkg.package_id} · activity log head {self.pkg.activity_head}")
-        canv.drawString(margin, 10 if stamp is not None else 12 * mm, foot[:200])
+        foot = f"Package {self.pkg.package_id} · activity log head {self.pkg.activity_head}"
+        _draw_text(canv, margin, 10 if stamp is not None else 12 * mm, foot[:200], FONT, 6.2)
+        canv.setFont(FONT, 6.2)
         canv.drawRightString(width - margin, 10 if stamp is not None else 12 * mm, f"Page {page} of {total}")
         if not self.pkg.final:
             canv.setFillColor(colors.HexColor("#cc0000"))

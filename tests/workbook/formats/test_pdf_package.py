@@ -7,7 +7,9 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import stat
+import subprocess
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -356,8 +358,8 @@ def test_hostile_text_renders_as_text_and_never_as_markup(tmp_path: Path) -> Non
     reader = PdfReader(out)
     text = "".join(p.extract_text() for p in reader.pages)
     assert '<b>bold</b> & <img src="/etc/passwd"/> <a href="javascript:alert(1)">click</a>' in text
-    # DejaVu Sans has no CJK or emoji glyphs: they are spelled out rather than drawn as empty boxes.
-    assert "\u202eRTL\u202c [U+4E2D][U+6587] [U+1F600]" in " ".join(text.split())
+    # CJK comes from the fallback font; emoji outside the BMP are spelled out rather than drawn as boxes.
+    assert "\u202eRTL\u202c 中文 [U+1F600]" in " ".join(text.split())
     assert any(HOSTILE in title for _, title, _ in _outline(reader))
     assert "<font color=red>x</font>" in text and "PBC-<9>" in text and "<script>" in text
     assert text.count("é") >= 5000
@@ -473,3 +475,37 @@ def test_the_package_gets_a_saved_documents_permissions(tmp_path: Path, umask: i
         os.umask(old)
 
     assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
+
+
+def test_cjk_text_is_drawn_with_the_fallback_font_and_comes_back_out_with_pdftotext(tmp_path: Path) -> None:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    req = _request(
+        "PBC-中01",
+        "アクセス管理",
+        _evidence("ユーザー一覧.txt", "氏名,役割\n山田,管理者\n".encode(), "text/plain"),
+        title="用户访问审查 (Q1)",
+        request="请提供所有用户的访问权限清单。アクセス権の一覧。",
+        owner="王小明",
+    )
+    out = tmp_path / "cjk.pdf"
+    write_pdf_package(_package(req), out)
+
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = "".join(text.split())
+    for expected in (
+        "用户访问审查(Q1)",
+        "请提供所有用户的访问权限清单。アクセス権の一覧。",
+        "王小明",
+        "山田,管理者",
+    ):
+        assert expected in flat, expected
+    assert "[U+" not in text
+    fonts = {
+        str(font.get_object()["/BaseFont"])
+        for page in PdfReader(out).pages
+        for font in page["/Resources"]["/Font"].values()  # type: ignore[index, union-attr]
+    }
+    assert "/AAAAAA+DroidSansFallback" in fonts
