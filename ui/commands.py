@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QUndoCommand
 
 from workbook.errors import WorkbookError
-from workbook.model import Changes, Request, Status
+from workbook.model import Changes, Evidence, Request, Status
 
 if TYPE_CHECKING:
     from workbook.services.requests import FieldChange
@@ -177,3 +178,126 @@ class UnlinkEvidenceCommand(_ServiceCommand):
         for sha in self.shas:
             self._workbook.evidence.unlink(self.ref, sha)
         return Changes(refs=frozenset([self.ref]), evidence=True)
+
+
+@dataclass(frozen=True)
+class EvidenceDetails:
+    """The editable facts of one evidence file: its effective date and provenance."""
+
+    effective_date: dt.date | None
+    description: str
+    source_system: str
+    shows: str
+    population: str
+    period_covered: str
+
+    @classmethod
+    def of(cls, evidence: Evidence) -> EvidenceDetails:
+        return cls(
+            evidence.effective_date,
+            evidence.description,
+            evidence.source_system,
+            evidence.shows,
+            evidence.population,
+            evidence.period_covered,
+        )
+
+
+class SetEvidenceDetailsCommand(_ServiceCommand):
+    """Effective date, description and provenance of one evidence file; undo writes the earlier values."""
+
+    def __init__(
+        self,
+        workbook: Workbook,
+        sha256: str,
+        name: str,
+        before: EvidenceDetails,
+        after: EvidenceDetails,
+        on_changed: ChangedCallback,
+        on_error: ErrorCallback,
+    ) -> None:
+        super().__init__(f"Edit details of {name}", workbook, on_changed, on_error)
+        self.sha256 = sha256
+        self.before = before
+        self.after = after
+
+    def redo(self) -> None:
+        self._run(lambda: self._apply(self.after))
+        # The service cannot clear a date yet, so a date added to an undated file cannot be undone.
+        if self.before.effective_date is None and self.after.effective_date is not None:
+            self.setObsolete(True)
+
+    def undo(self) -> None:
+        self._run(lambda: self._apply(self.before))
+
+    def _apply(self, details: EvidenceDetails) -> Changes:
+        values = asdict(details)
+        return self._workbook.evidence.set_details(self.sha256, **values)
+
+
+class ReplaceEvidenceCommand(_ServiceCommand):
+    """A newer version replaced by a job; undo makes the old version current again, redo the new one."""
+
+    def __init__(
+        self,
+        workbook: Workbook,
+        ref: str,
+        old: tuple[str, str],
+        new: tuple[str, str],
+        on_changed: ChangedCallback,
+        on_error: ErrorCallback,
+    ) -> None:
+        super().__init__(f"Replace {old[1]} with {new[1]} in {ref}", workbook, on_changed, on_error)
+        self.ref = ref
+        self.old_sha = old[0]
+        self.new_sha = new[0]
+        self._first = True
+
+    def redo(self) -> None:
+        if self._first:
+            self._first = False
+            return
+        self._run(lambda: self._workbook.evidence.restore_version(self.ref, self.new_sha))
+
+    def undo(self) -> None:
+        self._run(lambda: self._workbook.evidence.restore_version(self.ref, self.old_sha))
+
+
+class RestoreVersionCommand(_ServiceCommand):
+    """An earlier version made current; undo makes current again the version it pushed aside."""
+
+    def __init__(
+        self,
+        workbook: Workbook,
+        ref: str,
+        sha256: str,
+        name: str,
+        on_changed: ChangedCallback,
+        on_error: ErrorCallback,
+    ) -> None:
+        super().__init__(f"Restore {name} in {ref}", workbook, on_changed, on_error)
+        self.ref = ref
+        self.sha256 = sha256
+        self.demoted: str | None = None
+
+    def _current(self) -> set[str]:
+        links = self._workbook.evidence.for_request(self.ref)
+        return {link.evidence.sha256 for link in links if link.current}
+
+    def redo(self) -> None:
+        def restore() -> Changes:
+            before = self._current()
+            changes = self._workbook.evidence.restore_version(self.ref, self.sha256)
+            pushed_aside = before - self._current()
+            self.demoted = next(iter(pushed_aside)) if len(pushed_aside) == 1 else None
+            return changes
+
+        self._run(restore)
+        if self.demoted is None:
+            # Nothing current was pushed aside (its successor was unlinked): nothing to go back to.
+            self.setObsolete(True)
+
+    def undo(self) -> None:
+        demoted = self.demoted
+        if demoted is not None:
+            self._run(lambda: self._workbook.evidence.restore_version(self.ref, demoted))

@@ -40,7 +40,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.commands import LinkEvidenceCommand, SetFieldsCommand, UnlinkEvidenceCommand
+from ui.commands import (
+    EvidenceDetails,
+    LinkEvidenceCommand,
+    ReplaceEvidenceCommand,
+    RestoreVersionCommand,
+    SetEvidenceDetailsCommand,
+    SetFieldsCommand,
+    UnlinkEvidenceCommand,
+)
 from ui.dialogs.new_workbook import NewWorkbookDialog, NewWorkbookRequest
 from ui.jobs import Job, JobRunner
 from ui.messages import show_error
@@ -114,6 +122,7 @@ class MainWindow(QMainWindow):
     first_paint = Signal()
     attach_finished = Signal(object)
     import_finished = Signal(object)
+    evidence_replaced = Signal(object)
     preview_shown = Signal(str)
 
     def __init__(self, settings: Settings, jobs: JobRunner, gateway: WorkbookGateway) -> None:
@@ -334,6 +343,9 @@ class MainWindow(QMainWindow):
         self.panel.open_requested.connect(self.open_evidence)
         self.panel.evidence_selected.connect(self._on_panel_evidence_selected)
         self.panel.history_toggled.connect(self._on_panel_history_toggled)
+        self.panel.details_saved.connect(self._on_panel_details_saved)
+        self.panel.replace_requested.connect(self._on_panel_replace_requested)
+        self.panel.restore_requested.connect(self._on_panel_restore_requested)
 
     def _show_start_page(self) -> None:
         self.start_page.set_recent(self.settings.recent())
@@ -740,7 +752,8 @@ class MainWindow(QMainWindow):
         workbook = self.workbook
         item = self.panel.evidence.selectedItems()
         media = str(item[0].data(MEDIA_ROLE)) if item else ""
-        if workbook is None or not media.startswith("image/"):
+        is_pdf = media == "application/pdf" or name.lower().endswith(".pdf")
+        if workbook is None or not (media.startswith("image/") or is_pdf):
             self.panel.show_preview(None)
             return
 
@@ -761,8 +774,82 @@ class MainWindow(QMainWindow):
         selected = self.panel.evidence.selected_links()
         if len(selected) != 1 or selected[0][0] != sha256:
             return
-        self.panel.show_preview(QImage.fromData(data) if data else None)
+        if data.startswith(b"%PDF"):
+            self.panel.show_pdf(data)
+        else:
+            self.panel.show_preview(QImage.fromData(data) if data else None)
         self.preview_shown.emit(sha256)
+
+    def _on_panel_details_saved(self, sha256: str, details: EvidenceDetails) -> None:
+        links = self.panel.evidence.selected_evidence()
+        if self.workbook is None or self.read_only or len(links) != 1:
+            return
+        evidence = links[0].evidence
+        self.undo_stack.push(
+            SetEvidenceDetailsCommand(
+                self.workbook,
+                sha256,
+                evidence.name,
+                EvidenceDetails.of(evidence),
+                details,
+                self._on_changed,
+                self._show,
+            )
+        )
+        self.statusBar().showMessage(f"Saved the details of {evidence.name}.", 5000)
+
+    def _on_panel_replace_requested(self, sha256: str, name: str) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, f"Replace {name} with a newer version", self.settings.last_folder, "All files (*)"
+        )
+        if path:
+            self.replace_evidence(sha256, name, Path(path))
+
+    def replace_evidence(self, old_sha256: str, old_name: str, path: Path) -> Job | None:
+        """Store `path` as the newer version of the selected request's evidence `old_sha256` (a job)."""
+        workbook, ref = self.workbook, self._current_ref
+        if workbook is None or ref is None or self.read_only:
+            return None
+
+        def work(progress: Callable[[int, int], None], cancel: Any) -> AttachResult:
+            result = workbook.evidence.replace(ref, old_sha256, path, cancel=cancel)
+            progress(1, 1)
+            return result
+
+        job = self.jobs.start(f"Replacing {old_name} in {ref}", work, writes=True, paused=True)
+        job.setProperty("ref", ref)
+        job.setProperty("old", [old_sha256, old_name])
+        self._track_job(job)
+        job.finished.connect(self._on_replace_finished)
+        job.failed.connect(self._on_job_failed)
+        job.cancelled.connect(self._on_job_cancelled)
+        self.jobs.resume(job)
+        return job
+
+    def _on_replace_finished(self, result: AttachResult) -> None:
+        job = self.sender()
+        self._end_job(job)
+        if self.workbook is None or not isinstance(job, Job):
+            return
+        old_sha, old_name = (str(v) for v in job.property("old"))
+        ref = str(job.property("ref"))
+        new = (result.evidence.sha256, result.evidence.name)
+        self.undo_stack.push(
+            ReplaceEvidenceCommand(self.workbook, ref, (old_sha, old_name), new, self._on_changed, self._show)
+        )
+        self._on_changed(Changes(refs=frozenset([ref]), evidence=True))
+        self.statusBar().showMessage(f"{old_name} replaced by {result.evidence.name} in {ref}.", 8000)
+        self.evidence_replaced.emit(result)
+
+    def _on_panel_restore_requested(self, sha256: str) -> None:
+        links = self.panel.evidence.selected_evidence()
+        if self.workbook is None or self._current_ref is None or self.read_only or len(links) != 1:
+            return
+        self.undo_stack.push(
+            RestoreVersionCommand(
+                self.workbook, self._current_ref, sha256, links[0].evidence.name, self._on_changed, self._show
+            )
+        )
 
     def _on_panel_history_toggled(self, _on: bool) -> None:
         self._show_current()

@@ -15,6 +15,7 @@ from workbook.model import EvidenceLink
 SHA_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 MEDIA_ROLE = int(Qt.ItemDataRole.UserRole) + 2
 NAME_ROLE = int(Qt.ItemDataRole.UserRole) + 3
+LINK_ROLE = int(Qt.ItemDataRole.UserRole) + 4
 MAX_FOLDER_FILES = 5000
 # Same words as workbook.services.evidence.FLAG_LABELS, kept here so first paint need not import SQLAlchemy.
 FLAG_WORDS = {
@@ -68,10 +69,15 @@ class EvidenceList(QListWidget):
         self.setWordWrap(True)
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.placeholder = "Drop files or folders here, or paste a screenshot (Ctrl+V)"
+        self._links: list[EvidenceLink] = []
 
     def set_links(self, links: list[EvidenceLink]) -> None:
+        """Show the links; the selection survives a refresh by SHA-256, so an edit does not lose its place."""
+        kept = {sha for sha, _ in self.selected_links()}
+        self.blockSignals(True)
         self.clear()
-        for link in links:
+        self._links = list(links)
+        for number, link in enumerate(links):
             evidence = link.evidence
             parts = [human_size(evidence.size)]
             if evidence.effective_date:
@@ -84,6 +90,7 @@ class EvidenceList(QListWidget):
             item.setData(SHA_ROLE, evidence.sha256)
             item.setData(MEDIA_ROLE, evidence.media_type)
             item.setData(NAME_ROLE, evidence.name)
+            item.setData(LINK_ROLE, number)
             item.setToolTip(
                 f"{evidence.name}\nSHA-256 {evidence.sha256}\nadded by {evidence.added_by} on "
                 f"{evidence.added_at:%Y-%m-%d %H:%M}"
@@ -91,10 +98,18 @@ class EvidenceList(QListWidget):
             )
             if not link.current:
                 item.setForeground(self.palette().placeholderText())
+        for row in range(self.count()):
+            item = self.item(row)
+            item.setSelected(str(item.data(SHA_ROLE)) in kept and bool(self._links[row].current))
+        self.blockSignals(False)
 
     def selected_links(self) -> list[tuple[str, str]]:
         """(sha256, name) of the selected evidence."""
         return [(str(i.data(SHA_ROLE)), str(i.data(NAME_ROLE))) for i in self.selectedItems()]
+
+    def selected_evidence(self) -> list[EvidenceLink]:
+        """The selected links themselves, with their evidence's details and version state."""
+        return [self._links[int(i.data(LINK_ROLE))] for i in self.selectedItems()]
 
     def _has_files(self, event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> bool:
         mime = event.mimeData()

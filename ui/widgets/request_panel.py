@@ -6,13 +6,14 @@ import datetime as dt
 import html
 from collections.abc import Sequence
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QDate, QIODevice, QObject, Qt, Signal
 from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.commands import EvidenceDetails
 from ui.widgets.evidence_list import EvidenceList
 from workbook.model import ActivityEntry, Comment, EvidenceLink, Person, Request, Status
 
@@ -34,6 +36,19 @@ ADD_PERSON = "Add person…"
 NO_DATE = QDate(2000, 1, 1)
 PREVIEW_HEIGHT = 140
 HEADING_CHARS = 160
+PDF_PREVIEW_HEIGHT = 260
+DETAIL_FIELDS = (
+    ("description", "Description", "What this file is"),
+    ("source_system", "Source system", "e.g. Okta admin console, Jira, AWS IAM"),
+    ("shows", "What it shows", "e.g. MFA enforced for all users"),
+    ("population", "Population", "e.g. all 212 active employees"),
+    ("period_covered", "Period covered", "e.g. Q1 2026"),
+)
+PROVENANCE_FLAG = "provenance_missing"
+PROVENANCE_HINT = (
+    "This screenshot does not say where it comes from. Auditors ask: fill in the source system "
+    "and what it shows."
+)
 
 
 def _esc(text: str) -> str:
@@ -87,6 +102,9 @@ class RequestPanel(QWidget):
     open_requested = Signal(str, str)
     evidence_selected = Signal(str, str)
     history_toggled = Signal(bool)
+    details_saved = Signal(str, object)
+    replace_requested = Signal(str, str)
+    restore_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -189,6 +207,14 @@ class RequestPanel(QWidget):
         self.preview.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.preview.hide()
         evidence_layout.addWidget(self.preview)
+        self.pdf_view: QWidget | None = None
+        self._pdf_document: QObject | None = None
+        self._pdf_buffer: QBuffer | None = None
+        self._pdf_slot = QVBoxLayout()
+        self._pdf_slot.setContentsMargins(0, 0, 0, 0)
+        evidence_layout.addLayout(self._pdf_slot)
+        self.details = self._build_details()
+        evidence_layout.addWidget(self.details)
         buttons = QHBoxLayout()
         self.open_button = QPushButton("Open")
         self.open_button.setAccessibleName("Open evidence with the system viewer")
@@ -200,8 +226,21 @@ class RequestPanel(QWidget):
         self.versions = QCheckBox("Earlier versions")
         self.versions.setAccessibleName("Show earlier versions of evidence")
         self.versions.toggled.connect(self.history_toggled)
+        self.replace_button = QPushButton("Replace…")
+        self.replace_button.setObjectName("replace_evidence_button")
+        self.replace_button.setAccessibleName("Replace with newer version")
+        self.replace_button.setToolTip("Replace with a newer version; this one stays in the history")
+        self.replace_button.clicked.connect(self._on_replace_clicked)
+        self.restore_button = QPushButton("Restore")
+        self.restore_button.setObjectName("restore_version_button")
+        self.restore_button.setAccessibleName("Restore this earlier version")
+        self.restore_button.setToolTip("Make this earlier version current again")
+        self.restore_button.clicked.connect(self._on_restore_clicked)
+        self.restore_button.hide()
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.unlink_button)
+        buttons.addWidget(self.replace_button)
+        buttons.addWidget(self.restore_button)
         buttons.addStretch(1)
         buttons.addWidget(self.versions)
         evidence_layout.addLayout(buttons)
@@ -263,6 +302,129 @@ class RequestPanel(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self._stack)
+
+    def _build_details(self) -> QGroupBox:
+        box = QGroupBox("Details of the selected file")
+        box.setObjectName("evidence_details")
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.effective = QDateEdit()
+        self.effective.setObjectName("effective_date")
+        self.effective.setAccessibleName("Effective date")
+        self.effective.setCalendarPopup(True)
+        self.effective.setDisplayFormat("yyyy-MM-dd")
+        self.effective.setMinimumDate(NO_DATE)
+        self.effective.setSpecialValueText("No date")
+        self.detail_edits: dict[str, QLineEdit] = {}
+        form.addRow("Effective", self.effective)
+        for name, label, placeholder in DETAIL_FIELDS:
+            edit = QLineEdit()
+            edit.setObjectName(f"evidence_{name}")
+            edit.setAccessibleName(label)
+            edit.setPlaceholderText(placeholder)
+            edit.returnPressed.connect(self._on_save_details_clicked)
+            self.detail_edits[name] = edit
+            form.addRow(label, edit)
+        self.provenance_hint = QLabel(PROVENANCE_HINT)
+        self.provenance_hint.setObjectName("provenance_hint")
+        self.provenance_hint.setWordWrap(True)
+        self.provenance_hint.setStyleSheet("QLabel { color: #8a5300; }")
+        self.provenance_hint.hide()
+        form.addRow(self.provenance_hint)
+        self.save_details = QPushButton("Save details")
+        self.save_details.setObjectName("save_details_button")
+        self.save_details.setAccessibleName("Save the evidence details")
+        self.save_details.clicked.connect(self._on_save_details_clicked)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.save_details)
+        form.addRow(row)
+        box.hide()
+        return box
+
+    def _show_details(self, link: EvidenceLink | None) -> None:
+        if link is None:
+            self.details.hide()
+            return
+        evidence = link.evidence
+        title = evidence.name if len(evidence.name) <= 40 else evidence.name[:39] + "…"
+        self.details.setTitle(f"Details of {title}")
+        date = evidence.effective_date
+        self.effective.setDate(QDate(date.year, date.month, date.day) if date else NO_DATE)
+        for name, edit in self.detail_edits.items():
+            edit.setText(str(getattr(evidence, name)))
+        # The service's own flag, so the hint and the list's warning never disagree.
+        self.provenance_hint.setVisible(PROVENANCE_FLAG in link.flags)
+        self.details.show()
+
+    def current_details(self) -> EvidenceDetails:
+        date = self.effective.date()
+        effective = None if date == NO_DATE else dt.date(date.year(), date.month(), date.day())
+        texts = {name: edit.text().strip() for name, edit in self.detail_edits.items()}
+        return EvidenceDetails(effective_date=effective, **texts)
+
+    def _on_save_details_clicked(self) -> None:
+        selected = self.evidence.selected_evidence()
+        if len(selected) != 1 or not self.save_details.isEnabled():
+            return
+        details = self.current_details()
+        if details != EvidenceDetails.of(selected[0].evidence):
+            self.details_saved.emit(selected[0].evidence.sha256, details)
+
+    def _on_replace_clicked(self) -> None:
+        selected = self.evidence.selected_evidence()
+        if len(selected) == 1 and selected[0].current:
+            self.replace_requested.emit(selected[0].evidence.sha256, selected[0].evidence.name)
+
+    def _on_restore_clicked(self) -> None:
+        selected = self.evidence.selected_evidence()
+        if len(selected) == 1 and not selected[0].current:
+            self.restore_requested.emit(selected[0].evidence.sha256)
+
+    def show_pdf(self, data: bytes) -> None:
+        """First pages of a PDF, read from memory (QtPdf is loaded on first use, not at start-up)."""
+        from PySide6.QtPdf import QPdfDocument
+        from PySide6.QtPdfWidgets import QPdfView
+
+        self.preview.hide()
+        if self.pdf_view is None:
+            view = QPdfView()
+            view.setObjectName("evidence_pdf_view")
+            view.setAccessibleName("PDF preview")
+            view.setPageMode(QPdfView.PageMode.MultiPage)
+            view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+            view.setMinimumHeight(PDF_PREVIEW_HEIGHT)
+            view.setMaximumHeight(PDF_PREVIEW_HEIGHT)
+            self._pdf_slot.addWidget(view)
+            self.pdf_view = view
+        assert isinstance(self.pdf_view, QPdfView)
+        document = QPdfDocument(self)
+        buffer = QBuffer(self)
+        buffer.setData(QByteArray(data))
+        buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        document.load(buffer)
+        self.pdf_view.setDocument(document)
+        self._drop_pdf()
+        self._pdf_document, self._pdf_buffer = document, buffer
+        self.pdf_view.show()
+
+    def pdf_page_count(self) -> int:
+        from PySide6.QtPdf import QPdfDocument
+
+        document = self._pdf_document
+        return document.pageCount() if isinstance(document, QPdfDocument) else 0
+
+    def _drop_pdf(self) -> None:
+        if self._pdf_document is not None:
+            self._pdf_document.deleteLater()
+        if self._pdf_buffer is not None:
+            self._pdf_buffer.close()
+            self._pdf_buffer.deleteLater()
+        self._pdf_document = self._pdf_buffer = None
+
+    def hide_pdf(self) -> None:
+        if self.pdf_view is not None:
+            self.pdf_view.hide()
 
     def set_people(self, people: Sequence[Person]) -> None:
         self._loading = True
@@ -358,6 +520,7 @@ class RequestPanel(QWidget):
         return "".join(parts)
 
     def show_preview(self, image: QImage | None) -> None:
+        self.hide_pdf()
         if image is None or image.isNull():
             self.preview.clear()
             self.preview.hide()
@@ -436,8 +599,16 @@ class RequestPanel(QWidget):
 
     def _on_evidence_selection(self) -> None:
         selected = self.evidence.selected_links()
+        links = self.evidence.selected_evidence()
+        one = links[0] if len(links) == 1 else None
+        writable = self.owner.isEnabled()
         self.open_button.setEnabled(len(selected) == 1)
-        self.unlink_button.setEnabled(bool(selected) and self.owner.isEnabled())
+        self.unlink_button.setEnabled(bool(selected) and writable)
+        self.replace_button.setEnabled(one is not None and one.current and writable)
+        self.restore_button.setVisible(one is not None and not one.current)
+        self.restore_button.setEnabled(writable)
+        self.save_details.setEnabled(writable)
+        self._show_details(one)
         if len(selected) == 1:
             self.evidence_selected.emit(*selected[0])
         else:
