@@ -322,7 +322,14 @@ def _styles() -> dict[str, ParagraphStyle]:
         "h0": ParagraphStyle("h0", parent=base, fontName=FONT_BOLD, fontSize=16, leading=20, spaceAfter=8),
         "h1": ParagraphStyle("h1", parent=base, fontName=FONT_BOLD, fontSize=13, leading=17, spaceAfter=6),
         "h2": ParagraphStyle(
-            "h2", parent=base, fontName=FONT_BOLD, fontSize=11, leading=14, spaceBefore=8, spaceAfter=4
+            "h2",
+            parent=base,
+            fontName=FONT_BOLD,
+            fontSize=11,
+            leading=14,
+            spaceBefore=8,
+            spaceAfter=4,
+            keepWithNext=1,  # a heading never ends a page without what it heads
         ),
         "note": ParagraphStyle("note", parent=base, textColor=colors.HexColor("#8a4b00")),
         "toc0": ParagraphStyle("toc0", parent=base, fontName=FONT_BOLD, fontSize=9.5, leading=13),
@@ -912,7 +919,7 @@ def _summary(pkg: PackageInput, lay: _Layout) -> None:
     story.append(Paragraph("By status", s["h2"]))
     rows: list[list[Any]] = [["Status", "Requests", "Share"]]
     rows += [[st.label, str(n), pct(n, r.total)] for st, n in r.by_status]
-    story.append(_grid(rows, [width * 0.5, width * 0.2, width * 0.2]))
+    story.append(_grid(rows, [width * 0.5, width * 0.225, width * 0.225]))
     for title, groups in (("By owner", r.by_owner), ("By section", r.by_section)):
         story.append(Paragraph(title, s["h2"]))
         rows = [[title[3:].capitalize(), "Requests", "Ready", "Ready %"]]
