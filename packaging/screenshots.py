@@ -105,6 +105,12 @@ def main() -> int:
     window.panel.tabs.setCurrentIndex(1)
     settle(app)
     grab(window, out / f"main-window{suffix}.png", app)
+    if window.panel.evidence.count():
+        shown: list[str] = []
+        window.preview_shown.connect(shown.append)
+        window.panel.evidence.setCurrentRow(0)
+        wait_for(app, lambda: bool(shown))
+        grab(window, out / f"evidence-panel{suffix}.png", app)
 
     window.export_action.trigger()
     dialog = window.findChild(QWidget, "export_dialog")

@@ -36,7 +36,7 @@ ADD_PERSON = "Add person…"
 NO_DATE = QDate(2000, 1, 1)
 PREVIEW_HEIGHT = 140
 HEADING_CHARS = 160
-PDF_PREVIEW_HEIGHT = 260
+PDF_PREVIEW_HEIGHT = 220
 DETAIL_FIELDS = (
     ("description", "Description", "What this file is"),
     ("source_system", "Source system", "e.g. Okta admin console, Jira, AWS IAM"),
@@ -194,7 +194,18 @@ class RequestPanel(QWidget):
         evidence_page = QWidget()
         evidence_layout = QVBoxLayout(evidence_page)
         evidence_layout.setContentsMargins(0, 4, 0, 0)
+        self.versions = QCheckBox("Earlier versions")
+        self.versions.setAccessibleName("Show earlier versions of evidence")
+        self.versions.toggled.connect(self.history_toggled)
+        versions_row = QHBoxLayout()
+        versions_row.addStretch(1)
+        # Above the list, not beside the buttons: the button row must fit the panel at 1024x640.
+        versions_row.addWidget(self.versions)
+        evidence_layout.addLayout(versions_row)
         self.evidence = EvidenceList()
+        # The list yields its room to the preview and details when the panel runs out of height.
+        self.evidence.setMinimumHeight(96)
+        self.evidence.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
         self.evidence.files_dropped.connect(self.files_dropped)
         self.evidence.itemSelectionChanged.connect(self._on_evidence_selection)
         self.evidence.itemActivated.connect(self._on_open_clicked)
@@ -223,9 +234,6 @@ class RequestPanel(QWidget):
         self.unlink_button.setAccessibleName("Unlink selected evidence")
         self.unlink_button.setToolTip("Remove the link (Delete); the file stays in the workbook")
         self.unlink_button.clicked.connect(self._on_unlink_clicked)
-        self.versions = QCheckBox("Earlier versions")
-        self.versions.setAccessibleName("Show earlier versions of evidence")
-        self.versions.toggled.connect(self.history_toggled)
         self.replace_button = QPushButton("Replace…")
         self.replace_button.setObjectName("replace_evidence_button")
         self.replace_button.setAccessibleName("Replace with newer version")
@@ -242,7 +250,6 @@ class RequestPanel(QWidget):
         buttons.addWidget(self.replace_button)
         buttons.addWidget(self.restore_button)
         buttons.addStretch(1)
-        buttons.addWidget(self.versions)
         evidence_layout.addLayout(buttons)
         self.tabs.addTab(evidence_page, "Evidence")
         delete = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.evidence)
