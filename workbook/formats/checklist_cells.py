@@ -199,8 +199,8 @@ _MONTHS = {
 }
 _ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ][\d:.]+Z?)?$")
 _NUMERIC = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})(?:\s+[\d:]+(?:\s*[AaPp][Mm])?)?$")
-_DAY_MONTH = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[-\s./]+([A-Za-zéû]+)\.?,?[-\s./]+(\d{2}|\d{4})$")
-_MONTH_DAY = re.compile(r"^([A-Za-zéû]+)\.?[-\s./]+(\d{1,2})(?:st|nd|rd|th)?,?[-\s./]+(\d{2}|\d{4})$")
+_DAY_MONTH = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[-\s./]+([^\W\d_]+)\.?,?[-\s./]+(\d{2}|\d{4})$")
+_MONTH_DAY = re.compile(r"^([^\W\d_]+)\.?[-\s./]+(\d{1,2})(?:st|nd|rd|th)?,?[-\s./]+(\d{2}|\d{4})$")
 _WEEKDAY = re.compile(r"^[A-Za-z]+,\s+")
 
 

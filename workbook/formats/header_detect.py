@@ -179,6 +179,20 @@ SYNONYMS: dict[str, dict[str, float]] = {
             0.95,
         ),
         **dict.fromkeys(("control mapping", "framework ref", "framework mapping", "coso", "cc"), 0.8),
+        # Crosswalks name the framework whose control IDs they list (`NIST SP 800-53, Revision 5 Control`).
+        **dict.fromkeys(
+            (
+                "revision 5 control",
+                "rev 5 control",
+                "800 53 control",
+                "27001 control",
+                "iso control",
+                "nist control",
+                "mapped control",
+                "csf control",
+            ),
+            0.8,
+        ),
         **dict.fromkeys(("mapping", "related control", "refs", "related ref", "requirement ref"), 0.6),
     },
     "section": {
@@ -365,26 +379,39 @@ def guess_field(header: str) -> FieldGuess | None:
     tokens = key.split()
     if len(tokens) > 10 or "http" in tokens:
         return None
-    best: tuple[int, float, str] | None = None
+    best: tuple[int, float, int, str] | None = None
     for name, guesses in _SYNONYM_INDEX.items():
         parts = name.split()
         if len(parts) > len(tokens) or (
             len(parts) == 1 and parts[0] in ("#", "id", "s", "item", "key", "code")
         ):
             continue
-        if _contains(tokens, parts):
+        at = _position(tokens, parts)
+        if at is not None:
+            head = 1 if at + len(parts) == _head_end(tokens) else 0
             for field, conf in guesses:
-                candidate = (len(parts), conf * 0.7, field)
-                if best is None or candidate[:2] > best[:2]:
+                candidate = (len(parts), conf * 0.7, head, field)
+                if best is None or candidate[:3] > best[:3]:
                     best = candidate
     if best is None:
         return None
-    return FieldGuess(best[2], round(best[1], 3))
+    return FieldGuess(best[3], round(best[1], 3))
 
 
-def _contains(tokens: list[str], parts: list[str]) -> bool:
+def _head_end(tokens: list[str]) -> int:
+    """Where a noun phrase's head ends: before `of`/`for`/`by` (`Status of request`), else at the end."""
+    for i, token in enumerate(tokens):
+        if i and token in ("of", "for", "by", "from"):
+            return i
+    return len(tokens)
+
+
+def _position(tokens: list[str], parts: list[str]) -> int | None:
     n = len(parts)
-    return any(tokens[i : i + n] == parts for i in range(len(tokens) - n + 1))
+    for i in range(len(tokens) - n + 1):
+        if tokens[i : i + n] == parts:
+            return i
+    return None
 
 
 def _row_texts(grid: SheetGrid, row: int) -> list[str]:
@@ -556,11 +583,37 @@ def map_columns(headers: Sequence[str], samples: Sequence[Sequence[str]] = ()) -
         weak = {c for c, g in mapping.items() if g.confidence < 0.7}
         col_ref = _id_like_column(headers, samples, set(mapping) - weak)
         if col_ref is not None:
+            displaced = mapping.get(col_ref)
             mapping[col_ref] = FieldGuess("ref", 0.5)
+            if displaced is not None:
+                # The field that column had goes to its next-best column (both headers said "controls").
+                used.discard(displaced.field)
+                for conf, neg_col, field in scored:
+                    if field == displaced.field and -neg_col not in mapping:
+                        mapping[-neg_col] = FieldGuess(field, round(conf, 3))
+                        used.add(field)
+                        break
         else:
             col_ref = _prefixed_id_column(samples, set(mapping))
             if col_ref is not None:
                 mapping[col_ref] = FieldGuess("ref", 0.5)
+    ref_col = next((c for c, g in mapping.items() if g.field == "ref"), None)
+    if ref_col is not None and "title" not in {g.field for g in mapping.values()} and samples:
+        # `Control | (no header: the ref's header cell is merged over it)` holds the names.
+        beside = ref_col + 1
+        values = [row[beside] for row in samples if beside < len(row) and row[beside]]
+        if (
+            beside not in mapping
+            and not (headers[beside] if beside < len(headers) else "")
+            and len(values) >= 2
+            and not any(_ID_LIKE.match(v) for v in values)
+            and _average_length(values) <= 100
+        ):
+            mapping[beside] = FieldGuess("title", 0.5)
+    if "criteria" not in used and samples:
+        col_list = _id_list_column(headers, samples, mapping)
+        if col_list is not None:
+            mapping[col_list] = FieldGuess("criteria", 0.6)
     return mapping
 
 
@@ -580,6 +633,38 @@ def _prefixed_id_column(samples: Sequence[Sequence[str]], taken: set[int]) -> in
     for col in range(width):
         values = [row[col] for row in samples if col < len(row) and row[col]]
         if col not in taken and len(values) >= 2 and prefixed_id_share(values) >= 0.8:
+            return col
+    return None
+
+
+_LIST_ITEM = re.compile(r"^[A-Z]{0,4}[.\-]?\d+(?:[.\-]\d+)*(?:\(\w+\))?\*?$")
+_LIST_SEPARATORS = re.compile(r"\s*[,;\n]\s*")
+_LIST_HEADER_WORDS = frozenset(("control", "mapping", "ref", "refs", "criteria", "requirement"))
+
+
+def is_id_list(text: str) -> bool:
+    """`CM-8, PM-5` / `A.9.2.1, A.9.2.2` / `CC6.1` — control IDs and nothing else."""
+    items = [item for item in _LIST_SEPARATORS.split(text.strip()) if item]
+    return bool(items) and all(_LIST_ITEM.match(item) for item in items)
+
+
+def _id_list_column(
+    headers: Sequence[str], samples: Sequence[Sequence[str]], mapping: dict[int, FieldGuess]
+) -> int | None:
+    """A column of control-ID lists: a weak title/request guess, or an unmapped column named for controls."""
+    for col, header in enumerate(headers):
+        guess = mapping.get(col)
+        weak_text = guess is not None and guess.field in ("title", "request") and guess.confidence < 0.7
+        named = guess is None and bool(_LIST_HEADER_WORDS & set(normalise_header(header).split()))
+        if not (weak_text or named):
+            continue
+        values = [row[col] for row in samples if col < len(row) and row[col]]
+        lists = sum(1 for v in values if is_id_list(v))
+        several = sum(1 for v in values if len(_LIST_SEPARATORS.split(v.strip())) > 1)
+        # A ref column holds one ID a row; a criteria column lists several on many rows.
+        if len(values) >= 2 and lists >= 0.8 * len(values) and several >= 0.3 * len(values):
+            if guess is not None:
+                del mapping[col]
             return col
     return None
 

@@ -83,3 +83,78 @@ def test_catalog_keeps_enhancement_ids_as_text() -> None:
     analysis = analyse_sheet(corpus_file("nist-sp800-53r5-control-catalog.xlsx"))
     assert [r.ref for r in analysis.rows[:4]] == ["AC-1", "AC-2", "AC-2(1)", "AC-2(2)"]
     assert analysis.mapping["ref"] == "Control Identifier"
+
+
+# From reading each file: the column a careful person would map to each field (extras stay unmapped).
+MAPPINGS = [
+    (
+        "nist-csf-pf-to-800-53r5-mappings.xlsx",
+        None,
+        {"section": "Category", "ref": "Subcategory", "criteria": "NIST SP 800-53, Revision 5 Control"},
+    ),
+    (
+        "nist-csf-pf-to-800-53r5-mappings.xlsx",
+        "PF to SP 800-53r5",
+        {"section": "Category", "ref": "Subcategory", "criteria": "NIST SP 800-53, Revision 5, Control"},
+    ),
+    # Column B has no header of its own (A1:B2 is merged) and holds the control names.
+    (
+        "nist-800-53r5-to-iso27001-mapping.xlsx",
+        None,
+        {"ref": "NIST SP 800-53 CONTROLS", "title": "B", "criteria": "ISO/IEC 27001 CONTROLS"},
+    ),
+    (
+        "nist-sp800-53r5-control-catalog.xlsx",
+        None,
+        {
+            "ref": "Control Identifier",
+            "title": "Control (or Control Enhancement) Name",
+            "request": "Control Text",
+            "criteria": "Related Controls",
+        },
+    ),
+    (
+        "nist-cprt-sp800-53a-5.1.1.xlsx",
+        None,
+        {
+            "section": "family",
+            "ref": "identifier",
+            "title": "control-name",
+            "request": "assessment-objective",
+        },
+    ),
+    (
+        "nist-csf-2.0-core-export.xlsx",
+        None,
+        {"section": "Category", "ref": "Subcategory", "criteria": "Informative References"},
+    ),
+    (
+        "microsoft-cloud-security-benchmark-v1.xlsx",
+        None,
+        {
+            "ref": "ID",
+            "section": "Control Domain",
+            "title": "Recommendation",
+            "request": "Security Principle",
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "sheet", "mapping"), MAPPINGS)
+def test_corpus_columns_map_as_a_careful_reader_would(
+    name: str, sheet: str | None, mapping: dict[str, str]
+) -> None:
+    assert analyse_sheet(corpus_file(name), sheet=sheet).mapping == mapping
+
+
+def test_crosswalk_control_lists_become_criteria_and_the_subcategory_text_the_title() -> None:
+    row = analyse_sheet(corpus_file("nist-csf-pf-to-800-53r5-mappings.xlsx")).rows[0]
+    assert (row.ref, row.criteria) == ("ID.AM-1", ("CM-8", "PM-5"))
+    assert row.title.startswith("Physical devices and systems within the organization are inventoried")
+
+
+def test_iso_mapping_reads_names_from_the_headerless_column_and_iso_controls_as_criteria() -> None:
+    row = analyse_sheet(corpus_file("nist-800-53r5-to-iso27001-mapping.xlsx")).rows[1]
+    assert (row.ref, row.title) == ("AC-2", "Account Management")
+    assert row.criteria == ("A.9.2.1", "A.9.2.2", "A.9.2.3", "A.9.2.5", "A.9.2.6")
