@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -80,17 +81,6 @@ def is_checklist(path: Path) -> bool:
     return path.suffix.lower() in CHECKLIST_SUFFIXES
 
 
-def read_preview_rows(path: Path, sheet: str, rows: int) -> list[tuple[str, ...]]:
-    """The sheet's first rows as the cells show them (the reader's own parsing, no analysis)."""
-    from workbook.formats.checklist_cells import clean_text, to_text
-    from workbook.formats.checklist_grid import open_source
-    from workbook.formats.checklist_preflight import preflight
-
-    with open_source(preflight(path)) as source:
-        grid = source.read(sheet, max_rows=rows)
-    return [tuple(clean_text(to_text(v)) if v is not None else "" for v in row) for row in grid.rows[:rows]]
-
-
 @dataclass(frozen=True)
 class AnalysisResult:
     """One analysis job's answer: the reader's analysis, the raw rows shown, the plan, any saved profile."""
@@ -107,12 +97,18 @@ def profile_words(profile: dict[str, Any] | None, last_import: dict[str, Any] | 
     if not profile:
         return ""
     file_name = str(profile.get("file_name") or "")
-    when = ""
+    at: object = None
+    if isinstance(profile.get("confirmed_at"), str):
+        with contextlib.suppress(ValueError):
+            at = dt.datetime.fromisoformat(profile["confirmed_at"])
     if last_import and last_import.get("mapping") == profile.get("mapping"):
         file_name = file_name or str(last_import.get("file_name") or "")
-        at = last_import.get("imported_at")
-        if isinstance(at, dt.datetime):
-            when = f" on {at.astimezone():%d %b %Y}"
+        at = at or last_import.get("imported_at")
+    when = ""
+    if isinstance(at, dt.datetime):
+        # Stored times are UTC; naive ones come from SQLite and are UTC too.
+        at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+        when = f" on {at.astimezone():%d %b %Y}"
     target = f" for {file_name}" if file_name else " for a checklist with these headings"
     return f"Using the mapping you confirmed{target}{when}."
 
@@ -737,9 +733,10 @@ class ImportWizard(QWizard):
         path = self.path
         if path is None:
             return
+        service = self.service
         job = self.jobs.start(
             f"Preview of {sheet}",
-            lambda progress, cancel: (sheet, read_preview_rows(path, sheet, SHEET_PREVIEW_ROWS)),
+            lambda progress, cancel: (sheet, service.preview_rows(path, sheet, SHEET_PREVIEW_ROWS)),
             writes=False,
             paused=True,
         )
@@ -800,7 +797,7 @@ class ImportWizard(QWizard):
             analysis = service.analyse(
                 path, sheet=sheet, header_row=header_row, mapping=mapping, duplicates=duplicates
             )
-            preview = read_preview_rows(path, analysis.sheet, max(PREVIEW_ROWS, analysis.header_row + 20))
+            preview = service.preview_rows(path, analysis.sheet, max(PREVIEW_ROWS, analysis.header_row + 20))
             profile = service.profile_for(analysis.header_signature) if mapping is None else None
             applied = profile is not None and profile.get("mapping") == analysis.mapping
             words = profile_words(profile, service.last_import()) if applied else ""

@@ -250,6 +250,18 @@ class ImportService:
                     )
         return analysis
 
+    def preview_rows(self, path: Path, sheet: str, rows: int) -> list[tuple[str, ...]]:
+        """The sheet's first rows as its cells show them (the reader's parsing, no analysis), for previews."""
+        from workbook.formats.checklist_cells import clean_text, to_text
+        from workbook.formats.checklist_grid import open_source
+        from workbook.formats.checklist_preflight import preflight
+
+        with open_source(preflight(Path(path))) as source:
+            grid = source.read(sheet, max_rows=rows)
+        return [
+            tuple(clean_text(to_text(v)) if v is not None else "" for v in row) for row in grid.rows[:rows]
+        ]
+
     def profile_for(self, signature: str) -> dict[str, Any] | None:
         """A confirmed mapping for checklists with these headers: this workbook's first, then the user's."""
         with self._db.read() as session:
@@ -257,7 +269,12 @@ class ImportService:
                 select(ImportRow).where(ImportRow.header_signature == signature).order_by(ImportRow.id.desc())
             )
             if row is not None:
-                return {"mapping": dict(row.mapping), "source": "workbook"}
+                return {
+                    "mapping": dict(row.mapping),
+                    "source": "workbook",
+                    "file_name": row.file_name,
+                    "confirmed_at": row.imported_at.isoformat(timespec="seconds"),
+                }
         profile = load_profiles(self._profiles_path).get(signature)
         return dict(profile, source="user") if isinstance(profile, dict) else None
 
@@ -372,7 +389,12 @@ class ImportService:
         if remember:
             save_profile(
                 analysis.header_signature,
-                {"mapping": dict(analysis.mapping), "sheet": analysis.sheet, "file_name": path.name},
+                {
+                    "mapping": dict(analysis.mapping),
+                    "sheet": analysis.sheet,
+                    "file_name": path.name,
+                    "confirmed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                },
                 self._profiles_path,
             )
         progress(4, 4)
