@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import dataclasses
 import datetime as dt
 import io
 import mimetypes
 import os
+import sqlite3
 import stat
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
@@ -17,7 +19,7 @@ from typing import BinaryIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workbook.errors import UserError
+from workbook.errors import StorageError, UserError
 from workbook.jobs import Cancelled, CancelToken, Progress, no_progress
 from workbook.model import Actor, AttachResult, Changes, Engagement, Evidence, EvidenceLink
 from workbook.services import previews
@@ -42,6 +44,35 @@ FLAG_OUTSIDE_PERIOD = "outside_period"
 FLAG_STALE = "stale"
 FLAG_UNDATED = "undated"
 FLAG_PROVENANCE_MISSING = "provenance_missing"
+# Plain driver SQL on the attach path: ORM flushes and statement building cost more than the writes.
+_EVIDENCE_FIELDS = (
+    "id, sha256, size, name, media_type, effective_date, description, source_system, shows, population,"
+    " period_covered, added_by, added_at"
+)
+_EVIDENCE_BY_SHA = f"SELECT {_EVIDENCE_FIELDS} FROM evidence WHERE sha256 = ?"  # noqa: S608 - constant columns
+_INSERT_EVIDENCE = (
+    "INSERT INTO evidence (sha256, size, name, media_type, effective_date, description, source_system, shows,"
+    " population, period_covered, added_by, added_at, text_content, thumbnail)"
+    " VALUES (?, ?, ?, ?, ?, ?, '', '', '', '', ?, ?, '', ?)"
+)
+_SET_EVIDENCE_HASH = "UPDATE evidence SET sha256 = ?, effective_date = ? WHERE id = ?"
+_DELETE_EVIDENCE = "DELETE FROM evidence WHERE id = ?"
+_NEEDS_PREVIEW = "SELECT thumbnail IS NULL FROM evidence WHERE id = ?"
+_REQUEST_BY_REF = "SELECT id FROM requests WHERE ref = ?"
+_LINK_STATE = "SELECT id, current FROM links WHERE request_id = ? AND evidence_id = ?"
+_INSERT_LINK = (
+    "INSERT INTO links (request_id, evidence_id, current, replaced_by, linked_by, linked_at)"
+    " VALUES (?, ?, 1, NULL, ?, ?)"
+)
+_MAKE_LINK_CURRENT = "UPDATE links SET current = 1, replaced_by = NULL WHERE id = ?"
+_TOUCH_REQUEST = "UPDATE requests SET updated_at = ? WHERE id = ?"
+_CURRENT_REFS = (
+    "SELECT requests.ref FROM requests JOIN links ON links.request_id = requests.id"
+    " WHERE links.evidence_id = ? AND links.current = 1 ORDER BY requests.position"
+)
+# SQLAlchemy's SQLite DateTime text form (naive, microseconds), so ORM reads of these rows parse them alike.
+_DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+
 FLAG_LABELS = {
     FLAG_OUTSIDE_PERIOD: "dated outside the audit period",
     FLAG_STALE: "older than the freshness window",
@@ -193,6 +224,15 @@ class EvidenceService:
         self.max_file_size = max_file_size
         self.build_previews = build_previews
 
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Session]:
+        """One unit of work; driver-SQL errors read as the ORM's do (disk full, locked: StorageError)."""
+        try:
+            with self._db.write() as session:
+                yield session
+        except sqlite3.OperationalError as error:
+            raise StorageError(f"could not write the workbook: {error}", where=str(self._db.path)) from error
+
     def attach(
         self,
         ref: str,
@@ -258,7 +298,7 @@ class EvidenceService:
         cancel = cancel or CancelToken()
         path = Path(path)
         original = name if name is not None else path.name
-        with self._db.write() as session:
+        with self._write() as session:
             results = self._attach_in(
                 session, refs, path, original, effective_date, description, follow_symlinks, cancel
             )
@@ -285,14 +325,15 @@ class EvidenceService:
         cancel = cancel or CancelToken()
         outcomes: builtins.list[builtins.list[AttachResult] | UserError] = []
         cancelled = False
-        with self._db.write() as session:
+        with self._write() as session:
+            con = blobs.driver(session)
             for index, (refs, path) in enumerate(items):
                 if cancel.cancelled:
                     cancelled = True
                     break
                 outcome: builtins.list[AttachResult] | UserError
                 try:
-                    with session.begin_nested():
+                    with _savepoint(con):
                         outcome = self._attach_in(
                             session, refs, Path(path), Path(path).name, None, "", follow_symlinks, cancel
                         )
@@ -323,30 +364,31 @@ class EvidenceService:
     ) -> builtins.list[AttachResult]:
         if not refs:
             raise UserError("attach needs at least one request ref", where=str(path))
-        requests = [load_request_row(session, ref) for ref in refs]
+        con = blobs.driver(session)
+        requests = [(_request_id(con, ref), ref) for ref in refs]
         evidence, new = self._store_file(
             session, path, original, effective_date, description, follow_symlinks, cancel
         )
         out = []
         stored = new
-        for request in requests:
+        for request_id, ref in requests:
             already = self._link_and_record(
-                session, request, evidence, new, source=str(path), original=original
+                session, request_id, ref, evidence, new, source=str(path), original=original
             )
-            out.append((request, already))
+            out.append((ref, already))
             new = False
-        evidence_refs = self._refs_of(session, evidence.id)
+        linked = dataclasses.replace(evidence, refs=tuple(self._refs_of(session, evidence.id)))
         return [
-            AttachResult(to_evidence(evidence, evidence_refs), request.ref, stored and index == 0, already)
-            for index, (request, already) in enumerate(out)
+            AttachResult(linked, ref, stored and index == 0, already)
+            for index, (ref, already) in enumerate(out)
         ]
 
     def attach_bytes(self, ref: str, data: bytes, name: str, *, description: str = "") -> AttachResult:
         """Attach in-memory bytes (a pasted screenshot) the same way as a file."""
         if not data:
             raise UserError("nothing to attach: the data is empty", where=name)
-        with self._db.write() as session:
-            request = load_request_row(session, ref)
+        with self._write() as session:
+            request_id = _request_id(blobs.driver(session), ref)
             now = dt.datetime.now(dt.UTC)
             evidence, new = self._store(
                 session,
@@ -359,12 +401,16 @@ class EvidenceService:
                 CancelToken(),
             )
             already = self._link_and_record(
-                session, request, evidence, new, source="clipboard", original=name
+                session, request_id, ref, evidence, new, source="clipboard", original=name
             )
             result = AttachResult(
-                to_evidence(evidence, self._refs_of(session, evidence.id)), request.ref, new, already
+                dataclasses.replace(evidence, refs=tuple(self._refs_of(session, evidence.id))),
+                ref,
+                new,
+                already,
             )
-            evidence_id, wants_preview = evidence.id, self.build_previews and evidence.thumbnail is None
+            evidence_id = evidence.id
+            wants_preview = self.build_previews and _needs_preview(session, evidence_id)
         if wants_preview:
             self._preview(evidence_id)
         return result
@@ -378,7 +424,7 @@ class EvidenceService:
         description: str,
         follow_symlinks: bool,
         cancel: CancelToken,
-    ) -> tuple[EvidenceRow, bool]:
+    ) -> tuple[Evidence, bool]:
         where = str(path).encode("utf-8", "backslashreplace").decode("utf-8")
         with open_regular_file(path, follow_symlinks=follow_symlinks, max_size=self.max_file_size) as (
             stream,
@@ -414,55 +460,77 @@ class EvidenceService:
         effective_date: dt.date | None,
         description: str,
         cancel: CancelToken,
-    ) -> tuple[EvidenceRow, bool]:
-        """Store the bytes unless the same SHA-256 is already there; (row, stored_new_bytes)."""
+    ) -> tuple[Evidence, bool]:
+        """Store the bytes unless the same SHA-256 is already there; (evidence, stored_new_bytes)."""
+        con = blobs.driver(session)
         head = stream.read(16)
         _rewind(stream)
-        if blobs.size_is_known(session, size):
+        if blobs.size_is_known(con, size):
             sha = blobs.hash_stream(stream, size, cancel.raise_if_cancelled)
-            existing = blobs.find_by_sha(session, sha)
+            existing = _evidence_by_sha(con, sha)
             if existing is not None:
                 return existing, False
             _rewind(stream)
         display = safe_display_name(original)
         media_type = media_type_for(display, head)
-        row = EvidenceRow(
-            sha256=f"pending-{os.getpid()}-{id(stream)}",
-            size=size,
+        added_at = dt.datetime.now(dt.UTC)
+        inserted = con.execute(
+            _INSERT_EVIDENCE,
+            (
+                f"pending-{os.getpid()}-{id(stream)}",
+                size,
+                display,
+                media_type,
+                effective_date.isoformat() if effective_date else None,
+                description,
+                self._actor.name,
+                _stored_datetime(added_at),
+                None if self._previewable(media_type) else previews.NO_THUMBNAIL,
+            ),
+        )
+        evidence_id = inserted.lastrowid
+        assert evidence_id is not None
+        sha = blobs.write_chunks(con, evidence_id, stream, size, cancel.raise_if_cancelled)
+        existing = _evidence_by_sha(con, sha)
+        if existing is not None:
+            blobs.delete_chunks(con, evidence_id)
+            con.execute(_DELETE_EVIDENCE, (evidence_id,))
+            return existing, False
+        if effective_date is None:
+            effective_date = (
+                self._metadata_date(session, evidence_id, media_type)
+                or dt.datetime.fromtimestamp(mtime).date()
+            )
+        con.execute(_SET_EVIDENCE_HASH, (sha, effective_date.isoformat(), evidence_id))
+        evidence = Evidence(
+            id=evidence_id,
+            sha256=sha,
             name=display,
             media_type=media_type,
+            size=size,
             effective_date=effective_date,
             description=description,
+            source_system="",
+            shows="",
+            population="",
+            period_covered="",
             added_by=self._actor.name,
-            added_at=dt.datetime.now(dt.UTC),
-            text_content="",
-            thumbnail=None if self._previewable(media_type) else previews.NO_THUMBNAIL,
+            added_at=added_at,
         )
-        session.add(row)
-        session.flush()
-        sha = blobs.write_chunks(session, row.id, stream, size, cancel.raise_if_cancelled)
-        existing = blobs.find_by_sha(session, sha)
-        if existing is not None:
-            blobs.delete_chunks(session, row.id)
-            session.delete(row)
-            return existing, False
-        row.sha256 = sha
-        if row.effective_date is None:
-            row.effective_date = self._metadata_date(session, row) or dt.datetime.fromtimestamp(mtime).date()
-        return row, True
+        return evidence, True
 
     def _previewable(self, media_type: str) -> bool:
         return previews.is_image(media_type) or previews.is_pdf(media_type) or previews.is_text(media_type)
 
-    def _metadata_date(self, session: Session, row: EvidenceRow) -> dt.date | None:
-        if not (previews.is_image(row.media_type) or previews.is_pdf(row.media_type)):
+    def _metadata_date(self, session: Session, evidence_id: int, media_type: str) -> dt.date | None:
+        if not (previews.is_image(media_type) or previews.is_pdf(media_type)):
             return None
-        with blobs.ChunkReader(session, row.id) as raw, io.BufferedReader(raw, 256 * 1024) as reader:
-            return previews.sniff_effective_date(reader, row.media_type)
+        with blobs.ChunkReader(session, evidence_id) as raw, io.BufferedReader(raw, 256 * 1024) as reader:
+            return previews.sniff_effective_date(reader, media_type)
 
     def _preview(self, evidence_id: int) -> None:
         """Thumbnail and text in their own short transaction, so a slow preview never holds the evidence."""
-        with self._db.write() as session:
+        with self._write() as session:
             row = session.get(EvidenceRow, evidence_id)
             if row is not None and row.thumbnail is None:
                 previews.build_stored_preview(session, row)
@@ -470,14 +538,15 @@ class EvidenceService:
     def _link_and_record(
         self,
         session: Session,
-        request: RequestRow,
-        evidence: EvidenceRow,
+        request_id: int,
+        ref: str,
+        evidence: Evidence,
         new: bool,
         *,
         source: str,
         original: str = "",
     ) -> bool:
-        already = self._link(session, request, evidence)
+        already = self._link(session, request_id, evidence.id)
         if new:
             detail: dict[str, object] = {
                 "sha256": evidence.sha256,
@@ -487,53 +556,34 @@ class EvidenceService:
             if original and original != evidence.name:
                 # The name as given is kept in the log, escaped, so nothing of the original is lost.
                 detail["original_name"] = original.encode("unicode_escape").decode("ascii")
-            record(
-                session, self._actor, "evidence.add", target=request.ref, after=evidence.name, detail=detail
-            )
+            record(session, self._actor, "evidence.add", target=ref, after=evidence.name, detail=detail)
         if not already:
             record(
                 session,
                 self._actor,
                 "evidence.link",
-                target=request.ref,
+                target=ref,
                 after=evidence.name,
                 detail={"sha256": evidence.sha256},
             )
         return already
 
-    def _link(self, session: Session, request: RequestRow, evidence: EvidenceRow) -> bool:
-        """Make `evidence` current on `request`; True when it already was."""
-        link = session.scalar(
-            select(LinkRow).where(LinkRow.request_id == request.id, LinkRow.evidence_id == evidence.id)
-        )
-        if link is not None and link.current:
+    def _link(self, session: Session, request_id: int, evidence_id: int) -> bool:
+        """Make the evidence current on the request; True when it already was."""
+        con = blobs.driver(session)
+        link = con.execute(_LINK_STATE, (request_id, evidence_id)).fetchone()
+        if link is not None and link[1]:
             return True
+        now = _stored_datetime(dt.datetime.now(dt.UTC))
         if link is None:
-            session.add(
-                LinkRow(
-                    request_id=request.id,
-                    evidence_id=evidence.id,
-                    current=True,
-                    linked_by=self._actor.name,
-                    linked_at=dt.datetime.now(dt.UTC),
-                )
-            )
+            con.execute(_INSERT_LINK, (request_id, evidence_id, self._actor.name, now))
         else:
-            link.current = True
-            link.replaced_by = None
-        request.updated_at = dt.datetime.now(dt.UTC)
-        session.flush()
+            con.execute(_MAKE_LINK_CURRENT, (link[0],))
+        con.execute(_TOUCH_REQUEST, (now, request_id))
         return False
 
     def _refs_of(self, session: Session, evidence_id: int) -> builtins.list[str]:
-        return list(
-            session.scalars(
-                select(RequestRow.ref)
-                .join(LinkRow, LinkRow.request_id == RequestRow.id)
-                .where(LinkRow.evidence_id == evidence_id, LinkRow.current.is_(True))
-                .order_by(RequestRow.position)
-            )
-        )
+        return [ref for (ref,) in blobs.driver(session).execute(_CURRENT_REFS, (evidence_id,))]
 
     def _evidence_row(self, session: Session, sha256: str) -> EvidenceRow:
         row = blobs.find_by_sha(session, sha256) if len(sha256) == 64 else None
@@ -545,10 +595,10 @@ class EvidenceService:
         return row
 
     def link(self, ref: str, sha256: str) -> Changes:
-        with self._db.write() as session:
+        with self._write() as session:
             request = load_request_row(session, ref)
             evidence = self._evidence_row(session, sha256)
-            if not self._link(session, request, evidence):
+            if not self._link(session, request.id, evidence.id):
                 record(
                     session,
                     self._actor,
@@ -561,7 +611,7 @@ class EvidenceService:
 
     def unlink(self, ref: str, sha256: str) -> Changes:
         """Remove the link only: the bytes stay in the workbook until purged."""
-        with self._db.write() as session:
+        with self._write() as session:
             request = load_request_row(session, ref)
             evidence = self._evidence_row(session, sha256)
             link = session.scalar(
@@ -597,10 +647,10 @@ class EvidenceService:
         """Make a newer file the current version; the old one stays in the request's history."""
         cancel = cancel or CancelToken()
         new_path = Path(new_path)
-        with self._db.write() as session:
+        with self._write() as session:
             request = load_request_row(session, ref)
             old = self._evidence_row(session, old_sha256)
-            old_link = self._link_row(session, request, old)
+            old_link = self._link_row(session, request.id, old.id)
             if old_link is None or not old_link.current:
                 raise UserError(
                     f"{old.name!r} is not current evidence of {request.ref}",
@@ -616,9 +666,9 @@ class EvidenceService:
                     hint="nothing to replace",
                 )
             already = self._link_and_record(
-                session, request, evidence, new, source=str(new_path), original=new_path.name
+                session, request.id, request.ref, evidence, new, source=str(new_path), original=new_path.name
             )
-            new_link = self._link_row(session, request, evidence)
+            new_link = self._link_row(session, request.id, evidence.id)
             assert new_link is not None
             old_link.current = False
             old_link.replaced_by = new_link.id
@@ -633,9 +683,13 @@ class EvidenceService:
             )
             session.flush()
             result = AttachResult(
-                to_evidence(evidence, self._refs_of(session, evidence.id)), request.ref, new, already
+                dataclasses.replace(evidence, refs=tuple(self._refs_of(session, evidence.id))),
+                request.ref,
+                new,
+                already,
             )
-            evidence_id, wants_preview = evidence.id, self.build_previews and evidence.thumbnail is None
+            evidence_id = evidence.id
+            wants_preview = self.build_previews and _needs_preview(session, evidence_id)
         if wants_preview:
             self._preview(evidence_id)
         return result
@@ -646,10 +700,10 @@ class EvidenceService:
 
     def restore_version(self, ref: str, sha256: str) -> Changes:
         """Make an older version current again; the version that replaced it goes into history."""
-        with self._db.write() as session:
+        with self._write() as session:
             request = load_request_row(session, ref)
             evidence = self._evidence_row(session, sha256)
-            link = self._link_row(session, request, evidence)
+            link = self._link_row(session, request.id, evidence.id)
             if link is None:
                 raise UserError(f"{evidence.name!r} was never evidence of {request.ref}")
             if link.current:
@@ -672,9 +726,9 @@ class EvidenceService:
             )
             return Changes(refs=frozenset([request.ref]), evidence=True)
 
-    def _link_row(self, session: Session, request: RequestRow, evidence: EvidenceRow) -> LinkRow | None:
+    def _link_row(self, session: Session, request_id: int, evidence_id: int) -> LinkRow | None:
         return session.scalar(
-            select(LinkRow).where(LinkRow.request_id == request.id, LinkRow.evidence_id == evidence.id)
+            select(LinkRow).where(LinkRow.request_id == request_id, LinkRow.evidence_id == evidence_id)
         )
 
     def _current_successor(self, session: Session, link: LinkRow) -> LinkRow | None:
@@ -711,7 +765,7 @@ class EvidenceService:
             "population": population,
             "period_covered": period_covered,
         }
-        with self._db.write() as session:
+        with self._write() as session:
             row = self._evidence_row(session, sha256)
             changed = False
             for field, value in wanted.items():
@@ -844,12 +898,12 @@ class EvidenceService:
 
     def purge_unlinked(self) -> tuple[int, int]:
         """Delete the bytes of evidence no request uses (on purpose only); returns (files, bytes)."""
-        with self._db.write() as session:
+        with self._write() as session:
             linked = select(LinkRow.evidence_id)
             rows = list(session.scalars(select(EvidenceRow).where(EvidenceRow.id.not_in(linked))))
             total = sum(r.size for r in rows)
             for row in rows:
-                blobs.delete_chunks(session, row.id)
+                blobs.delete_chunks(blobs.driver(session), row.id)
                 record(
                     session,
                     self._actor,
@@ -870,8 +924,56 @@ class EvidenceService:
 
 
 def _needs_preview(session: Session, evidence_id: int) -> bool:
-    return (
-        session.scalar(select(EvidenceRow.thumbnail.is_(None)).where(EvidenceRow.id == evidence_id)) is True
+    found = blobs.driver(session).execute(_NEEDS_PREVIEW, (evidence_id,)).fetchone()
+    return found is not None and bool(found[0])
+
+
+@contextlib.contextmanager
+def _savepoint(con: sqlite3.Connection) -> Iterator[None]:
+    """One file's statements, undone whole when it fails or is cancelled (no ORM state to expire here)."""
+    con.execute("SAVEPOINT aw_file")
+    try:
+        yield
+    except BaseException:
+        # SQLite may have rolled the whole transaction back already (disk full): nothing left to undo.
+        if con.in_transaction:
+            con.execute("ROLLBACK TO aw_file")
+            con.execute("RELEASE aw_file")
+        raise
+    con.execute("RELEASE aw_file")
+
+
+def _stored_datetime(value: dt.datetime) -> str:
+    return value.strftime(_DATETIME_FORMAT)
+
+
+def _request_id(con: sqlite3.Connection, ref: str) -> int:
+    """The id of the request with this ref (what `load_request_row` finds, without loading the row)."""
+    found = con.execute(_REQUEST_BY_REF, (ref,)).fetchone()
+    if found is None:
+        raise UserError(f"no request with ref {ref!r} in this workbook", hint="list them with `items`")
+    return int(found[0])
+
+
+def _evidence_by_sha(con: sqlite3.Connection, sha256: str) -> Evidence | None:
+    found = con.execute(_EVIDENCE_BY_SHA, (sha256,)).fetchone()
+    if found is None:
+        return None
+    effective, added_at = found[5], found[12]
+    return Evidence(
+        id=found[0],
+        sha256=found[1],
+        size=found[2],
+        name=found[3],
+        media_type=found[4],
+        effective_date=dt.date.fromisoformat(effective) if effective else None,
+        description=found[6],
+        source_system=found[7],
+        shows=found[8],
+        population=found[9],
+        period_covered=found[10],
+        added_by=found[11],
+        added_at=dt.datetime.fromisoformat(added_at),
     )
 
 

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import hashlib
 import io
+import sqlite3
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workbook.storage.database import Database
 from workbook.storage.schema import CHUNK_SIZE, EvidenceChunkRow, EvidenceRow
+
+# Plain SQL for the per-chunk and per-file statements of an attach: SQLAlchemy's per-statement work cost more.
+_SIZE_KNOWN = "SELECT 1 FROM evidence WHERE size = ? LIMIT 1"
+_INSERT_CHUNK = "INSERT INTO evidence_chunks (evidence_id, seq, data) VALUES (?, ?, ?)"
+_DELETE_CHUNKS = "DELETE FROM evidence_chunks WHERE evidence_id = ?"
+
+
+def driver(session: Session) -> sqlite3.Connection:
+    """The sqlite3 connection under the session's transaction: statements on it join the unit of work."""
+    raw = session.connection().connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection)
+    return raw
 
 
 class SizeChanged(Exception):
@@ -53,12 +66,12 @@ def find_by_sha(session: Session, sha256: str) -> EvidenceRow | None:
     return session.scalar(select(EvidenceRow).where(EvidenceRow.sha256 == sha256))
 
 
-def size_is_known(session: Session, size: int) -> bool:
-    return session.scalar(select(func.count()).where(EvidenceRow.size == size)) != 0
+def size_is_known(con: sqlite3.Connection, size: int) -> bool:
+    return con.execute(_SIZE_KNOWN, (size,)).fetchone() is not None
 
 
 def write_chunks(
-    session: Session,
+    con: sqlite3.Connection,
     evidence_id: int,
     stream: Readable,
     expected_size: int,
@@ -68,12 +81,12 @@ def write_chunks(
     digest = hashlib.sha256()
     for seq, chunk in enumerate(_bounded_chunks(stream, expected_size, check)):
         digest.update(chunk)
-        session.execute(insert(EvidenceChunkRow), {"evidence_id": evidence_id, "seq": seq, "data": chunk})
+        con.execute(_INSERT_CHUNK, (evidence_id, seq, chunk))
     return digest.hexdigest()
 
 
-def delete_chunks(session: Session, evidence_id: int) -> None:
-    session.execute(delete(EvidenceChunkRow).where(EvidenceChunkRow.evidence_id == evidence_id))
+def delete_chunks(con: sqlite3.Connection, evidence_id: int) -> None:
+    con.execute(_DELETE_CHUNKS, (evidence_id,))
 
 
 def chunk_count(session: Session, evidence_id: int) -> int:
