@@ -377,7 +377,7 @@ def guess_field(header: str) -> FieldGuess | None:
         field, conf = max(exact, key=lambda fc: fc[1])
         return FieldGuess(field, conf)
     tokens = key.split()
-    if len(tokens) > 10 or "http" in tokens:
+    if len(tokens) > 10 or any(t.startswith("http") for t in tokens):
         return None
     best: tuple[int, float, int, str] | None = None
     for name, guesses in _SYNONYM_INDEX.items():
