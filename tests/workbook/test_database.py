@@ -17,7 +17,7 @@ from workbook.errors import ReadOnlyError, UserError
 from workbook.model import Actor
 from workbook.services.requests import FieldChange
 from workbook.services.workbook import Workbook
-from workbook.storage.database import KNOWN_REVISIONS, SCHEMA_HEAD
+from workbook.storage.fileformat import KNOWN_REVISIONS, SCHEMA_HEAD
 from workbook.storage.migrate import head_revision
 
 REPO = Path(__file__).resolve().parents[2]
@@ -195,11 +195,11 @@ def test_backup_is_a_complete_workbook(workbook: Workbook, tmp_path: Path, actor
 def test_opening_an_older_schema_makes_a_backup_before_upgrading(
     workbook: Workbook, actor: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from workbook.storage import database
+    from workbook.storage import database, fileformat
 
     workbook.close()
     monkeypatch.setattr(database, "SCHEMA_HEAD", "0002_pretend_newer")
-    monkeypatch.setattr(database, "KNOWN_REVISIONS", (*KNOWN_REVISIONS, "0002_pretend_newer"))
+    monkeypatch.setattr(fileformat, "KNOWN_REVISIONS", (*KNOWN_REVISIONS, "0002_pretend_newer"))
     upgraded: list[Path] = []
     monkeypatch.setattr(
         "workbook.storage.migrate.upgrade", lambda engine: upgraded.append(Path(engine.url.database or ""))

@@ -17,7 +17,8 @@ from workbook.services.evidence import EvidenceService
 from workbook.services.people import PeopleService
 from workbook.services.requests import RequestService
 from workbook.storage import blobs
-from workbook.storage.database import SCHEMA_HEAD, SUFFIX, Database, create_database, open_database
+from workbook.storage.database import Database, create_database, open_database
+from workbook.storage.fileformat import SCHEMA_HEAD, SUFFIX
 from workbook.storage.schema import EngagementRow, EvidenceRow, MetaRow, RequestRow
 
 READY = tuple(s.value for s in Status if s.is_ready)

@@ -20,8 +20,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-# PRAGMA application_id: marks a SQLite file as a workbook ("AWB1").
-APPLICATION_ID = 0x41574231
+from workbook.storage.fileformat import APPLICATION_ID
+
+__all__ = ["APPLICATION_ID"]
+
 CHUNK_SIZE = 1024 * 1024
 
 
