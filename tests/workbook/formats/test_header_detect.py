@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from workbook.formats.header_detect import (
 )
 
 
-def grid(rows: list[list[Any]], merged: tuple[CellRange, ...] = ()) -> SheetGrid:
+def grid(rows: Sequence[Sequence[Any]], merged: tuple[CellRange, ...] = ()) -> SheetGrid:
     return SheetGrid(name="PBC", rows=tuple(tuple(r) for r in rows), merged=merged)
 
 
