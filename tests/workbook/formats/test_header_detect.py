@@ -67,7 +67,7 @@ def test_guess_field_leaves_unknown_and_blank_headers_alone() -> None:
 
 
 def test_header_row_is_found_below_a_title_block_and_blank_rows() -> None:
-    rows = [
+    rows: list[list[Any]] = [
         ["Acme SOC 2 Type II — request list"],
         ["Prepared by the auditor, 2026-01-05"],
         [],
@@ -81,7 +81,7 @@ def test_header_row_is_found_below_a_title_block_and_blank_rows() -> None:
 
 
 def test_two_row_header_under_a_band_keeps_sub_headers_as_written() -> None:
-    rows = [
+    rows: list[list[Any]] = [
         ["PBC #", "Request", "Client response", None, None],
         [None, None, "Owner", "Status", "Due On"],
         ["1", "Policies", "Ann", "Open", "2026-03-31"],
@@ -94,7 +94,7 @@ def test_two_row_header_under_a_band_keeps_sub_headers_as_written() -> None:
 
 
 def test_a_title_merged_across_the_whole_width_is_not_a_band() -> None:
-    rows = [
+    rows: list[list[Any]] = [
         ["Acme request list", None, None],
         ["Ref", "Request", "Owner"],
         ["A-1", "x", "Ann"],
