@@ -6,13 +6,13 @@ import builtins
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workbook.model import ActivityEntry, Actor, Problem
-from workbook.storage.database import Database
+from workbook.storage.database import Database, driver
 from workbook.storage.schema import ActivityRow, MetaRow
 
 GENESIS = "0" * 64
@@ -30,7 +30,6 @@ _ACTIVITY_COLUMNS = (
     "prev_hash",
     "hash",
 )
-# Plain SQL: record() runs once per change, and building SQLAlchemy statements cost more than the writes.
 _READ_STATE = "SELECT key, value FROM meta WHERE key IN ('activity_head', 'activity_count')"
 _INSERT_ENTRY = f"INSERT INTO activity ({', '.join(_ACTIVITY_COLUMNS)}) VALUES ({', '.join('?' * 12)})"  # noqa: S608 - constant column names
 _WRITE_STATE = (
@@ -46,22 +45,13 @@ def _text(value: object) -> str:
     return str(value)
 
 
+def _hash_of(values: Sequence[object]) -> str:
+    """SHA-256 over an entry's fields in column order, with its id and the previous hash (not its own)."""
+    return hashlib.sha256(json.dumps(list(values), ensure_ascii=False).encode()).hexdigest()
+
+
 def entry_hash(row: ActivityRow) -> str:
-    """SHA-256 over every field of the entry, its id and the previous hash."""
-    content = [
-        row.id,
-        row.at,
-        row.actor,
-        row.login,
-        row.action,
-        row.target,
-        row.field,
-        row.before,
-        row.after,
-        row.detail,
-        row.prev_hash,
-    ]
-    return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()
+    return _hash_of([getattr(row, column) for column in _ACTIVITY_COLUMNS[:-1]])
 
 
 def _meta(session: Session, key: str) -> str:
@@ -78,30 +68,31 @@ def record(
     before: object = None,
     after: object = None,
     detail: object = None,
-) -> ActivityRow:
-    """Append one entry to the chain inside the caller's transaction (plain SQL: it runs once per change)."""
-    conn = session.connection()
-    state = {str(key): str(value) for key, value in conn.exec_driver_sql(_READ_STATE)}
-    head = state.get("activity_head") or GENESIS
-    row = ActivityRow(
-        id=int(state.get("activity_count") or 0) + 1,
-        at=dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
-        actor=actor.name,
-        login=actor.login,
-        action=action,
-        target=target,
-        field=field,
-        before=_text(before),
-        after=_text(after),
-        detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str) if detail else "",
-        prev_hash=head,
-        hash="",
-    )
-    row.hash = entry_hash(row)
-    conn.exec_driver_sql(_INSERT_ENTRY, tuple(getattr(row, column) for column in _ACTIVITY_COLUMNS))
-    conn.exec_driver_sql(_WRITE_STATE, ("activity_head", row.hash))
-    conn.exec_driver_sql(_WRITE_STATE, ("activity_count", str(row.id)))
-    return row
+) -> str:
+    """Append one entry to the chain inside the caller's transaction; returns the new head hash.
+
+    Runs on the transaction's own sqlite3 connection: it is called once per change, and statement building
+    through SQLAlchemy cost more than the writes.
+    """
+    con = driver(session)
+    state = dict(con.execute(_READ_STATE).fetchall())
+    values = [
+        int(state.get("activity_count") or 0) + 1,
+        dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
+        actor.name,
+        actor.login,
+        action,
+        target,
+        field,
+        _text(before),
+        _text(after),
+        json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str) if detail else "",
+        state.get("activity_head") or GENESIS,
+    ]
+    head = _hash_of(values)
+    con.execute(_INSERT_ENTRY, (*values, head))
+    con.executemany(_WRITE_STATE, (("activity_head", head), ("activity_count", str(values[0]))))
+    return head
 
 
 def to_entry(row: ActivityRow) -> ActivityEntry:

@@ -26,7 +26,7 @@ from workbook.services import previews
 from workbook.services.activity import record
 from workbook.services.requests import load_request_row
 from workbook.storage import blobs
-from workbook.storage.database import Database
+from workbook.storage.database import Database, driver
 from workbook.storage.schema import EngagementRow, EvidenceChunkRow, EvidenceRow, LinkRow, RequestRow
 
 DEFAULT_MAX_FILE_SIZE = 2 * 1024**3
@@ -326,7 +326,7 @@ class EvidenceService:
         outcomes: builtins.list[builtins.list[AttachResult] | UserError] = []
         cancelled = False
         with self._write() as session:
-            con = blobs.driver(session)
+            con = driver(session)
             for index, (refs, path) in enumerate(items):
                 if cancel.cancelled:
                     cancelled = True
@@ -364,7 +364,7 @@ class EvidenceService:
     ) -> builtins.list[AttachResult]:
         if not refs:
             raise UserError("attach needs at least one request ref", where=str(path))
-        con = blobs.driver(session)
+        con = driver(session)
         requests = [(_request_id(con, ref), ref) for ref in refs]
         evidence, new = self._store_file(
             session, path, original, effective_date, description, follow_symlinks, cancel
@@ -388,7 +388,7 @@ class EvidenceService:
         if not data:
             raise UserError("nothing to attach: the data is empty", where=name)
         with self._write() as session:
-            request_id = _request_id(blobs.driver(session), ref)
+            request_id = _request_id(driver(session), ref)
             now = dt.datetime.now(dt.UTC)
             evidence, new = self._store(
                 session,
@@ -462,7 +462,7 @@ class EvidenceService:
         cancel: CancelToken,
     ) -> tuple[Evidence, bool]:
         """Store the bytes unless the same SHA-256 is already there; (evidence, stored_new_bytes)."""
-        con = blobs.driver(session)
+        con = driver(session)
         head = stream.read(16)
         _rewind(stream)
         if blobs.size_is_known(con, size):
@@ -570,7 +570,7 @@ class EvidenceService:
 
     def _link(self, session: Session, request_id: int, evidence_id: int) -> bool:
         """Make the evidence current on the request; True when it already was."""
-        con = blobs.driver(session)
+        con = driver(session)
         link = con.execute(_LINK_STATE, (request_id, evidence_id)).fetchone()
         if link is not None and link[1]:
             return True
@@ -583,7 +583,7 @@ class EvidenceService:
         return False
 
     def _refs_of(self, session: Session, evidence_id: int) -> builtins.list[str]:
-        return [ref for (ref,) in blobs.driver(session).execute(_CURRENT_REFS, (evidence_id,))]
+        return [ref for (ref,) in driver(session).execute(_CURRENT_REFS, (evidence_id,))]
 
     def _evidence_row(self, session: Session, sha256: str) -> EvidenceRow:
         row = blobs.find_by_sha(session, sha256) if len(sha256) == 64 else None
@@ -903,7 +903,7 @@ class EvidenceService:
             rows = list(session.scalars(select(EvidenceRow).where(EvidenceRow.id.not_in(linked))))
             total = sum(r.size for r in rows)
             for row in rows:
-                blobs.delete_chunks(blobs.driver(session), row.id)
+                blobs.delete_chunks(driver(session), row.id)
                 record(
                     session,
                     self._actor,
@@ -924,7 +924,7 @@ class EvidenceService:
 
 
 def _needs_preview(session: Session, evidence_id: int) -> bool:
-    found = blobs.driver(session).execute(_NEEDS_PREVIEW, (evidence_id,)).fetchone()
+    found = driver(session).execute(_NEEDS_PREVIEW, (evidence_id,)).fetchone()
     return found is not None and bool(found[0])
 
 

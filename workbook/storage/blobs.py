@@ -20,13 +20,6 @@ _INSERT_CHUNK = "INSERT INTO evidence_chunks (evidence_id, seq, data) VALUES (?,
 _DELETE_CHUNKS = "DELETE FROM evidence_chunks WHERE evidence_id = ?"
 
 
-def driver(session: Session) -> sqlite3.Connection:
-    """The sqlite3 connection under the session's transaction: statements on it join the unit of work."""
-    raw = session.connection().connection.driver_connection
-    assert isinstance(raw, sqlite3.Connection)
-    return raw
-
-
 class SizeChanged(Exception):
     """The file's size differed from what was announced: it changed while being read."""
 

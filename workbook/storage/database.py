@@ -127,6 +127,13 @@ def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
+def driver(session: Session) -> sqlite3.Connection:
+    """The sqlite3 connection under the session's transaction: statements on it join the unit of work."""
+    raw = session.connection().connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection)
+    return raw
+
+
 class Database:
     """An open workbook file: a writer lock (or read-only), and sessions per unit of work."""
 
