@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
 import hashlib
 import io
 import json
@@ -13,6 +12,7 @@ import re
 import struct
 import tempfile
 import zlib
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,7 +56,7 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
-from reportlab.platypus.tableofcontents import TableOfContents
+from reportlab.platypus.tableofcontents import drawPageNumbers
 
 from workbook.errors import UserError
 from workbook.formats.package_input import (
@@ -82,6 +82,8 @@ _CELL_CAP = 300
 _FIELD_CAP = 400
 _MAX_PIXELS = 120_000_000
 _CHUNK = 1 << 20
+_CHUNK_PAGES = 60  # pages of ours (placeholders included) that reportlab holds at once
+_APPENDIX_ROWS = 400
 # Keys that make a PDF act rather than show; they never reach the package.
 ACTIVE_KEYS = frozenset(
     {"/JavaScript", "/JS", "/Launch", "/OpenAction", "/AA", "/RichMedia", "/SubmitForm", "/ImportData"}
@@ -184,7 +186,7 @@ class _Spooled:
 
 @dataclass(frozen=True)
 class _Placement:
-    """A page of the skeleton that receives an evidence page underneath its stamp."""
+    """A page of ours that receives an evidence page underneath its stamp."""
 
     sha256: str
     page_index: int  # source page for PDFs, 0 for images
@@ -532,7 +534,7 @@ class _PdfOut:
 
     def __init__(self, fh: _HashingFile) -> None:
         self.fh = fh
-        self.offsets: list[int] = [0]
+        self.offsets = array("q", [0])  # 8 bytes an object, not a list of int objects
         fh.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
 
     def reserve(self) -> int:
@@ -645,7 +647,7 @@ class _Copier:
             self.reader.resolved_objects.pop((ref.generation, ref.idnum), None)
 
 
-# ---- the skeleton: every page we draw, with placeholders where evidence pages go
+# ---- our pages, drawn in bounded chunks with placeholders where evidence pages go
 
 
 class _Marker(Flowable):
@@ -667,9 +669,9 @@ class _Marker(Flowable):
 class _Anchor(Flowable):
     """An invisible point that gets a bookmark, an outline entry and maybe a contents line."""
 
-    def __init__(self, key: str, title: str, level: int, toc: bool) -> None:
+    def __init__(self, key: str, title: str, level: int) -> None:
         super().__init__()
-        self.key, self.title, self.level, self.toc = key, title, level, toc
+        self.key, self.title, self.level = key, title, level
         self.width = self.height = 0
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
@@ -679,39 +681,46 @@ class _Anchor(Flowable):
         return None
 
 
-class _TotalPages(Flowable):
-    """Asks multiBuild for one more pass until 'page N of M' uses the final M."""
+@dataclass(frozen=True)
+class _Mark:
+    """Where an anchor landed: its outline entry and the package page it points to."""
 
-    def __init__(self, doc: _SkeletonDoc) -> None:
-        super().__init__()
-        self.doc = doc
-        self.width = self.height = 0
-        self._last = -1
-
-    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        return (0, 0)
-
-    def draw(self) -> None:
-        return None
-
-    def isIndexing(self) -> int:  # noqa: N802 - reportlab's hook name
-        return 1
-
-    def isSatisfied(self) -> bool:  # noqa: N802 - reportlab's hook name
-        return self._last == self.doc.page_total
-
-    def beforeBuild(self) -> None:  # noqa: N802 - reportlab's hook name
-        self._last = self.doc.page_total
-
-    def afterBuild(self) -> None:  # noqa: N802 - reportlab's hook name
-        return None
-
-    def notify(self, kind: str, stuff: object) -> None:
-        return None
+    key: str
+    title: str
+    level: int
+    page: int
 
 
-class _SkeletonDoc(BaseDocTemplate):
-    def __init__(self, path: str, pkg: PackageInput, page_size: tuple[float, float]) -> None:
+@dataclass(frozen=True)
+class _Link:
+    """A contents line: the package page it sits on, its rectangle there, and the page it opens."""
+
+    page: int
+    rect: tuple[float, float, float, float]
+    target: int
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """One built part of our pages: a temporary PDF and what assembly needs to know about it."""
+
+    path: Path
+    first_page: int
+    pages: int
+    placements: dict[int, _Placement]
+    marks: tuple[_Mark, ...]
+    links: tuple[_Link, ...]
+    evidence_pages: int
+
+
+# One line of the contents: level, title, key of the anchor it points to.
+_TocEntry = tuple[int, str, str]
+
+
+class _ChunkDoc(BaseDocTemplate):
+    """One part of our pages, laid out in a single pass; its first page's number in the package is known."""
+
+    def __init__(self, path: str, pkg: PackageInput, page_size: tuple[float, float], first_page: int) -> None:
         super().__init__(
             path,
             pagesize=page_size,
@@ -719,17 +728,18 @@ class _SkeletonDoc(BaseDocTemplate):
             rightMargin=18 * mm,
             topMargin=18 * mm,
             bottomMargin=20 * mm,
-            title=f"Evidence package — {_clean(pkg.client)}",
-            author=_clean(pkg.prepared_by),
-            subject=f"{_clean(pkg.framework)} · {pkg.period_text}",
             creator="Audit Workbook",
             invariant=1,
         )
         self.pkg = pkg
-        self.page_total = 0
-        self.placements: dict[int, _Placement] = {}
-        self.overlays: dict[int, tuple[str, str]] = {}
-        self.anchor_pages: dict[str, int] = {}
+        self.first_page = first_page
+        self.page_count = 0
+        self.placements: dict[int, _Placement] = {}  # by package page number
+        self.overlays: dict[int, tuple[str, str]] = {}  # by page number in this chunk
+        self.marks: list[_Mark] = []
+        self.links: list[_Link] = []
+        self.toc: list[tuple[int, str, int]] = []  # level, title, target page: the contents lines
+        self.toc_styles: list[ParagraphStyle] = []
         body = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")
         self.addPageTemplates([PageTemplate("body", [body], onPage=self._decorate, pagesize=page_size)])
         self._sizes: set[tuple[float, float]] = set()
@@ -743,34 +753,34 @@ class _SkeletonDoc(BaseDocTemplate):
             self.addPageTemplates([PageTemplate(name, [frame], onPageEnd=self._decorate, pagesize=key)])
         return name
 
-    def beforeDocument(self) -> None:  # noqa: N802 - reportlab's hook name
-        self.placements = {}
-        self.overlays = {}
+    def package_page(self) -> int:
+        return self.first_page + self.canv.getPageNumber() - 1
 
     def afterPage(self) -> None:  # noqa: N802 - reportlab's hook name
-        self.page_total = max(self.page_total, self.page)
+        self.page_count = max(self.page_count, self.page)
 
     def handle_documentBegin(self) -> None:  # noqa: N802 - reportlab's hook name
-        self._last_total, self.page_total = self.page_total, 0
-        # The previous pass's canvas and pages are a reference cycle; free them before drawing again.
-        gc.collect()
+        self.canv.setNamedCB("awContentsLine", self._contents_line_end)
         super().handle_documentBegin()
 
     def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 - reportlab's hook name
         if isinstance(flowable, _Anchor):
             self.canv.bookmarkPage(flowable.key)
-            self.canv.addOutlineEntry(
-                flowable.title[:200], flowable.key, level=flowable.level, closed=flowable.level >= 1
-            )
-            self.anchor_pages[flowable.key] = self.page
-            if flowable.toc:
-                self.notify(
-                    "TOCEntry",
-                    (flowable.level, _markup(flowable.title[:160]), self.page, flowable.key),
-                )
+            self.marks.append(_Mark(flowable.key, flowable.title[:200], flowable.level, self.package_page()))
+
+    def _contents_line_end(self, canv: Canvas, kind: str | None, label: str) -> None:
+        """Dots and the page number after a contents line, and the line's link rectangle for assembly."""
+        level, _, target = self.toc[int(label)]
+        style = self.toc_styles[min(level, len(self.toc_styles) - 1)]
+        avail = self.width - 12  # the body frame's left and right padding
+        y = float(canv._curr_tx_info["cur_y"])  # type: ignore[attr-defined]  # no public getter
+        drawPageNumbers(canv, style, [(target, None)], avail, 0, " . ")
+        x0, y0 = canv.absolutePosition(0, y - style.fontSize * 0.3)
+        x1, y1 = canv.absolutePosition(avail, y + style.fontSize)
+        self.links.append(_Link(self.package_page(), (x0, y0, x1, y1), target))
 
     def _decorate(self, canv: Canvas, doc: BaseDocTemplate) -> None:
-        """Footer (package id, activity head, page N of M), stamp on evidence pages, DRAFT watermark."""
+        """Footer (package id, activity head), stamp on evidence pages, DRAFT; page numbers come later."""
         width, height = canv._pagesize  # type: ignore[attr-defined]  # no public getter
         page = canv.getPageNumber()
         canv.saveState()
@@ -787,13 +797,9 @@ class _SkeletonDoc(BaseDocTemplate):
                 canv.setFillColor(colors.HexColor("#333333"))
                 _draw_text(canv, 28, height - 20, stamp[1][:160], FONT, 8)
         margin = 12.0 if stamp is not None else float(self.leftMargin)
-        canv.setFont(FONT, 6.2)
         canv.setFillColor(colors.HexColor("#555555"))
-        total = max(self._last_total_safe(), page)
         foot = f"Package {self.pkg.package_id} · activity log head {self.pkg.activity_head}"
         _draw_text(canv, margin, 10 if stamp is not None else 12 * mm, foot[:200], FONT, 6.2)
-        canv.setFont(FONT, 6.2)
-        canv.drawRightString(width - margin, 10 if stamp is not None else 12 * mm, f"Page {page} of {total}")
         if not self.pkg.final:
             canv.setFillColor(colors.HexColor("#cc0000"))
             canv.setFillAlpha(0.13)
@@ -803,9 +809,6 @@ class _SkeletonDoc(BaseDocTemplate):
             canv.drawCentredString(0, -min(width, height) / 12, "DRAFT")
         canv.restoreState()
 
-    def _last_total_safe(self) -> int:
-        return int(getattr(self, "_last_total", 0))
-
 
 @dataclass
 class _Layout:
@@ -813,9 +816,9 @@ class _Layout:
 
     styles: dict[str, ParagraphStyle]
     spooled: dict[str, _Spooled]
-    doc: _SkeletonDoc
+    doc: _ChunkDoc
+    problems: list[str]  # shared by every chunk of one package
     story: list[Flowable] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
     evidence_pages: int = 0
 
 
@@ -861,7 +864,7 @@ def _grid(data: list[list[Any]], widths: list[float], header: bool = True) -> Ta
 def _cover(pkg: PackageInput, lay: _Layout, evidence_count: int) -> None:
     s, width = lay.styles, lay.doc.width
     story = lay.story
-    story.append(_Anchor("cover", "Cover", 0, toc=False))
+    story.append(_Anchor("cover", "Cover", 0))
     story.append(Spacer(1, 30 * mm))
     story.append(Paragraph("Evidence package", s["h1"]))
     story.append(Paragraph(_para_text(pkg.client or "(client not set)", 300), s["title"]))
@@ -902,7 +905,7 @@ def _summary(pkg: PackageInput, lay: _Layout) -> None:
     s, width = lay.styles, lay.doc.width
     story = lay.story
     r = summarise(pkg.requests)
-    story.append(_Anchor("summary", "Readiness summary", 0, toc=True))
+    story.append(_Anchor("summary", "Readiness summary", 0))
     story.append(Paragraph("Readiness summary", s["h0"]))
     story.append(
         Paragraph(
@@ -946,16 +949,19 @@ def _summary(pkg: PackageInput, lay: _Layout) -> None:
                 ]
             )
         story.append(_grid(rows, [width * 0.16, width * 0.5, width * 0.18, width * 0.16]))
-    story.append(PageBreak())
 
 
-def _contents(lay: _Layout) -> None:
-    toc = TableOfContents(dotsMinLevel=0)
-    toc.levelStyles = [lay.styles["toc0"], lay.styles["toc1"]]
-    lay.story.append(_Anchor("contents", "Contents", 0, toc=False))
+def _contents(lay: _Layout, lines: list[tuple[int, str, int]]) -> None:
+    """The contents with real page numbers; each line's link is added when the package is assembled."""
+    lay.doc.toc = lines
+    lay.doc.toc_styles = [lay.styles["toc0"], lay.styles["toc1"]]
+    lay.story.append(_Anchor("contents", "Contents", 0))
     lay.story.append(Paragraph("Contents", lay.styles["h0"]))
-    lay.story.append(toc)
-    lay.story.append(PageBreak())
+    for i, (level, title, _) in enumerate(lines):
+        style = lay.doc.toc_styles[min(level, 1)]
+        lay.story.append(
+            Paragraph(f'{_markup(title[:160])}<onDraw name="awContentsLine" label="{i}"/>', style)
+        )
 
 
 def _stamp_for(
@@ -971,7 +977,7 @@ def _stamp_for(
 def _request_pages(req: PackageRequest, ri: int, lay: _Layout) -> None:
     s, width = lay.styles, lay.doc.width
     story = lay.story
-    story.append(_Anchor(f"req-{ri}", f"{_clean(req.ref)} — {_clean(req.title)}"[:200], 1, toc=True))
+    story.append(_Anchor(f"req-{ri}", _request_title(req), 1))
     story.append(Paragraph(f"{_para_text(req.ref, 80)} — {_para_text(req.title, 300)}", s["h1"]))
     rows = [
         ("Criteria", ", ".join(req.criteria) or "—"),
@@ -1021,8 +1027,6 @@ def _request_pages(req: PackageRequest, ri: int, lay: _Layout) -> None:
         story.append(_grid(rows2, [w * width for w in (0.05, 0.25, 0.14, 0.11, 0.15, 0.30)]))
     for ei, ev in enumerate(req.evidence, 1):
         _evidence_pages(req, ri, ei, ev, lay)
-    story.append(NextPageTemplate("body"))
-    story.append(PageBreak())
 
 
 def _evidence_heading(
@@ -1068,7 +1072,7 @@ def _facts(ev: PackageEvidence, spooled: _Spooled, lay: _Layout) -> None:
 def _evidence_pages(req: PackageRequest, ri: int, ei: int, ev: PackageEvidence, lay: _Layout) -> None:
     spooled = lay.spooled[ev.sha256.lower()]
     kind, s, doc = spooled.kind, lay.styles, lay.doc
-    anchor = _Anchor(f"ev-{ri}-{ei}", f"{ei}. {_clean(ev.name)}"[:200], 2, toc=False)
+    anchor = _Anchor(f"ev-{ri}-{ei}", f"{ei}. {_clean(ev.name)}"[:200], 2)
     if isinstance(kind, _PdfKind):
         n = len(kind.pages)
         for pi, box in enumerate(kind.pages):
@@ -1135,12 +1139,11 @@ def _evidence_pages(req: PackageRequest, ri: int, ei: int, ev: PackageEvidence, 
 
 
 def _recorder(
-    doc: _SkeletonDoc, placement: _Placement, stamp: str, caption: str = ""
+    doc: _ChunkDoc, placement: _Placement, stamp: str, caption: str = ""
 ) -> Callable[[Canvas], None]:
     def record(canv: Canvas) -> None:
-        page = canv.getPageNumber()
-        doc.placements[page] = placement
-        doc.overlays[page] = (stamp, caption)
+        doc.placements[doc.package_page()] = placement
+        doc.overlays[canv.getPageNumber()] = (stamp, caption)
 
     return record
 
@@ -1196,67 +1199,214 @@ def _render_text(path: Path, is_csv: bool, lay: _Layout) -> list[Flowable]:
     return out
 
 
-def _appendix(pkg: PackageInput, lay: _Layout) -> None:
+def _appendix(lay: _Layout, rows: list[tuple[str, str, int, str]], first: bool) -> None:
+    """One part of the appendix; the first part carries the heading, the others continue the table."""
     s, width = lay.styles, lay.doc.width
     story = lay.story
-    story.append(NextPageTemplate("body"))
-    story.append(PageBreak())
-    story.append(_Anchor("appendix", "Appendix — manifest", 0, toc=True))
-    story.append(Paragraph("Appendix — manifest of evidence files", s["h0"]))
-    story.append(
-        Paragraph(
-            "Each file below is attached to this PDF unchanged, with <b>manifest.json</b>, which lists "
-            "the same files by request with size, SHA-256, effective date and provenance. To verify: run "
-            "<b>audit-workbook verify this-package.pdf</b>, which re-hashes every attachment against the "
-            "manifest; or save the attachments (for example <b>pdfdetach -saveall</b> or your viewer's "
-            "attachments panel) and compare <b>sha256sum</b> of each file with the list below.",
-            s["body"],
-        )
-    )
-    story.append(Spacer(1, 4 * mm))
-    rows: list[list[Any]] = [["Ref", "File (attachment name)", "Size", "SHA-256"]]
-    for req in pkg.requests:
-        for ev in req.evidence:
-            sp = lay.spooled[ev.sha256.lower()]
-            rows.append(
-                [
-                    Paragraph(_para_text(req.ref, 60), s["cell"]),
-                    Paragraph(_para_text(sp.attachment, 200), s["cell"]),
-                    f"{ev.size:,}",
-                    Paragraph(f"{ev.sha256[:32]}<br/>{ev.sha256[32:]}", s["mono"]),
-                ]
+    if first:
+        story.append(_Anchor("appendix", "Appendix — manifest", 0))
+        story.append(Paragraph("Appendix — manifest of evidence files", s["h0"]))
+        story.append(
+            Paragraph(
+                "Each file below is attached to this PDF unchanged, with <b>manifest.json</b>, which lists "
+                "the same files by request with size, SHA-256, effective date and provenance. To verify: run "
+                "<b>audit-workbook verify this-package.pdf</b>, which re-hashes every attachment against the "
+                "manifest; or save the attachments (for example <b>pdfdetach -saveall</b> or your viewer's "
+                "attachments panel) and compare <b>sha256sum</b> of each file with the list below.",
+                s["body"],
             )
-    if len(rows) == 1:
-        story.append(Paragraph("No evidence files.", s["body"]))
-    else:
-        story.append(_grid(rows, [width * 0.13, width * 0.4, width * 0.12, width * 0.35]))
+        )
+        story.append(Spacer(1, 4 * mm))
+        if not rows:
+            story.append(Paragraph("No evidence files.", s["body"]))
+            return
+    table: list[list[Any]] = [["Ref", "File (attachment name)", "Size", "SHA-256"]]
+    for ref, attachment, size, sha in rows:
+        table.append(
+            [
+                Paragraph(_para_text(ref, 60), s["cell"]),
+                Paragraph(_para_text(attachment, 200), s["cell"]),
+                f"{size:,}",
+                Paragraph(f"{sha[:32]}<br/>{sha[32:]}", s["mono"]),
+            ]
+        )
+    story.append(_grid(table, [width * 0.13, width * 0.4, width * 0.12, width * 0.35]))
 
 
-def _build_skeleton(
-    pkg: PackageInput, spooled: dict[str, _Spooled], path: Path
-) -> tuple[_SkeletonDoc, _Layout]:
-    register_fonts()
-    page_size = A4 if pkg.page_size == "a4" else LETTER
-    doc = _SkeletonDoc(str(path), pkg, page_size)
-    lay = _Layout(_styles(), spooled, doc)
-    evidence_count = sum(len(r.evidence) for r in pkg.requests)
-    _cover(pkg, lay, evidence_count)
-    _summary(pkg, lay)
-    _contents(lay)
+def _request_title(req: PackageRequest) -> str:
+    return f"{_clean(req.ref)} — {_clean(req.title)}"[:200]
+
+
+# A part of the request pages: (section index and title when the section starts here, request index, request).
+_Part = list[tuple[tuple[int, str] | None, int, PackageRequest]]
+
+
+def _sections(pkg: PackageInput) -> list[tuple[str, list[tuple[int, PackageRequest]]]]:
     sections: dict[str, list[tuple[int, PackageRequest]]] = {}
     for ri, req in enumerate(pkg.requests):
         sections.setdefault(req.section.strip(), []).append((ri, req))
-    for si, (section, members) in enumerate(sections.items()):
-        lay.story.append(_Anchor(f"sec-{si}", _clean(section) or "Requests without a section", 0, toc=True))
-        for ri, req in members:
+    return [(_clean(title) or "Requests without a section", members) for title, members in sections.items()]
+
+
+def _plan(pkg: PackageInput, spooled: dict[str, _Spooled]) -> list[_Part]:
+    """Requests cut into parts of about _CHUNK_PAGES pages each, so reportlab never holds more."""
+    parts: list[_Part] = []
+    part: _Part = []
+    weight = 0
+    for si, (title, members) in enumerate(_sections(pkg)):
+        for i, (ri, req) in enumerate(members):
+            cost = 1
+            for ev in req.evidence:
+                kind = spooled[ev.sha256.lower()].kind
+                cost += (
+                    len(kind.pages) if isinstance(kind, _PdfKind) else 6 if isinstance(kind, _TextKind) else 1
+                )
+            if part and weight + cost > _CHUNK_PAGES:
+                parts.append(part)
+                part, weight = [], 0
+            part.append(((si, title) if i == 0 else None, ri, req))
+            weight += cost
+    if part:
+        parts.append(part)
+    return parts
+
+
+def _contents_lines(pkg: PackageInput) -> list[_TocEntry]:
+    """Every line of the contents in order; their pages are known only once the rest is built."""
+    lines: list[_TocEntry] = [(0, "Readiness summary", "summary")]
+    for si, (title, members) in enumerate(_sections(pkg)):
+        lines.append((0, title, f"sec-{si}"))
+        lines += [(1, _request_title(req), f"req-{ri}") for ri, req in members]
+    lines.append((0, "Appendix — manifest", "appendix"))
+    return lines
+
+
+class _Builder:
+    """Builds each part of our pages as its own one-pass document in a temporary folder."""
+
+    def __init__(self, pkg: PackageInput, spooled: dict[str, _Spooled], folder: Path) -> None:
+        register_fonts()
+        self.pkg = pkg
+        self.spooled = spooled
+        self.folder = folder
+        self.page_size = A4 if pkg.page_size == "a4" else LETTER
+        self.styles = _styles()
+        self.problems: list[str] = []
+        self._count = 0
+
+    def build(self, first_page: int, fill: Callable[[_Layout], None]) -> _Chunk:
+        self._count += 1
+        path = self.folder / f"part{self._count:05d}.pdf"
+        doc = _ChunkDoc(str(path), self.pkg, self.page_size, first_page)
+        lay = _Layout(self.styles, self.spooled, doc, self.problems)
+        fill(lay)
+        doc.build(lay.story)
+        chunk = _Chunk(
+            path,
+            first_page,
+            doc.page_count,
+            doc.placements,
+            tuple(doc.marks),
+            tuple(doc.links),
+            lay.evidence_pages,
+        )
+        _release(doc)
+        return chunk
+
+
+def _release(doc: _ChunkDoc) -> None:
+    """Break the cycles between a built document, its canvas, templates and flowables.
+
+    Reference counting then frees the part at once, with no full gc.collect() holding the GIL.
+    """
+    canv = doc.__dict__.get("canv")
+    if canv is not None:
+        pdf = canv.__dict__.get("_doc")
+        if pdf is not None:
+            pdf.__dict__.clear()  # the saved file's objects point at each other and at the canvas
+        canv.__dict__.clear()  # text objects, named callbacks and page callbacks point back at it
+    for template in doc.pageTemplates:
+        template.__dict__.clear()  # its onPage callbacks are bound methods of doc
+    doc.__dict__.clear()
+
+
+def _build_pages(
+    pkg: PackageInput, spooled: dict[str, _Spooled], folder: Path, tick: Callable[[], None]
+) -> tuple[list[_Chunk], list[str], int]:
+    """Every page we draw, in parts; returns the parts in package order, problems and evidence pages."""
+    builder = _Builder(pkg, spooled, folder)
+    evidence_count = sum(len(r.evidence) for r in pkg.requests)
+
+    def front(lay: _Layout) -> None:
+        _cover(pkg, lay, evidence_count)
+        _summary(pkg, lay)
+
+    head = builder.build(1, front)
+    tick()
+    lines = _contents_lines(pkg)
+    # The contents' length does not depend on its page numbers (they are drawn after each line).
+    guess = builder.build(head.pages + 1, _contents_part([(lv, t, 0) for lv, t, _ in lines]))
+    guess.path.unlink()
+    contents_pages = guess.pages
+    parts = _plan(pkg, spooled)
+    rows = [
+        (req.ref, spooled[ev.sha256.lower()].attachment, ev.size, ev.sha256)
+        for req in pkg.requests
+        for ev in req.evidence
+    ]
+    for _ in range(3):
+        body: list[_Chunk] = []
+        builder.problems.clear()
+        next_page = head.pages + contents_pages + 1
+        for part in parts:
+            chunk = builder.build(next_page, _part_pages(part))
+            body.append(chunk)
+            next_page += chunk.pages
+            tick()
+        for start in range(0, max(len(rows), 1), _APPENDIX_ROWS):
+            piece = rows[start : start + _APPENDIX_ROWS]
+            chunk = builder.build(next_page, _appendix_part(piece, start == 0))
+            body.append(chunk)
+            next_page += chunk.pages
+        pages = {m.key: m.page for chunk in (head, *body) for m in chunk.marks}
+        pages["contents"] = head.pages + 1
+        contents = builder.build(
+            head.pages + 1, _contents_part([(lv, t, pages[key]) for lv, t, key in lines])
+        )
+        if contents.pages == contents_pages:
+            return [head, contents, *body], builder.problems, sum(c.evidence_pages for c in body)
+        contents_pages = contents.pages  # never seen; lay the rest out again after the longer contents
+    raise RuntimeError("the contents pages did not settle")
+
+
+def _part_pages(part: _Part) -> Callable[[_Layout], None]:
+    def fill(lay: _Layout) -> None:
+        for i, (section, ri, req) in enumerate(part):
+            if i:
+                lay.story.append(NextPageTemplate("body"))
+                lay.story.append(PageBreak())
+            if section is not None:
+                lay.story.append(_Anchor(f"sec-{section[0]}", section[1], 0))
             _request_pages(req, ri, lay)
-    _appendix(pkg, lay)
-    lay.story.append(_TotalPages(doc))
-    doc.multiBuild(lay.story, maxPasses=8)
-    return doc, lay
+
+    return fill
 
 
-# ---- assembly: skeleton pages + evidence content, streamed
+def _contents_part(lines: list[tuple[int, str, int]]) -> Callable[[_Layout], None]:
+    def fill(lay: _Layout) -> None:
+        _contents(lay, lines)
+
+    return fill
+
+
+def _appendix_part(rows: list[tuple[str, str, int, str]], first: bool) -> Callable[[_Layout], None]:
+    def fill(lay: _Layout) -> None:
+        _appendix(lay, rows, first)
+
+    return fill
+
+
+# ---- assembly: our pages + evidence content, streamed
 
 
 def _image_xobject(out: _PdfOut, spool: _Spooled, kind: _ImageKind) -> IndirectObject:
@@ -1440,90 +1590,221 @@ def _filespec(out: _PdfOut, name: str, stream: IndirectObject, desc: str) -> Ind
     )
 
 
-def _assemble(
-    pkg: PackageInput,
-    skeleton: Path,
-    doc: _SkeletonDoc,
-    spooled: dict[str, _Spooled],
-    fh: _HashingFile,
-    manifest: bytes,
-    tick: Callable[[], None],
-) -> tuple[int, int]:
-    with contextlib.ExitStack() as stack:
-        return _assemble_from(pkg, skeleton, doc, spooled, fh, manifest, tick, stack)
+class _EvidenceDrawer:
+    """The evidence drawn under placeholder pages; one source PDF open at a time, images written once."""
 
+    def __init__(self, out: _PdfOut, spooled: dict[str, _Spooled]) -> None:
+        self.out = out
+        self.spooled = spooled
+        self.images: dict[str, IndirectObject] = {}
+        self.source: tuple[str, _SourcePdf, BinaryIO] | None = None
 
-def _assemble_from(
-    pkg: PackageInput,
-    skeleton: Path,
-    doc: _SkeletonDoc,
-    spooled: dict[str, _Spooled],
-    fh: _HashingFile,
-    manifest: bytes,
-    tick: Callable[[], None],
-    stack: contextlib.ExitStack,
-) -> tuple[int, int]:
-    out = _PdfOut(fh)
-    skel = PdfReader(stack.enter_context(skeleton.open("rb")), strict=False)
-    copier = _Copier(out, skel)
-    pages = skel.pages
-    page_refs = [p.indirect_reference for p in pages]
-    for page_no in doc.placements:
-        ref = page_refs[page_no - 1]
-        assert ref is not None
-        copier.held.add(ref.idnum)
-    source: tuple[str, _SourcePdf] | None = None
-    source_fh: BinaryIO | None = None
-    stack.callback(lambda: source_fh.close() if source_fh is not None else None)
-    images: dict[str, IndirectObject] = {}
-    for page_no in sorted(doc.placements):
-        place = doc.placements[page_no]
-        sp = spooled[place.sha256]
+    def draw(self, place: _Placement) -> tuple[IndirectObject, bytes]:
+        sp = self.spooled[place.sha256]
         kind = sp.kind
         if isinstance(kind, _PdfKind):
-            if source is None or source[0] != place.sha256:
-                if source_fh is not None:
-                    source_fh.close()
-                source_fh = sp.path.open("rb")
-                source = (place.sha256, _SourcePdf(out, sp, source_fh))
-            xobj = source[1].form_for(place.page_index, kind.pages[place.page_index])
+            if self.source is None or self.source[0] != place.sha256:
+                self.close()
+                fh = sp.path.open("rb")
+                self.source = (place.sha256, _SourcePdf(self.out, sp, fh), fh)
+            xobj = self.source[1].form_for(place.page_index, kind.pages[place.page_index])
             matrix = _page_matrix(kind.pages[place.page_index], _BAND)
         else:
             assert isinstance(kind, _ImageKind)
-            if place.sha256 not in images:
-                images[place.sha256] = _image_xobject(out, sp, kind)
-            xobj = images[place.sha256]
+            if place.sha256 not in self.images:
+                self.images[place.sha256] = _image_xobject(self.out, sp, kind)
+            xobj = self.images[place.sha256]
             matrix = _image_matrix(kind.orientation, place.box)
-        draw = ("q " + " ".join(f"{v:.4f}" for v in matrix) + " cm /AWEvidence Do Q\n").encode()
-        under = out.add(_flate_stream(draw))
-        src_page = pages[page_no - 1]
-        resources = copier.convert(src_page.get("/Resources", DictionaryObject()).get_object())
-        assert isinstance(resources, DictionaryObject)
-        xobjects = resources.get("/XObject")
-        xobjects = DictionaryObject(xobjects.get_object()) if xobjects is not None else DictionaryObject()
-        if isinstance(xobjects.get("/AWEvidence"), PdfObject):
-            xobjects = DictionaryObject({k: v for k, v in xobjects.items() if k != "/AWEvidence"})
-        xobjects[NameObject("/AWEvidence")] = xobj
-        resources[NameObject("/XObject")] = xobjects
-        new_page = DictionaryObject()
-        for key, value in src_page.items():
-            if key not in ("/Resources", "/Contents"):
-                new_page[NameObject(key)] = copier.convert(value)
-        contents = src_page.get("/Contents")
-        items = (
-            []
-            if contents is None
-            else (
-                list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
-            )
+        return xobj, ("q " + " ".join(f"{v:.4f}" for v in matrix) + " cm /AWEvidence Do Q\n").encode()
+
+    def close(self) -> None:
+        if self.source is not None:
+            self.source[2].close()
+            self.source = None
+
+
+def _extended(copier: _Copier, value: Any, name: str, ref: PdfObject) -> DictionaryObject:
+    """A copy of a resource dictionary (inline or indirect) with one more entry."""
+    result = copier.convert(value.get_object()) if value is not None else DictionaryObject()
+    assert isinstance(result, DictionaryObject)
+    result[NameObject(name)] = ref
+    return result
+
+
+def _page_number_stream(page: int, total: int, right: float, stamped: bool) -> StreamObject:
+    """'Page N of M' at the footer's right end, drawn once the total is known."""
+    text = f"Page {page} of {total}"
+    margin, y = (12.0, 10.0) if stamped else (18 * mm, 12 * mm)
+    x = right - margin - pdfmetrics.stringWidth(text, "Helvetica", 6.2)
+    return _flate_stream(
+        f"q BT /AWPageNo 6.2 Tf 0.3333 0.3333 0.3333 rg {x:.2f} {y:.2f} Td ({text}) Tj ET Q\n".encode()
+    )
+
+
+def _dest(page: int, page_nums: list[int]) -> ArrayObject:
+    return ArrayObject([IndirectObject(page_nums[page - 1], 0, None), NameObject("/Fit")])
+
+
+def _link(link: _Link, page_nums: list[int]) -> DictionaryObject:
+    return DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Link"),
+            NameObject("/Rect"): ArrayObject(FloatObject(round(v, 2)) for v in link.rect),
+            NameObject("/Border"): ArrayObject([NumberObject(0)] * 3),
+            NameObject("/Dest"): _dest(link.target, page_nums),
+        }
+    )
+
+
+def _outline(out: _PdfOut, marks: list[_Mark], page_nums: list[int]) -> IndirectObject:
+    """The bookmarks: sections and front matter open, each request closed over its evidence files."""
+    root = out.reserve()
+    nums = [out.reserve() for _ in marks]
+    parents: list[int] = []  # index of each mark's parent, -1 for the top
+    children: dict[int, list[int]] = {-1: []}
+    stack: list[int] = []
+    for i, mark in enumerate(marks):
+        del stack[min(mark.level, len(stack)) :]
+        parent = stack[-1] if stack else -1
+        parents.append(parent)
+        children[parent].append(i)
+        children[i] = []
+        stack.append(i)
+
+    def shown(i: int) -> int:  # entries visible below i when it is open
+        return sum(1 + (shown(c) if marks[c].level < 1 else 0) for c in children[i])
+
+    for i, mark in enumerate(marks):
+        item = DictionaryObject(
+            {
+                NameObject("/Title"): TextStringObject(mark.title),
+                NameObject("/Parent"): IndirectObject(nums[parents[i]] if parents[i] >= 0 else root, 0, None),
+                NameObject("/Dest"): _dest(mark.page, page_nums),
+            }
         )
-        new_page[NameObject("/Contents")] = ArrayObject([under, *(copier.convert(i) for i in items)])
-        new_page[NameObject("/Resources")] = resources
-        ref = page_refs[page_no - 1]
-        assert ref is not None
-        out.write(copier.number_for(ref), new_page)
-        tick()
-    source = None
+        siblings = children[parents[i]]
+        at = siblings.index(i)
+        if at > 0:
+            item[NameObject("/Prev")] = IndirectObject(nums[siblings[at - 1]], 0, None)
+        if at + 1 < len(siblings):
+            item[NameObject("/Next")] = IndirectObject(nums[siblings[at + 1]], 0, None)
+        if children[i]:
+            item[NameObject("/First")] = IndirectObject(nums[children[i][0]], 0, None)
+            item[NameObject("/Last")] = IndirectObject(nums[children[i][-1]], 0, None)
+            count = shown(i)
+            item[NameObject("/Count")] = NumberObject(count if mark.level < 1 else -count)
+        out.write(nums[i], item)
+    top = children[-1]
+    head = DictionaryObject({NameObject("/Type"): NameObject("/Outlines")})
+    if top:
+        head[NameObject("/First")] = IndirectObject(nums[top[0]], 0, None)
+        head[NameObject("/Last")] = IndirectObject(nums[top[-1]], 0, None)
+        head[NameObject("/Count")] = NumberObject(shown(-1))
+    out.write(root, head)
+    return IndirectObject(root, 0, None)
+
+
+def _assemble(
+    pkg: PackageInput,
+    chunks: list[_Chunk],
+    spooled: dict[str, _Spooled],
+    fh: _HashingFile,
+    manifest: bytes,
+    tick: Callable[[], None],
+) -> tuple[int, int]:
+    out = _PdfOut(fh)
+    total = sum(c.pages for c in chunks)
+    page_nums = [out.reserve() for _ in range(total)]
+    pages_ref = IndirectObject(out.reserve(), 0, None)
+    font = out.add(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject("/Helvetica"),
+                NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+            }
+        )
+    )
+    save = out.add(_flate_stream(b"q\n"))
+    restore = out.add(_flate_stream(b"\nQ\n"))
+    links: dict[int, list[_Link]] = {}
+    for chunk in chunks:
+        for link in chunk.links:
+            links.setdefault(link.page, []).append(link)
+    drawer = _EvidenceDrawer(out, spooled)
+    try:
+        for chunk in chunks:
+            with chunk.path.open("rb") as part_fh:  # a path would make pypdf read the whole file
+                reader = PdfReader(part_fh, strict=False)
+                copier = _Copier(out, reader)
+                for i, src_page in enumerate(reader.pages):
+                    ref = src_page.indirect_reference
+                    assert ref is not None
+                    copier.held.add(ref.idnum)
+                    copier.numbers[ref.idnum] = page_nums[chunk.first_page - 1 + i]
+                for i, src_page in enumerate(reader.pages):
+                    number = chunk.first_page + i
+                    place = chunk.placements.get(number)
+                    src_res = src_page.get("/Resources")
+                    src_res = src_res.get_object() if src_res is not None else DictionaryObject()
+                    resources = DictionaryObject(
+                        {
+                            NameObject(k): copier.convert(v)
+                            for k, v in src_res.items()
+                            if k not in ("/Font", "/XObject")
+                        }
+                    )
+                    resources[NameObject("/Font")] = _extended(
+                        copier, src_res.get("/Font"), "/AWPageNo", font
+                    )
+                    streams: list[PdfObject] = []
+                    if place is not None:
+                        xobj, draw = drawer.draw(place)
+                        streams.append(out.add(_flate_stream(draw)))
+                        xobjects = _extended(copier, src_res.get("/XObject"), "/AWEvidence", xobj)
+                        resources[NameObject("/XObject")] = xobjects
+                    elif "/XObject" in src_res:
+                        resources[NameObject("/XObject")] = copier.convert(src_res["/XObject"])
+                    new_page = DictionaryObject()
+                    for key, value in src_page.items():
+                        if key not in ("/Parent", "/Resources", "/Contents", "/Annots"):
+                            new_page[NameObject(key)] = copier.convert(value)
+                    contents = src_page.get("/Contents")
+                    items = [] if contents is None else contents.get_object()
+                    items = list(items) if isinstance(items, ArrayObject) else [contents]
+                    streams += [save, *(copier.convert(item) for item in items), restore]
+                    right = float(src_page.mediabox.right)
+                    streams.append(out.add(_page_number_stream(number, total, right, place is not None)))
+                    new_page[NameObject("/Contents")] = ArrayObject(streams)
+                    new_page[NameObject("/Resources")] = resources
+                    new_page[NameObject("/Parent")] = pages_ref
+                    annots = src_page.get("/Annots")
+                    annots = copier.convert(annots.get_object()) if annots is not None else ArrayObject()
+                    assert isinstance(annots, ArrayObject)
+                    annots.extend(_link(link, page_nums) for link in links.get(number, ()))
+                    if annots:
+                        new_page[NameObject("/Annots")] = annots
+                    out.write(page_nums[number - 1], new_page)
+                    copier.drain()
+                    if place is not None:
+                        tick()
+                del reader, copier
+            chunk.path.unlink()  # disk space back as soon as the part is copied
+    finally:
+        drawer.close()
+    out.write(
+        pages_ref.idnum,
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Pages"),
+                NameObject("/Kids"): ArrayObject(IndirectObject(n, 0, None) for n in page_nums),
+                NameObject("/Count"): NumberObject(total),
+            }
+        ),
+    )
+    outline = _outline(out, [m for chunk in chunks for m in chunk.marks], page_nums)
     names: list[tuple[str, IndirectObject]] = []
     for sp in spooled.values():
         names.append((sp.attachment, _embedded_file(out, sp)))
@@ -1541,29 +1822,33 @@ def _assemble_from(
     )
     names.append(("manifest.json", _filespec(out, "manifest.json", manifest_stream, "The package manifest")))
     names.sort(key=lambda item: TextStringObject(item[0]).get_original_bytes())
-    root_src = skel.trailer["/Root"].get_object()
-    assert isinstance(root_src, DictionaryObject)
-    root = DictionaryObject()
-    for key, value in root_src.items():
-        if key not in ACTIVE_KEYS and key != "/Names":
-            root[NameObject(key)] = copier.convert(value)
-    name_tree = (
-        copier.convert(root_src["/Names"].get_object()) if "/Names" in root_src else DictionaryObject()
-    )
-    assert isinstance(name_tree, DictionaryObject)
     flat: list[PdfObject] = []
     for name, ref in names:
         flat += [TextStringObject(name), ref]
-    name_tree[NameObject("/EmbeddedFiles")] = DictionaryObject({NameObject("/Names"): ArrayObject(flat)})
-    root[NameObject("/Names")] = name_tree
-    root[NameObject("/PageMode")] = NameObject("/UseOutlines")
-    root[NameObject("/AF")] = ArrayObject(ref for _, ref in names)
-    copier.drain()
-    root_ref = out.add(root)
+    root_ref = out.add(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Catalog"),
+                NameObject("/Pages"): pages_ref,
+                NameObject("/Outlines"): outline,
+                NameObject("/PageMode"): NameObject("/UseOutlines"),
+                NameObject("/Names"): DictionaryObject(
+                    {
+                        NameObject("/EmbeddedFiles"): DictionaryObject(
+                            {NameObject("/Names"): ArrayObject(flat)}
+                        )
+                    }
+                ),
+                NameObject("/AF"): ArrayObject(ref for _, ref in names),
+            }
+        )
+    )
     info = out.add(
         DictionaryObject(
             {
                 NameObject("/Title"): TextStringObject(f"Evidence package — {_clean(pkg.client)}"),
+                NameObject("/Author"): TextStringObject(_clean(pkg.prepared_by)),
+                NameObject("/Creator"): TextStringObject("Audit Workbook"),
                 NameObject("/Producer"): TextStringObject("Audit Workbook"),
                 NameObject("/Subject"): TextStringObject(
                     f"package {pkg.package_id} · activity head {pkg.activity_head}"
@@ -1575,7 +1860,7 @@ def _assemble_from(
         )
     )
     out.finish(root_ref, info, hashlib.md5(pkg.package_id.encode(), usedforsecurity=False).digest())
-    return len(pages), len(names)
+    return total, len(names)
 
 
 def _flate_stream(data: bytes) -> StreamObject:
@@ -1622,22 +1907,22 @@ def write_pdf_package(
             path = _spool(ev, folder, i, cancel)
             spooled[key] = _Spooled(path, _classify(path, ev), attach_of[key], ev)
             tick()
-        skeleton = folder / "skeleton.pdf"
-        doc, lay = _build_skeleton(pkg, spooled, skeleton)
-        tick()
+        parts = folder / "parts"
+        parts.mkdir()
+        chunks, problems, evidence_pages = _build_pages(pkg, spooled, parts, tick)
         locations = {
             (req.ref, i): {"attachment": spooled[ev.sha256.lower()].attachment}
             for req in pkg.requests
             for i, ev in enumerate(req.evidence)
         }
         manifest = json.dumps(package_manifest(pkg, locations), indent=2, ensure_ascii=False).encode("utf-8")
-        total += len(doc.placements)
+        total += sum(len(c.placements) for c in chunks)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".part", dir=out_path.parent)
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb", buffering=_CHUNK) as raw:
                 hashing = _HashingFile(raw)
-                page_count, attachments = _assemble(pkg, skeleton, doc, spooled, hashing, manifest, tick)
+                page_count, attachments = _assemble(pkg, chunks, spooled, hashing, manifest, tick)
             _check_pages(tmp, page_count)
             publish(tmp, out_path)
         except BaseException:
@@ -1646,14 +1931,34 @@ def write_pdf_package(
             raise
     progress(total, total)
     return PdfPackageResult(
-        hashing.digest.hexdigest(), page_count, lay.evidence_pages, attachments, tuple(lay.problems)
+        hashing.digest.hexdigest(), page_count, evidence_pages, attachments, tuple(problems)
     )
 
 
 def _check_pages(path: Path, expected: int) -> None:
-    """A PDF library can silently drop pages; count what a reader finds in the file we wrote."""
+    """A PDF library can silently drop pages; count what a reader finds in the file we wrote.
+
+    The page tree is walked one node at a time and each parsed node is dropped again, so the check
+    holds no more than the file's cross-reference table (pypdf's `pages` would keep every page).
+    """
     with path.open("rb") as fh:  # a path would make pypdf read the whole file into memory
-        found = len(PdfReader(fh).pages)
+        reader = PdfReader(fh, strict=False)
+        root = reader.trailer["/Root"].get_object()
+        assert isinstance(root, DictionaryObject)
+        found = 0
+        todo: list[Any] = [root.raw_get("/Pages")]
+        while todo:
+            ref = todo.pop()
+            node = ref.get_object()
+            if isinstance(ref, IndirectObject):
+                reader.resolved_objects.pop((ref.generation, ref.idnum), None)
+            if not isinstance(node, DictionaryObject):
+                continue
+            if node.get("/Type") == "/Pages":
+                kids = node.get("/Kids")
+                todo.extend(reversed(kids.get_object().copy()) if kids is not None else [])
+            elif node.get("/Type") == "/Page":
+                found += 1
     if found != expected:
         raise RuntimeError(f"the package has {found} pages, expected {expected}")
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+from pypdf import PageObject, PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
 from reportlab.pdfgen.canvas import Canvas
 
 from workbook.formats.package_input import PackageComment, PackageEvidence, PackageInput, PackageRequest
@@ -509,3 +509,69 @@ def test_cjk_text_is_drawn_with_the_fallback_font_and_comes_back_out_with_pdftot
         for font in page["/Resources"]["/Font"].values()  # type: ignore[index, union-attr]
     }
     assert "/AAAAAA+DroidSansFallback" in fonts
+
+
+def test_a_package_built_in_many_parts_keeps_outline_links_and_page_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("workbook.formats.pdf_package._CHUNK_PAGES", 3)
+    monkeypatch.setattr("workbook.formats.pdf_package._APPENDIX_ROWS", 2)
+    requests = [
+        _request(
+            f"PBC-{i:03d}",
+            f"Section {i % 2}",
+            _evidence(f"r{i}.pdf", _pdf(2, f"report {i} page"), "application/pdf"),
+            _evidence(f"s{i}.png", _png(30 + i, 20), "image/png"),
+        )
+        for i in range(5)
+    ]
+    out = tmp_path / "parts.pdf"
+    result = write_pdf_package(_package(*requests), out)
+
+    reader = PdfReader(out)
+    total = len(reader.pages)
+    assert result.pages == total and result.evidence_pages == 15
+    outline = _outline(reader)
+    assert [(depth, title) for depth, title, _ in outline if depth < 2] == [
+        (0, "Cover"),
+        (0, "Readiness summary"),
+        (0, "Contents"),
+        (0, "Section 0"),
+        (1, "PBC-000 — Title of PBC-000"),
+        (1, "PBC-002 — Title of PBC-002"),
+        (1, "PBC-004 — Title of PBC-004"),
+        (0, "Section 1"),
+        (1, "PBC-001 — Title of PBC-001"),
+        (1, "PBC-003 — Title of PBC-003"),
+        (0, "Appendix — manifest"),
+    ]
+    pages = {title: page for _, title, page in outline}
+    for i in range(5):
+        first = reader.pages[pages[f"PBC-{i:03d} — Title of PBC-{i:03d}"]].extract_text()
+        assert f"report {i} page 1" in first and f"PBC-{i:03d} · evidence 1/2 · page 1/2" in first
+    for number, page in enumerate(reader.pages, 1):
+        assert f"Page {number} of {total}" in page.extract_text(), number
+    contents = reader.pages[pages["Contents"] - 1]
+    numbers = [
+        int(line.split()[-1]) for line in contents.extract_text().splitlines() if line.strip()[:1] == "."
+    ]
+    assert numbers == [
+        pages[t] for _, t, _ in outline if t not in ("Cover", "Contents") and not t[0].isdigit()
+    ]
+    page_numbers = {
+        p.indirect_reference.idnum: n for n, p in enumerate(reader.pages, 1) if p.indirect_reference
+    }
+
+    def link_targets(page: PageObject) -> list[int]:
+        annots = page.get("/Annots")
+        assert isinstance(annots, ArrayObject)
+        return [page_numbers[a.get_object()["/Dest"][0].idnum] for a in annots]
+
+    assert link_targets(contents) == numbers
+    # The file names in a request's evidence table still open that request's evidence pages.
+    request_page = reader.pages[pages["PBC-003 — Title of PBC-003"] - 1]
+    assert link_targets(request_page) == [pages["1. r3.pdf"], pages["2. s3.png"]]
+    appendix = "".join(p.extract_text() for p in reader.pages[pages["Appendix — manifest"] - 1 :])
+    for req in requests:
+        for ev in req.evidence:
+            assert ev.sha256[:32] in appendix
