@@ -6,6 +6,7 @@ import datetime as dt
 import importlib.util
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -49,7 +50,6 @@ from ui.commands import (
     SetFieldsCommand,
     UnlinkEvidenceCommand,
 )
-from ui.dialogs.new_workbook import NewWorkbookDialog, NewWorkbookRequest
 from ui.jobs import Job, JobRunner
 from ui.messages import show_error
 from ui.models.request_table_model import RequestCriteria, RequestFilterProxyModel, RequestTableModel
@@ -60,17 +60,30 @@ from ui.widgets.request_panel import RequestPanel
 from ui.widgets.request_table import RequestTableView
 from ui.widgets.start_page import StartPage
 from workbook.errors import UserError, WorkbookError
-from workbook.model import AttachResult, Changes, RequestFilter, Status, VerifyReport
+from workbook.model import (
+    AttachResult,
+    Changes,
+    Engagement,
+    Person,
+    Request,
+    RequestFilter,
+    Status,
+    VerifyReport,
+)
 
 if TYPE_CHECKING:
     from ui.dialogs.import_wizard import ImportWizard
+    from ui.dialogs.new_workbook import NewWorkbookDialog, NewWorkbookRequest
     from workbook.services.importing import ImportSummary
     from workbook.services.requests import FieldChange
+    from workbook.services.snapshot import WorkbookSnapshot
     from workbook.services.workbook import Workbook
 
 APP_NAME = "Audit Workbook"
 MAX_PREVIEW_BYTES = 40 * 1024 * 1024
 FEW_REFS = 50
+# The full workbook opens after the snapshot's first paint, or after this long if nothing paints (hidden).
+OPEN_FALLBACK_MS = 300
 
 
 class WorkbookGateway(Protocol):
@@ -100,25 +113,60 @@ def field_change(**values: Any) -> FieldChange:
 
 
 class _PaintWatcher(QObject):
-    """Reports the first paint of the table once it has rows (or the workbook has none)."""
+    """Reports the next paint of the table once it shows a workbook's rows (or the workbook has none)."""
 
     painted = Signal()
 
     def __init__(self, ready: Callable[[], bool]) -> None:
         super().__init__()
         self._ready = ready
-        self.fired = False
+        self.armed = True
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if not self.fired and event.type() == QEvent.Type.Paint and self._ready():
-            self.fired = True
+        if self.armed and event.type() == QEvent.Type.Paint and self._ready():
+            self.armed = False
             QTimer.singleShot(0, self.painted.emit)
         return False
 
 
+@dataclass(frozen=True)
+class OpenedWorkbook:
+    """Everything the window shows of a workbook, read in one go (on a worker thread when opening)."""
+
+    workbook: Workbook
+    engagement: Engagement
+    requests: tuple[Request, ...]
+    people: tuple[Person, ...]
+    sections: tuple[str, ...]
+
+
+def load_workbook(workbook: Workbook) -> OpenedWorkbook:
+    return OpenedWorkbook(
+        workbook,
+        workbook.engagement(),
+        tuple(workbook.requests.list(RequestFilter())),
+        tuple(workbook.people.list()),
+        tuple(workbook.requests.sections()),
+    )
+
+
+class _Opening:
+    """A workbook painted from its snapshot whose full open (services, SQLAlchemy) is pending or running."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.job: Job | None = None
+        # Set on the worker as soon as the file is open, so closing early can still release its lock.
+        self.workbook: Workbook | None = None
+
+
 class MainWindow(QMainWindow):
+    # A file is shown from its snapshot (read-only) and then, once its services are open, ready to edit.
+    snapshot_shown = Signal(str)
     workbook_opened = Signal(str)
     requests_changed = Signal(object)
+    # The requests were read again on a reader job and swapped into the table.
+    requests_reloaded = Signal()
     first_paint = Signal()
     attach_finished = Signal(object)
     import_finished = Signal(object)
@@ -134,6 +182,14 @@ class MainWindow(QMainWindow):
         self.gateway = gateway
         self.workbook: Workbook | None = None
         self.undo_stack = QUndoStack(self)
+        # The file shown (from its snapshot or open in full) and its engagement; None on the start page.
+        self._shown: Path | None = None
+        self._engagement: Engagement | None = None
+        self._opening: _Opening | None = None
+        self._reload_job: Job | None = None
+        # Refs edited while a reload was in flight: read again after it lands so no edit is overwritten.
+        self._edited_during_reload: set[str] = set()
+        self._first_paint_done = False
         self._current_ref: str | None = None
         self._open_boxes: list[QMessageBox] = []
 
@@ -193,8 +249,8 @@ class MainWindow(QMainWindow):
         self.splitter.setChildrenCollapsible(False)
         layout.addWidget(self.splitter, 1)
 
-        self._paint_watcher = _PaintWatcher(lambda: self.workbook is not None)
-        self._paint_watcher.painted.connect(self.first_paint)
+        self._paint_watcher = _PaintWatcher(lambda: self._shown is not None)
+        self._paint_watcher.painted.connect(self._on_table_painted)
         self.table.viewport().installEventFilter(self._paint_watcher)
 
         self._job_label = QLabel()
@@ -372,18 +428,47 @@ class MainWindow(QMainWindow):
             *self.status_actions,
         ):
             action.setEnabled(writable)
-        for action in (self.export_action, self.close_action, self.find_action, self.verify_action):
+        for action in (self.export_action, self.verify_action):
             action.setEnabled(open_)
+        # A snapshot can be searched and closed; editing waits for the full workbook.
+        for action in (self.close_action, self.find_action):
+            action.setEnabled(self._shown is not None)
         self.bulk_bar.setEnabled(open_)
 
     @property
     def read_only(self) -> bool:
         return self.workbook is None or self.workbook.read_only
 
-    def open_path(self, path: Path) -> bool:
-        """Open a workbook file, replacing the one open now; False (with a message) if it cannot be opened."""
+    @property
+    def opening(self) -> bool:
+        """True while a file is shown from its snapshot and its full workbook is not open yet."""
+        return self._opening is not None
+
+    def open_path(self, path: Path, *, full: bool = True) -> bool:
+        """Show a workbook file, replacing the one open now; False (with a message) if it cannot be opened.
+
+        The table paints from a standard-library snapshot at once; the full workbook (services, SQLAlchemy)
+        opens on a worker after that paint and `workbook_opened` says when editing is possible. `full=False`
+        shows the snapshot only (the start-up measurement, which exits after the paint).
+        """
         if not self.close_workbook():
             return False
+        from workbook.services.snapshot import read_snapshot
+
+        try:
+            snapshot = read_snapshot(path)
+        except WorkbookError:
+            # The full open words the problem as it always has, or opens what a snapshot cannot read.
+            return self._open_now(path)
+        self._show_snapshot(snapshot)
+        if full:
+            self._opening = _Opening(snapshot.path)
+            self._paint_watcher.armed = True
+            self.table.viewport().update()
+            QTimer.singleShot(OPEN_FALLBACK_MS, self._start_full_open)
+        return True
+
+    def _open_now(self, path: Path) -> bool:
         try:
             workbook = self.gateway.open(path)
         except WorkbookError as error:
@@ -392,87 +477,214 @@ class MainWindow(QMainWindow):
                 self.settings.forget(str(path))
                 self.start_page.set_recent(self.settings.recent())
             return False
-        self._adopt(workbook)
+        self._adopt(load_workbook(workbook))
         return True
 
-    def _adopt(self, workbook: Workbook) -> None:
-        self.workbook = workbook
-        self.undo_stack.clear()
-        self.settings.last_folder = str(Path(workbook.path).parent)
-        engagement = workbook.engagement()
-        suffix = " [read-only]" if workbook.read_only else ""
-        self.setWindowTitle(f"{Path(workbook.path).name} — {engagement.client} — {APP_NAME}{suffix}")
-        self.setWindowFilePath(str(workbook.path))
+    def _show_snapshot(self, snapshot: WorkbookSnapshot) -> None:
+        """What the file holds, read-only, while its services load: table, header, engagement line."""
+        self._show_file(snapshot.path, snapshot.engagement, read_only=False)
+        self.read_only_banner.hide()
+        self._swap_rows(snapshot.requests)
+        sections = sorted({r.section for r in snapshot.requests if r.section})
+        self.filter_bar.set_choices(list(snapshot.people), sections)
+        self.filter_bar.restore(self.settings.filters())
+        self.pages.setCurrentWidget(self.workspace)
+        self._update_actions()
+        self.statusBar().showMessage(f"Opening {snapshot.path.name}…")
+        self.snapshot_shown.emit(str(snapshot.path))
+        if self.table.model().rowCount():
+            self.table.selectRow(0)
+
+    def _show_file(self, path: Path, engagement: Engagement, *, read_only: bool) -> None:
+        self._shown = path
+        self._engagement = engagement
+        suffix = " [read-only]" if read_only else ""
+        self.setWindowTitle(f"{path.name} — {engagement.client} — {APP_NAME}{suffix}")
+        self.setWindowFilePath(str(path))
         period = ""
         if engagement.period_start and engagement.period_end:
             period = f"{engagement.period_start:%d %b %Y} – {engagement.period_end:%d %b %Y}"
         self.engagement_label.setText(
             " · ".join(s for s in (engagement.client, engagement.framework, period, engagement.auditor) if s)
         )
+
+    def _on_table_painted(self) -> None:
+        if not self._first_paint_done:
+            self._first_paint_done = True
+            self.first_paint.emit()
+        self._start_full_open()
+
+    def _start_full_open(self) -> None:
+        opening = self._opening
+        if opening is None or opening.job is not None:
+            return
+        gateway = self.gateway
+
+        def work(progress: Callable[[int, int], None], cancel: Any) -> OpenedWorkbook:
+            workbook = opening.workbook = gateway.open(opening.path)
+            return load_workbook(workbook)
+
+        # On the writer pool: opening may take the lock and migrate, and nothing may write before it.
+        job = self.jobs.start(f"Opening {opening.path.name}", work, writes=True, paused=True)
+        opening.job = job
+        job.finished.connect(self._on_open_finished)
+        job.failed.connect(self._on_open_failed)
+        self.jobs.resume(job)
+
+    def _on_open_finished(self, opened: OpenedWorkbook) -> None:
+        opening = self._opening
+        if opening is None or self.sender() is not opening.job:
+            return  # the window moved on; close_workbook already released that workbook
+        self._opening = None
+        self.statusBar().clearMessage()
+        self._adopt(opened)
+
+    def _on_open_failed(self, error: BaseException) -> None:
+        opening = self._opening
+        if opening is None or self.sender() is not opening.job:
+            return
+        self.close_workbook()
+        self._show(error, action=f"Cannot open {opening.path.name}")
+
+    def _adopt(self, opened: OpenedWorkbook) -> None:
+        """The full workbook is open: enable editing and refresh quietly what the snapshot showed."""
+        workbook = opened.workbook
+        from_snapshot = self._shown == Path(workbook.path)
+        self.workbook = workbook
+        self.undo_stack.clear()
+        self.settings.last_folder = str(Path(workbook.path).parent)
+        self._show_file(Path(workbook.path), opened.engagement, read_only=workbook.read_only)
         if workbook.read_only:
             self.read_only_banner.setText(
                 f"Read-only: {workbook.db.read_only_reason}. You can look and export, "
                 "but changes are off until the other copy is closed."
             )
         self.read_only_banner.setVisible(workbook.read_only)
-        self.reload_requests()
-        self._reload_people()
-        self.filter_bar.restore(self.settings.filters())
-        self.pages.setCurrentWidget(self.workspace)
+        self._swap_rows(opened.requests)
+        self._set_people(opened.people, opened.sections)
+        if not from_snapshot:
+            self.filter_bar.restore(self.settings.filters())
+            self.pages.setCurrentWidget(self.workspace)
         self._update_actions()
         self._remember()
         self.workbook_opened.emit(str(workbook.path))
-        if self.table.model().rowCount():
+        if not from_snapshot and self.table.model().rowCount():
             self.table.selectRow(0)
+        else:
+            self._show_current()
         QTimer.singleShot(1500, self._verify_in_background)
 
     def close_workbook(self) -> bool:
-        if self.workbook is None:
+        if self._shown is None and self.workbook is None:
             return True
         self.panel.save_pending_notes()
         if not self.jobs.wait(30000):
             return False
+        opening, self._opening = self._opening, None
+        if opening is not None and opening.workbook is not None:
+            opening.workbook.close()
+        self._reload_job = None
         self._remember()
         self._save_view_state()
-        self.workbook.close()
+        if self.workbook is not None:
+            self.workbook.close()
         self.workbook = None
+        self._shown = None
+        self._engagement = None
         self.undo_stack.clear()
         self.model.set_rows([])
         self.panel.show_nothing()
+        self.read_only_banner.hide()
+        self.statusBar().clearMessage()
         self.setWindowTitle(APP_NAME)
         self._show_start_page()
         return True
 
     def _remember(self) -> None:
-        if self.workbook is None:
+        if self._shown is None or self._engagement is None:
             return
-        rows = self.model.requests()
+        ready, _overdue, total = self.model.counts()
         self.settings.remember(
-            RecentWorkbook(
-                path=str(self.workbook.path),
-                client=self.workbook.engagement().client,
-                ready=sum(1 for r in rows if r.status.is_ready),
-                total=len(rows),
-            )
+            RecentWorkbook(path=str(self._shown), client=self._engagement.client, ready=ready, total=total)
         )
 
-    def reload_requests(self) -> None:
-        if self.workbook is None:
-            return
+    def _swap_rows(self, requests: Sequence[Request]) -> None:
+        """Show `requests`, keeping order, sort and selection; rows that did not change are not touched."""
+        model = self.model
+        header = self.table.horizontalHeader()
+        sort_column = header.sortIndicatorSection()
+        sorted_view = 0 <= sort_column < model.columnCount()
+        if len(requests) == model.rowCount() and (
+            all(model.row_of(r.ref) is not None for r in requests)
+            if sorted_view
+            else all(model.request_at(row).ref == r.ref for row, r in enumerate(requests))
+        ):
+            changed = [r for r in requests if model.request_at(model.row_of(r.ref) or 0) != r]
+            if len(changed) <= FEW_REFS:
+                model.update_rows(changed)
+                self._update_header()
+                return
         selected = self.selected_refs()
-        self.model.set_rows(self.workbook.requests.list(RequestFilter()))
-        sort_column = self.table.horizontalHeader().sortIndicatorSection()
-        if 0 <= sort_column < self.model.columnCount():
-            self.model.sort(sort_column, self.table.horizontalHeader().sortIndicatorOrder())
+        model.set_rows(requests)
+        if sorted_view:
+            model.sort(sort_column, header.sortIndicatorOrder())
         self.select_refs(selected)
         self._update_header()
+
+    def reload_requests(self) -> Job | None:
+        """Read every request again on a reader job and swap them in when it ends (`requests_reloaded`)."""
+        workbook = self.workbook
+        if workbook is None:
+            return None
+
+        def work(progress: Callable[[int, int], None], cancel: Any) -> list[Request]:
+            return workbook.requests.list(RequestFilter())
+
+        job = self.jobs.start("Reading the requests", work, writes=False, paused=True)
+        self._reload_job = job
+        self._edited_during_reload = set()
+        job.finished.connect(self._on_reload_finished)
+        job.failed.connect(self._on_reload_failed)
+        self.jobs.resume(job)
+        return job
+
+    def _on_reload_finished(self, requests: list[Request]) -> None:
+        workbook = self.workbook
+        if workbook is None or self.sender() is not self._reload_job:
+            return  # a newer reload is on its way, or the workbook was closed
+        self._reload_job = None
+        self._swap_rows(requests)
+        edited, self._edited_during_reload = self._edited_during_reload, set()
+        if edited:
+            self.model.update_rows(self._fetch(sorted(edited)))
+            self._update_header()
+        self.requests_reloaded.emit()
+
+    def _on_reload_failed(self, error: BaseException) -> None:
+        if self.sender() is self._reload_job:
+            self._reload_job = None
+            self._show(error, action="Cannot read the requests")
+
+    def _fetch(self, refs: Sequence[str]) -> list[Request]:
+        """The requests of `refs` that still exist (one may have been archived meanwhile)."""
+        if self.workbook is None:
+            return []
+        found = []
+        for ref in refs:
+            try:
+                found.append(self.workbook.requests.get(ref))
+            except UserError:
+                continue
+        return found
 
     def _reload_people(self) -> None:
         if self.workbook is None:
             return
-        people = self.workbook.people.list()
+        self._set_people(tuple(self.workbook.people.list()), tuple(self.workbook.requests.sections()))
+
+    def _set_people(self, people: Sequence[Person], sections: Sequence[str]) -> None:
         self.panel.set_people(people)
-        self.filter_bar.set_choices([p.name for p in people], self.workbook.requests.sections())
+        self.filter_bar.set_choices([p.name for p in people], list(sections))
 
     def _on_changed(self, changes: Changes) -> None:
         """Refresh only what a service said it changed."""
@@ -481,6 +693,8 @@ class MainWindow(QMainWindow):
         if changes.all_requests or len(changes.refs) > FEW_REFS:
             self.reload_requests()
         elif changes.refs:
+            if self._reload_job is not None:
+                self._edited_during_reload.update(changes.refs)
             self.model.update_rows(self.workbook.requests.get(ref) for ref in sorted(changes.refs))
             self._update_header()
         if changes.people:
@@ -492,13 +706,10 @@ class MainWindow(QMainWindow):
         self.requests_changed.emit(changes)
 
     def _update_header(self) -> None:
-        rows = self.model.requests()
-        today = self.model.today
-        ready = sum(1 for r in rows if r.status.is_ready)
-        overdue = sum(1 for r in rows if r.is_overdue(today))
-        text = f"{ready} of {len(rows)} ready · {overdue} overdue"
+        ready, overdue, total = self.model.counts()
+        text = f"{ready} of {total} ready · {overdue} overdue"
         shown = self.proxy.rowCount()
-        if shown != len(rows):
+        if shown != total:
             text += f" · showing {shown}"
         self.header.setText(text)
 
@@ -535,9 +746,15 @@ class MainWindow(QMainWindow):
             self.panel.show_nothing(len(refs))
 
     def _show_current(self) -> None:
-        if self.workbook is None or self._current_ref is None:
+        if self._current_ref is None:
             return
         ref = self._current_ref
+        if self.workbook is None:
+            # Snapshot only: the request as the table has it; evidence, comments and history follow.
+            row = self.model.row_of(ref)
+            if row is not None:
+                self.panel.show_request(self.model.request_at(row), [], [], [], read_only=True)
+            return
         try:
             request = self.workbook.requests.get(ref)
             evidence = self.workbook.evidence.for_request(
@@ -929,6 +1146,8 @@ class MainWindow(QMainWindow):
         self._open_boxes.append(box)
 
     def new_workbook(self) -> None:
+        from ui.dialogs.new_workbook import NewWorkbookDialog
+
         dialog = NewWorkbookDialog(self.settings.last_folder, self)
         dialog.accepted.connect(lambda: self._create(dialog))
         dialog.open()
@@ -942,7 +1161,7 @@ class MainWindow(QMainWindow):
         except WorkbookError as error:
             self._show(error, action="Cannot create the workbook")
             return
-        self._adopt(workbook)
+        self._adopt(load_workbook(workbook))
 
     def open_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(

@@ -7,7 +7,7 @@ import os
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -90,6 +90,19 @@ def workbook_file(tmp_path: Path, actor: Actor) -> Path:
     return path
 
 
+def open_and_wait(qtbot: QtBot, window: MainWindow, path: Path) -> None:
+    """Open a file as a user does: the snapshot paints at once, editing starts when the workbook is open."""
+    with qtbot.waitSignal(window.workbook_opened, timeout=30000):
+        assert window.open_path(path)
+    assert not window.opening
+
+
+@pytest.fixture
+def open_file(qtbot: QtBot) -> Callable[[MainWindow, Path], None]:
+    """`open_and_wait` for test modules (they cannot import this conftest by name)."""
+    return lambda window, path: open_and_wait(qtbot, window, path)
+
+
 @pytest.fixture
 def window(qtbot: QtBot, settings: Settings, actor: Actor) -> Iterator[MainWindow]:
     main = MainWindow(settings, JobRunner(), Gateway(actor))
@@ -101,6 +114,6 @@ def window(qtbot: QtBot, settings: Settings, actor: Actor) -> Iterator[MainWindo
 
 
 @pytest.fixture
-def opened(window: MainWindow, workbook_file: Path) -> MainWindow:
-    assert window.open_path(workbook_file)
+def opened(qtbot: QtBot, window: MainWindow, workbook_file: Path) -> MainWindow:
+    open_and_wait(qtbot, window, workbook_file)
     return window

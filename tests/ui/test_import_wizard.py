@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -69,11 +70,13 @@ def write_checklist(path: Path, rows: list[tuple[str, str, str, str, str, str]] 
 
 
 @pytest.fixture
-def empty(window: MainWindow, tmp_path: Path, actor: Actor) -> MainWindow:
+def empty(
+    window: MainWindow, tmp_path: Path, actor: Actor, open_file: Callable[[MainWindow, Path], None]
+) -> MainWindow:
     """A new workbook with no requests yet: what the wizard usually meets first."""
     path = tmp_path / "globex.auditwb"
     Workbook.create(path, actor, client="Globex Ltd").close()
-    assert window.open_path(path)
+    open_file(window, path)
     return window
 
 
@@ -241,7 +244,8 @@ def test_reimport_shows_the_diff_and_offers_the_confirmed_mapping(
     commit = wizard.button(QWizard.WizardButton.CommitButton)
     assert not commit.isEnabled()
     wizard.changes_page.accept_box.click()
-    import_to_the_end(qtbot, wizard)
+    with qtbot.waitSignal(empty.requests_reloaded):
+        import_to_the_end(qtbot, wizard)
     refs = [empty.proxy.index(r, Column.REF).data() for r in range(empty.proxy.rowCount())]
     assert refs == ["PBC-001", "PBC-002", "PBC-004"]
 

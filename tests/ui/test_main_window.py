@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
@@ -16,6 +17,8 @@ from ui.main_window import MainWindow
 from ui.models.request_table_model import Column
 from workbook.model import Actor, Status
 from workbook.services.workbook import Workbook
+
+OpenFile = Callable[[MainWindow, Path], None]
 
 
 def click_row(qtbot: QtBot, window: MainWindow, row: int) -> None:
@@ -247,11 +250,11 @@ def test_notes_are_saved_with_ctrl_return_and_before_moving_on(qtbot: QtBot, ope
 
 
 def test_a_read_only_workbook_says_who_holds_it_and_refuses_edits(
-    qtbot: QtBot, window: MainWindow, workbook_file: Path, actor: Actor
+    window: MainWindow, workbook_file: Path, open_file: OpenFile
 ) -> None:
     holder = Workbook.open(workbook_file, Actor("Sam Lee", "sam"))
     try:
-        assert window.open_path(workbook_file)
+        open_file(window, workbook_file)
         assert window.read_only_banner.isVisibleTo(window)
         assert "Sam Lee" in window.read_only_banner.text()
         assert window.windowTitle().endswith("[read-only]")
@@ -275,7 +278,7 @@ def test_opening_a_file_that_is_not_a_workbook_explains_why(
 
 
 def test_window_state_and_recent_list_survive_a_restart(
-    qtbot: QtBot, opened: MainWindow, workbook_file: Path
+    qtbot: QtBot, opened: MainWindow, workbook_file: Path, open_file: OpenFile
 ) -> None:
     opened.splitter.setSizes([700, 500])
     sizes = opened.splitter.sizes()
@@ -287,7 +290,7 @@ def test_window_state_and_recent_list_survive_a_restart(
     qtbot.addWidget(again)
     again.resize(opened.size())
     again.show()
-    assert again.open_path(workbook_file)
+    open_file(again, workbook_file)
     assert again.splitter.sizes() == sizes
     recent = opened.settings.recent()
     assert [(r.path, r.client, r.total) for r in recent] == [(str(workbook_file), "Acme Cloud, Inc.", 6)]

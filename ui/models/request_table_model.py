@@ -220,6 +220,7 @@ class RequestTableModel(QAbstractTableModel):
         self._sort_keys: dict[int, list[SortKey]] = {}
         self._facts: list[FilterFacts] | None = None
         self._sorted_as: tuple[int, Qt.SortOrder, int] | None = None
+        self._counts: tuple[int, tuple[int, int, int]] | None = None
         # Bumped whenever rows are replaced, reordered or edited: the proxy's cached matches follow it.
         self.generation = 0
 
@@ -233,6 +234,16 @@ class RequestTableModel(QAbstractTableModel):
             today = self._today
             self._facts = [filter_facts(request, today) for request in self._rows]
         return self._facts
+
+    def counts(self) -> tuple[int, int, int]:
+        """(ready, overdue, total) for the progress header, counted once per generation, not per keystroke."""
+        if self._counts is None or self._counts[0] != self.generation:
+            today = self._today
+            rows = self._rows
+            ready = sum(1 for r in rows if r.status in _READY)
+            overdue = sum(1 for r in rows if r.due is not None and r.due < today and r.status not in _READY)
+            self._counts = (self.generation, (ready, overdue, len(rows)))
+        return self._counts[1]
 
     def set_rows(self, requests: Sequence[Request]) -> None:
         self.beginResetModel()
@@ -405,10 +416,11 @@ class RequestFilterProxyModel(QSortFilterProxyModel):
         if source is None:
             self._accepted = []
             return self._accepted
-        facts = source.facts
         if self._criteria.is_empty:
-            self._accepted = [True] * len(facts)
+            # No filter: every row, without building the filter facts of 10,000 rows on the GUI thread.
+            self._accepted = [True] * source.rowCount()
         else:
+            facts = source.facts
             accepted = [False] * len(facts)
             for row in self._criteria.matching(facts):
                 accepted[row] = True
