@@ -211,3 +211,60 @@ def test_bad_checklists_exit_2_and_leave_the_workbook_unchanged(
     assert name in err
     assert "Traceback" not in err
     assert hashlib.sha256(empty_workbook.path.read_bytes()).hexdigest() == before
+
+
+def test_an_item_inserted_at_the_top_renumbers_the_rest_and_work_follows_the_wording(
+    empty_workbook: Workbook, tmp_path: Path
+) -> None:
+    service = ImportService(empty_workbook.db, empty_workbook.actor)
+    v1 = base_rows(4)
+    service.import_checklist(write_checklist(tmp_path / "v1.xlsx", v1))
+    proof = tmp_path / "policy.txt"
+    proof.write_text("access policy v3")
+    empty_workbook.requests.set("PBC-001", FieldChange(owner="Policy Owner", status=Status.ACCEPTED))
+    empty_workbook.evidence.attach("PBC-001", [proof])
+    v2 = [("PBC-001", "CC1.1", "CC1", "Provide the organisation chart.")] + [
+        (f"PBC-{i + 1:03d}", crit, sec, text) for i, (_, crit, sec, text) in enumerate(v1, start=1)
+    ]
+    summary = service.import_checklist(write_checklist(tmp_path / "v2.xlsx", v2))
+    assert (summary.added, summary.updated, summary.removed) == (1, 4, 0)
+    assert summary.as_json()["diff"]["added"] == ["PBC-001"]
+    moved = empty_workbook.requests.get("PBC-002")
+    assert moved.request == "Provide evidence number 1 of control 1."
+    assert (moved.owner, moved.status, moved.evidence_count) == ("Policy Owner", Status.ACCEPTED, 1)
+    assert not moved.recheck_evidence
+    fresh = empty_workbook.requests.get("PBC-001")
+    assert (fresh.owner, fresh.status, fresh.evidence_count) == ("", Status.OPEN, 0)
+    assert [r.ref for r in empty_workbook.requests.list()] == [
+        "PBC-001",
+        "PBC-002",
+        "PBC-003",
+        "PBC-004",
+        "PBC-005",
+    ]
+
+
+def test_a_request_back_in_the_checklist_is_restored_reported_and_logged(
+    empty_workbook: Workbook, tmp_path: Path
+) -> None:
+    service = ImportService(empty_workbook.db, empty_workbook.actor)
+    rows = base_rows(4)
+    service.import_checklist(write_checklist(tmp_path / "v1.xlsx", rows))
+    empty_workbook.requests.set("PBC-004", FieldChange(owner="Ann"))
+    service.import_checklist(write_checklist(tmp_path / "v2.xlsx", rows[:3]))
+    summary = service.import_checklist(write_checklist(tmp_path / "v3.xlsx", rows))
+    assert summary.as_json()["diff"]["restored"] == ["PBC-004"]
+    assert summary.updated == 1
+    back = empty_workbook.requests.get("PBC-004")
+    assert (back.archived, back.owner) == (False, "Ann")
+    assert any(e.action == "request.restore" for e in empty_workbook.activity.list(target="PBC-004"))
+
+
+def test_reimport_leaves_due_dates_to_the_user(empty_workbook: Workbook, tmp_path: Path) -> None:
+    service = ImportService(empty_workbook.db, empty_workbook.actor)
+    service.import_checklist(write_checklist(tmp_path / "v1.xlsx", base_rows(2)))
+    empty_workbook.requests.set("PBC-002", FieldChange(due=dt.date(2026, 5, 1)))
+    reworded = [(r, c, s, t + " Updated.") for r, c, s, t in base_rows(2)]
+    service.import_checklist(write_checklist(tmp_path / "v2.xlsx", reworded))
+    assert empty_workbook.requests.get("PBC-001").due is None
+    assert empty_workbook.requests.get("PBC-002").due == dt.date(2026, 5, 1)

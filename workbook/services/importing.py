@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import sys
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,6 +99,7 @@ class ImportSummary:
                     if d.kind == "changed"
                 ],
                 "removed": [d.ref for d in self.diff if d.kind == "removed"],
+                "restored": [d.ref for d in self.diff if d.kind == "restored"],
             },
             "problems": list(self.problems),
         }
@@ -141,23 +143,53 @@ def _similar(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
+def _wording(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _pair(existing: Sequence[RequestRow], incoming: Sequence[ChecklistRow]) -> dict[int, RequestRow]:
+    """Incoming row index → the request it continues.
+
+    Identical wording wins over the ref (an auditor who inserts an item renumbers everything below it), then
+    the same ref (a reworded request), then wording at least 90 % similar (renumbered and reworded).
+    """
+    free = {row.ref: row for row in existing}
+    pairs: dict[int, RequestRow] = {}
+    by_text: dict[str, list[RequestRow]] = defaultdict(list)
+    for row in existing:
+        if key := _wording(row.request_text):
+            by_text[key].append(row)
+    for index, new in enumerate(incoming):
+        candidates = [row for row in by_text.get(_wording(new.request), ()) if row.ref in free]
+        if candidates:
+            chosen = next((row for row in candidates if row.ref == new.ref), candidates[0])
+            pairs[index] = free.pop(chosen.ref)
+    for index, new in enumerate(incoming):
+        if index not in pairs and new.ref in free:
+            pairs[index] = free.pop(new.ref)
+    left = [index for index, new in enumerate(incoming) if index not in pairs and new.request]
+    # Similarity is quadratic: past this many comparisons the unmatched rows are simply added and removed.
+    if left and len(left) * len(free) <= 250_000:
+        for index in left:
+            wording = incoming[index].request
+            scored = [(_similar(row.request_text, wording), row) for row in free.values() if not row.archived]
+            best = max(scored, key=lambda pair: pair[0], default=None)
+            if best is not None and best[0] >= RENUMBER_SIMILARITY:
+                pairs[index] = free.pop(best[1].ref)
+    return pairs
+
+
 def diff_rows(existing: Sequence[RequestRow], incoming: Sequence[ChecklistRow]) -> list[RequestDiff]:
-    """Match by ref, then by request wording for refs that were renumbered; list what changes."""
-    by_ref = {row.ref: row for row in existing}
-    incoming_refs = {row.ref for row in incoming}
-    unmatched_old = [row for row in existing if row.ref not in incoming_refs and not row.archived]
+    """Pair each incoming row with the request it continues and list what changes, in checklist order."""
+    pairs = _pair(existing, incoming)
+    paired = {row.id for row in pairs.values()}
     diffs: list[RequestDiff] = []
-    for new in incoming:
-        old = by_ref.get(new.ref)
-        previous_ref = ""
-        if old is None and unmatched_old and new.request:
-            scored = max(unmatched_old, key=lambda r: _similar(r.request_text, new.request))
-            if _similar(scored.request_text, new.request) >= RENUMBER_SIMILARITY:
-                old, previous_ref = scored, scored.ref
-                unmatched_old.remove(scored)
+    for index, new in enumerate(incoming):
+        old = pairs.get(index)
         if old is None:
             diffs.append(RequestDiff(new.ref, "added"))
             continue
+        previous_ref = old.ref if old.ref != new.ref else ""
         before, after = _stored_values(old), _row_values(new)
         fields = tuple(
             FieldDiff(name, _show(before[name]), _show(after[name]))
@@ -173,7 +205,9 @@ def diff_rows(existing: Sequence[RequestRow], incoming: Sequence[ChecklistRow]) 
             diffs.append(RequestDiff(new.ref, "changed", fields, previous_ref, recheck))
         else:
             diffs.append(RequestDiff(new.ref, "unchanged"))
-    diffs.extend(RequestDiff(row.ref, "removed") for row in unmatched_old)
+    diffs.extend(
+        RequestDiff(row.ref, "removed") for row in existing if row.id not in paired and not row.archived
+    )
     return diffs
 
 
@@ -455,6 +489,12 @@ class ImportService:
         order_of = {row.ref: index for index, row in enumerate(analysis.rows)}
         new_rows: list[dict[str, Any]] = []
         owner_ids: dict[str, int | None] = {}
+        # Renumbered requests may take each other's refs: park them on unique names first (refs are unique).
+        renumbered = [by_ref[diff.previous_ref] for diff in diffs if diff.previous_ref]
+        for row in renumbered:
+            row.ref = f"\x00renumbering {row.id}"
+        if renumbered:
+            session.flush()
         for done, diff in enumerate(diffs):
             if done % 500 == 0:
                 cancel.raise_if_cancelled()
@@ -520,9 +560,16 @@ class ImportService:
             row.extra = dict(src.extra)
             row.archived = False
             row.recheck_evidence = row.recheck_evidence or diff.recheck_evidence
-            if row.due is None and src.due is not None:
-                row.due = src.due
             row.updated_at = now
+            if diff.kind == "restored":
+                record(
+                    session,
+                    self._actor,
+                    "request.restore",
+                    src.ref,
+                    before="removed from checklist",
+                    after="back in the checklist",
+                )
             for change in diff.fields:
                 record(
                     session,
