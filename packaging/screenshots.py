@@ -46,6 +46,12 @@ def wait_for(app: QApplication, ready: Callable[[], bool], seconds: float = 30) 
         time.sleep(0.01)
 
 
+def open_fully(window: MainWindow, path: Path, app: QApplication) -> None:
+    """Open as the app does (snapshot first) and wait until the workbook can be edited."""
+    window.open_path(path)
+    wait_for(app, lambda: window.workbook is not None and not window.opening)
+
+
 def shoot_import_wizard(
     window: MainWindow, actor: Actor, work: Path, out: Path, suffix: str, app: QApplication
 ) -> None:
@@ -55,7 +61,7 @@ def shoot_import_wizard(
 
     path = work / "import-shot.auditwb"
     Workbook.create(path, actor, client="Globex Ltd").close()
-    window.open_path(path)
+    open_fully(window, path, app)
     sample = REPO / "resources" / "samples" / "soc2-type2-request-list.xlsx"
     wizard = window.import_checklist(sample)
     if wizard is None:
@@ -94,11 +100,11 @@ def main() -> int:
     from workbook.services.demo import build_demo
 
     demo = build_demo(work / "demo", actor)
-    window.open_path(demo)
+    open_fully(window, demo, app)
     window.close_workbook()
     grab(window, out / f"start-page{suffix}.png", app)
 
-    window.open_path(demo)
+    open_fully(window, demo, app)
     with_evidence = next((r.ref for r in window.model.requests() if r.evidence_count and r.owner), None)
     if with_evidence:
         window.select_refs([with_evidence])

@@ -112,12 +112,12 @@ def freeze_long_lived(_path: str = "") -> None:
     gc.freeze()
 
 
-def build_window(settings: Settings, actor_name: str | None) -> MainWindow:
+def build_window(settings: Settings, actor_name: str | None, *, start_page: bool = True) -> MainWindow:
     from ui.jobs import JobRunner
     from ui.main_window import MainWindow
 
     actor = current_actor(actor_name or settings.display_name or None)
-    window = MainWindow(settings, JobRunner(), Gateway(actor))
+    window = MainWindow(settings, JobRunner(), Gateway(actor), start_page=start_page)
     window.workbook_opened.connect(freeze_long_lived)
     return window
 
@@ -141,7 +141,7 @@ def run(argv: list[str], actor_name: str | None = None) -> int:
     )
     if not (quit_after_paint or quit_when_ready) and not actor_name and not settings.display_name:
         ask_display_name(settings)
-    window = build_window(settings, actor_name)
+    window = build_window(settings, actor_name, start_page=not files)
     install_excepthook(app)
     if quit_after_paint:
         # Exit right after the first paint showing requests: the start-up measurement point.
@@ -154,6 +154,8 @@ def run(argv: list[str], actor_name: str | None = None) -> int:
         opened = window.open_path(Path(files[0]), full=not quit_after_paint)
         if not opened and (quit_after_paint or quit_when_ready):
             return 1
+        if not opened:
+            window.show_start_page()
     elif quit_after_paint or quit_when_ready:
         QTimer.singleShot(0, app.quit)
     else:

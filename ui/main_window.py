@@ -58,7 +58,6 @@ from ui.widgets.evidence_list import MEDIA_ROLE
 from ui.widgets.filter_bar import FilterBar
 from ui.widgets.request_panel import RequestPanel
 from ui.widgets.request_table import RequestTableView
-from ui.widgets.start_page import StartPage
 from workbook.errors import UserError, WorkbookError
 from workbook.model import (
     AttachResult,
@@ -74,6 +73,7 @@ from workbook.model import (
 if TYPE_CHECKING:
     from ui.dialogs.import_wizard import ImportWizard
     from ui.dialogs.new_workbook import NewWorkbookDialog, NewWorkbookRequest
+    from ui.widgets.start_page import StartPage
     from workbook.services.importing import ImportSummary
     from workbook.services.requests import FieldChange
     from workbook.services.snapshot import WorkbookSnapshot
@@ -173,7 +173,10 @@ class MainWindow(QMainWindow):
     evidence_replaced = Signal(object)
     preview_shown = Signal(str)
 
-    def __init__(self, settings: Settings, jobs: JobRunner, gateway: WorkbookGateway) -> None:
+    def __init__(
+        self, settings: Settings, jobs: JobRunner, gateway: WorkbookGateway, *, start_page: bool = True
+    ) -> None:
+        """`start_page=False` when a file is about to be opened: the start page is built when first shown."""
         super().__init__()
         self.setObjectName("main_window")
         self.setWindowTitle(APP_NAME)
@@ -198,8 +201,7 @@ class MainWindow(QMainWindow):
         self.proxy.setSourceModel(self.model)
 
         self.pages = QStackedWidget()
-        self.start_page = StartPage()
-        self.pages.addWidget(self.start_page)
+        self._start_page: StartPage | None = None
         self.workspace = QWidget()
         self.pages.addWidget(self.workspace)
         self.setCentralWidget(self.pages)
@@ -267,7 +269,11 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self._connect()
-        self._show_start_page()
+        if start_page:
+            self.show_start_page()
+        else:
+            self._refresh_recent_menu()
+            self._update_actions()
         self._restore_window_state()
 
     def _action(
@@ -377,10 +383,6 @@ class MainWindow(QMainWindow):
         self.bulk_bar.addWidget(self.selection_label)
 
     def _connect(self) -> None:
-        self.start_page.new_requested.connect(self.new_workbook)
-        self.start_page.open_requested.connect(self.open_dialog)
-        self.start_page.demo_requested.connect(self.open_demo)
-        self.start_page.recent_chosen.connect(self._on_recent_chosen)
         self.filter_bar.criteria_changed.connect(self._on_criteria_changed)
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.table.files_dropped.connect(self.attach_files)
@@ -403,7 +405,20 @@ class MainWindow(QMainWindow):
         self.panel.replace_requested.connect(self._on_panel_replace_requested)
         self.panel.restore_requested.connect(self._on_panel_restore_requested)
 
-    def _show_start_page(self) -> None:
+    @property
+    def start_page(self) -> StartPage:
+        if self._start_page is None:
+            from ui.widgets.start_page import StartPage
+
+            page = self._start_page = StartPage()
+            self.pages.insertWidget(0, page)
+            page.new_requested.connect(self.new_workbook)
+            page.open_requested.connect(self.open_dialog)
+            page.demo_requested.connect(self.open_demo)
+            page.recent_chosen.connect(self._on_recent_chosen)
+        return self._start_page
+
+    def show_start_page(self) -> None:
         self.start_page.set_recent(self.settings.recent())
         self.start_page.demo_button.setEnabled(True)
         self.pages.setCurrentWidget(self.start_page)
@@ -597,7 +612,7 @@ class MainWindow(QMainWindow):
         self.read_only_banner.hide()
         self.statusBar().clearMessage()
         self.setWindowTitle(APP_NAME)
-        self._show_start_page()
+        self.show_start_page()
         return True
 
     def _remember(self) -> None:
@@ -1193,7 +1208,12 @@ class MainWindow(QMainWindow):
     def import_checklist(self, path: Path | None = None) -> ImportWizard | None:
         """File → Import checklist… (Ctrl+I) or a checklist dropped on the window: open the import wizard."""
         if self.workbook is None:
-            self.statusBar().showMessage("Open or create a workbook first, then import its checklist.", 8000)
+            self.statusBar().showMessage(
+                "The workbook is still opening; import in a moment."
+                if self.opening
+                else "Open or create a workbook first, then import its checklist.",
+                8000,
+            )
             return None
         if self.read_only:
             self._show(UserError("this workbook is open read-only", hint=self.workbook.db.read_only_reason))

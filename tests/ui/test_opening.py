@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -15,6 +18,8 @@ from workbook.model import Actor, Changes, Request, RequestFilter, Status
 from workbook.services.requests import FieldChange
 from workbook.services.workbook import Workbook
 from workbook.storage.schema import RequestRow
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def add_more_requests(workbook: Workbook, refs: list[str]) -> None:
@@ -165,3 +170,65 @@ def test_a_workbook_shown_only_from_its_snapshot_is_remembered_when_closed(
         0,
         6,
     )
+
+
+PAINT_PROBE = """
+import sys
+import ui.main_window as main_window
+from ui.app import run
+
+seen = []
+painted = main_window.MainWindow._on_table_painted
+
+
+def probe(self):
+    loaded = "sqlalchemy" in sys.modules
+    seen.append((self.proxy.rowCount(), self.header.text(), loaded, self._start_page is None))
+    painted(self)
+
+
+main_window.MainWindow._on_table_painted = probe
+status = run(sys.argv[1:], actor_name="Dana")
+print(seen)
+sys.exit(status)
+"""
+
+
+def app_env(tmp_path: Path) -> dict[str, str]:
+    return dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        HOME=str(tmp_path),
+        XDG_CONFIG_HOME=str(tmp_path / "cfg"),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+    )
+
+
+def test_the_first_paint_shows_the_requests_before_sqlalchemy_or_the_start_page_load(
+    workbook_file: Path, tmp_path: Path
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", PAINT_PROBE, str(workbook_file), "--quit-after-paint"],
+        cwd=REPO,
+        env=app_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[(6, '0 of 6 ready · 1 overdue', False, True)]"
+
+
+def test_quit_when_ready_exits_zero_once_the_full_workbook_is_open(
+    workbook_file: Path, tmp_path: Path
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", PAINT_PROBE, str(workbook_file), "--quit-when-ready"],
+        cwd=REPO,
+        env=app_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[(6, '0 of 6 ready · 1 overdue', False, True)]"
