@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
+from pathlib import Path
 
 from workbook.model import Status
 from workbook.services.requests import FieldChange
@@ -101,3 +103,62 @@ def test_bulk_changes_are_all_or_nothing(workbook: Workbook) -> None:
         assert "PBC-999" in str(exc)
     assert workbook.requests.get("PBC-001").status is Status.OPEN
     assert len(workbook.activity.list()) == before
+
+
+def _attached(workbook: Workbook, tmp_path: Path, name: str, text: str, ref: str = "PBC-001") -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    workbook.evidence.attach(ref, [path])
+
+
+def test_evidence_swapped_with_its_hash_updated_is_caught_by_the_log(
+    workbook: Workbook, tmp_path: Path
+) -> None:
+    _attached(workbook, tmp_path, "users.csv", "user,mfa\nana,yes\n")
+    path = workbook.path
+    other = b"user,mfa\nana,no\n"
+    workbook.close()
+    con = sqlite3.connect(path)
+    con.execute("UPDATE evidence_chunks SET data = ?", (other,))
+    con.execute("UPDATE evidence SET sha256 = ?, size = ?", (hashlib.sha256(other).hexdigest(), len(other)))
+    con.commit()
+    con.close()
+    with Workbook.open(path, workbook.actor) as reopened:
+        report = reopened.verify()
+    assert not report.ok
+    assert "users.csv" in report.problems[0].where
+    assert "swapped" in report.problems[0].message
+
+
+def test_evidence_deleted_outside_the_app_is_reported_missing(workbook: Workbook, tmp_path: Path) -> None:
+    _attached(workbook, tmp_path, "policy.txt", "policy v3")
+    path = workbook.path
+    workbook.close()
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA foreign_keys=ON")
+    con.execute("DELETE FROM links")
+    con.execute("DELETE FROM evidence")
+    con.commit()
+    con.close()
+    with Workbook.open(path, workbook.actor) as reopened:
+        report = reopened.verify()
+    assert [p.message.split(" is missing")[0] for p in report.problems] == [
+        "evidence 'policy.txt' added at activity entry #"
+        + report.problems[0].message.split("#")[1].split()[0]
+    ]
+
+
+def test_a_purge_while_verify_runs_is_not_taken_for_tampering(workbook: Workbook, tmp_path: Path) -> None:
+    _attached(workbook, tmp_path, "a.txt", "first", "PBC-001")
+    _attached(workbook, tmp_path, "b.txt", "second", "PBC-002")
+    sha = workbook.evidence.for_request("PBC-002")[0].evidence.sha256
+    workbook.evidence.unlink("PBC-002", sha)
+    purged: list[int] = []
+
+    def purge_once(done: int, total: int) -> None:
+        if not purged:
+            purged.append(workbook.evidence.purge_unlinked()[0])
+
+    report = workbook.verify(progress=purge_once)
+    assert purged == [1]
+    assert report.ok, report.problems

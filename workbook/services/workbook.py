@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from workbook.errors import UserError
 from workbook.jobs import CancelToken, Progress, no_progress
@@ -19,9 +22,38 @@ from workbook.services.requests import RequestService
 from workbook.storage import blobs
 from workbook.storage.database import Database, create_database, open_database
 from workbook.storage.fileformat import SCHEMA_HEAD, SUFFIX
-from workbook.storage.schema import EngagementRow, EvidenceRow, MetaRow, RequestRow
+from workbook.storage.schema import ActivityRow, EngagementRow, EvidenceRow, MetaRow, RequestRow
 
 READY = tuple(s.value for s in Status if s.is_ready)
+
+
+@dataclass(frozen=True)
+class _LoggedEvidence:
+    added: dict[str, int]
+    entries: dict[str, str]
+    purged: frozenset[str]
+
+
+def _logged_evidence(session: Session) -> _LoggedEvidence:
+    """What the hash-chained log says was added (sha256 → size) and purged."""
+    added: dict[str, int] = {}
+    entries: dict[str, str] = {}
+    purged: set[str] = set()
+    query = select(ActivityRow.id, ActivityRow.action, ActivityRow.after, ActivityRow.detail).where(
+        ActivityRow.action.in_(("evidence.add", "evidence.purge"))
+    )
+    for entry_id, action, after, detail in session.execute(query):
+        try:
+            facts = json.loads(detail) if detail else {}
+        except ValueError:
+            continue
+        sha = str(facts.get("sha256", ""))
+        if action == "evidence.purge":
+            purged.add(sha)
+        else:
+            added[sha] = int(facts.get("size", -1))
+            entries[sha] = f"evidence {after!r} added at activity entry #{entry_id}"
+    return _LoggedEvidence(added, entries, frozenset(purged))
 
 
 def _engagement(row: EngagementRow) -> Engagement:
@@ -191,32 +223,60 @@ class Workbook:
         cancel = cancel or CancelToken()
         problems: list[Problem] = []
         with self.db.read() as session:
-            rows = list(
-                session.execute(
-                    select(EvidenceRow.id, EvidenceRow.name, EvidenceRow.sha256, EvidenceRow.size)
-                )
-            )
-        for done, (evidence_id, name, sha, size) in enumerate(rows):
+            ids = list(session.scalars(select(EvidenceRow.id).order_by(EvidenceRow.id)))
+            logged = _logged_evidence(session)
+        seen: set[str] = set()
+        for done, evidence_id in enumerate(ids):
             cancel.raise_if_cancelled()
-            actual, actual_size = blobs.rehash(self.db, evidence_id)
+            # Each file's row and bytes are read in one transaction: a purge running meanwhile is no alarm.
+            with self.db.read() as session:
+                row = session.get(EvidenceRow, evidence_id)
+                if row is None:
+                    continue
+                name, sha, size = row.name, row.sha256, row.size
+                actual, actual_size = blobs.rehash_in(session, evidence_id)
+            seen.add(sha)
             if actual != sha or actual_size != size:
                 problems.append(
                     Problem(
                         "evidence",
                         name,
                         f"evidence {name!r} (sha256 {sha[:12]}…) no longer "
-                        f"matches its hash: its stored bytes were altered",
+                        "matches its hash: its stored bytes were altered",
                     )
                 )
-            progress(done + 1, len(rows) + 1)
+            elif logged.added.get(sha) != size:
+                problems.append(
+                    Problem(
+                        "evidence",
+                        name,
+                        f"evidence {name!r} (sha256 {sha[:12]}…) is not the "
+                        "file the activity log recorded: it was swapped or added outside the app",
+                    )
+                )
+            progress(done + 1, len(ids) + 1)
+        with self.db.read() as session:
+            # Read again: a purge during the pass above is logged now, and its file is legitimately gone.
+            logged = _logged_evidence(session)
+            present = set(session.scalars(select(EvidenceRow.sha256)))
+        for sha, entry in logged.entries.items():
+            if sha not in present and sha not in logged.purged:
+                problems.append(
+                    Problem(
+                        "evidence",
+                        entry,
+                        f"{entry} is missing from the workbook and was never "
+                        "purged: it was deleted outside the app",
+                    )
+                )
         try:
             with self.db.read() as session:
                 count, head, chain = check_chain(session, expect_head)
         except sqlite3.DatabaseError as exc:
             raise UserError(f"the activity log cannot be read ({exc})", where=str(self.path)) from exc
         problems.extend(chain)
-        progress(len(rows) + 1, len(rows) + 1)
-        return VerifyReport(len(rows), count, head, tuple(problems))
+        progress(len(ids) + 1, len(ids) + 1)
+        return VerifyReport(len(seen), count, head, tuple(problems))
 
     def backup(self, dest: Path) -> Path:
         """A consistent copy through SQLite's online backup API (never a file copy)."""

@@ -112,6 +112,23 @@ def rehash(db: Database, evidence_id: int) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def rehash_in(session: Session, evidence_id: int) -> tuple[str, int]:
+    """Hash the stored bytes inside the caller's read transaction (a consistent view, one chunk at a time)."""
+    digest = hashlib.sha256()
+    size = 0
+    result = session.execute(
+        select(EvidenceChunkRow.data)
+        .where(EvidenceChunkRow.evidence_id == evidence_id)
+        .order_by(EvidenceChunkRow.seq)
+        .execution_options(yield_per=1)
+    )
+    for chunk in result.scalars():
+        data = bytes(chunk) if not isinstance(chunk, bytes) else chunk
+        digest.update(data)
+        size += len(data)
+    return digest.hexdigest(), size
+
+
 class ChunkReader(io.RawIOBase):
     """A seekable read-only file over one evidence's stored chunks, inside the caller's session.
 
