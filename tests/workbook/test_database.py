@@ -210,3 +210,66 @@ def test_opening_an_older_schema_makes_a_backup_before_upgrading(
     assert len(backups) == 1
     assert upgraded == [workbook.path]
     assert Workbook.open(backups[0], actor, read_only=True).requests.get("PBC-001").ref == "PBC-001"
+
+
+def test_a_deleted_lock_file_leaves_one_writer_and_the_other_read_only(workbook: Workbook) -> None:
+    lock = workbook.path.with_name(workbook.path.name + ".lock")
+    lock.unlink()
+    second = Workbook.open(workbook.path, Actor("Sam", "sam"))
+    try:
+        assert not second.read_only
+        # Dana's next write finds her lock file gone and replaced by Sam's: she is told, nothing is written.
+        with pytest.raises(ReadOnlyError, match="Sam"):
+            workbook.requests.set("PBC-001", FieldChange(notes="from Dana"))
+        assert workbook.read_only
+        second.requests.set("PBC-001", FieldChange(notes="from Sam"))
+        assert second.requests.get("PBC-001").notes == "from Sam"
+    finally:
+        second.close()
+
+
+def test_a_holder_whose_lock_file_was_deleted_takes_it_again_on_the_next_write(workbook: Workbook) -> None:
+    lock = workbook.path.with_name(workbook.path.name + ".lock")
+    lock.unlink()
+    workbook.requests.set("PBC-001", FieldChange(notes="still mine"))
+    assert lock.exists()
+    other = Workbook.open(workbook.path, Actor("Sam", "sam"))
+    try:
+        assert other.read_only
+    finally:
+        other.close()
+
+
+def test_after_kill_during_a_write_read_only_commands_still_work(workbook: Workbook, actor: Actor) -> None:
+    workbook.close()
+    script = textwrap.dedent(
+        f"""
+        import os, signal, sqlite3
+        con = sqlite3.connect({str(workbook.path)!r}, isolation_level=None)
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("UPDATE requests SET notes = 'half written'")
+        con.execute("PRAGMA cache_spill=1")
+        for i in range(2000):
+            con.execute(
+                "INSERT INTO comments (request_id, author, body, created_at) VALUES (1, 'x', ?, '2026')",
+                ("y" * 2000,),
+            )
+        os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    subprocess.run([sys.executable, "-c", script], check=False)
+    assert Path(str(workbook.path) + "-journal").exists()
+    reopened = Workbook.open(workbook.path, actor, read_only=True)
+    try:
+        assert {r.notes for r in reopened.requests.list()} == {""}
+        assert reopened.verify().ok
+    finally:
+        reopened.close()
+    assert not list(workbook.path.parent.glob("*backup-before-upgrade*"))
+
+
+def test_closing_removes_the_lock_file(workbook: Workbook) -> None:
+    lock = workbook.path.with_name(workbook.path.name + ".lock")
+    assert lock.exists()
+    workbook.close()
+    assert not lock.exists()

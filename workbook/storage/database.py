@@ -23,6 +23,7 @@ from workbook.model import Actor
 from workbook.storage.fileformat import (
     APPLICATION_ID,
     SCHEMA_HEAD,
+    InterruptedWrite,
     check_workbook_file,
 )
 
@@ -48,14 +49,26 @@ class _FileLock:
 
     def acquire(self, actor: Actor) -> LockHolder | None:
         """Take the lock and return None, or return who holds it."""
-        handle = self.path.open("a+b")
-        try:
-            _lock_byte(handle)
-        except OSError:
-            handle.seek(1)
-            raw = handle.read(4096)
+        for _attempt in range(5):
+            handle = self.path.open("a+b")
+            try:
+                _lock_byte(handle)
+            except OSError:
+                handle.seek(1)
+                raw = handle.read(4096)
+                handle.close()
+                return _parse_holder(raw)
+            # The locked file must still be the one at the path: a holder removes it as it closes, and a
+            # sync client or a clean-up script may delete it; a lock on an orphan lets a second writer in.
+            try:
+                current = os.stat(self.path)
+            except FileNotFoundError:
+                current = None
+            if current is not None and os.path.samestat(os.fstat(handle.fileno()), current):
+                break
             handle.close()
-            return _parse_holder(raw)
+        else:
+            raise StorageError("could not take the workbook's lock", where=str(self.path), hint="try again")
         info = {
             "name": actor.name,
             "login": actor.login,
@@ -70,12 +83,30 @@ class _FileLock:
         self._handle = handle
         return None
 
-    def release(self) -> None:
+    def still_held(self) -> bool:
+        """Our locked file is still the one at the path (nobody deleted or replaced it)."""
+        if self._handle is None:
+            return False
+        try:
+            return os.path.samestat(os.fstat(self._handle.fileno()), os.stat(self.path))
+        except OSError:
+            return False
+
+    def reacquire(self, actor: Actor) -> LockHolder | None:
+        """Lock the file now at the path again, or say who holds it."""
         if self._handle is not None:
             with contextlib.suppress(OSError):
                 self._handle.close()
+            self._handle = None
+        return self.acquire(actor)
+
+    def release(self) -> None:
+        """Remove the lock file while holding it, then let go: a newcomer locks a fresh file, never ours."""
+        if self._handle is not None:
             with contextlib.suppress(OSError):
                 self.path.unlink()
+            with contextlib.suppress(OSError):
+                self._handle.close()
             self._handle = None
 
 
@@ -138,9 +169,16 @@ class Database:
     """An open workbook file: a writer lock (or read-only), and sessions per unit of work."""
 
     def __init__(
-        self, path: Path, engine: Engine, read_only: bool, reason: str, lock: _FileLock | None
+        self,
+        path: Path,
+        engine: Engine,
+        read_only: bool,
+        reason: str,
+        lock: _FileLock | None,
+        actor: Actor | None = None,
     ) -> None:
         self.path = path
+        self._actor = actor
         self.read_only = read_only
         self.read_only_reason = reason
         self._engine = engine
@@ -151,6 +189,7 @@ class Database:
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:
         """One unit of work: BEGIN IMMEDIATE, commit whole or roll back whole."""
+        self._check_lock()
         if self.read_only:
             raise ReadOnlyError("this workbook is open read-only", hint=self.read_only_reason)
         try:
@@ -158,6 +197,16 @@ class Database:
                 yield session
         except exc.OperationalError as error:
             raise StorageError(f"could not write the workbook: {error.orig}", where=str(self.path)) from error
+
+    def _check_lock(self) -> None:
+        """Before each write: if our lock file was deleted or replaced, take it again or become read-only."""
+        if self._lock is None or self._lock.still_held() or self._actor is None:
+            return
+        holder = self._lock.reacquire(self._actor)
+        if holder is not None:
+            self._lock = None
+            self.read_only = True
+            self.read_only_reason = f"in use by {holder.describe()} (its lock file was replaced)"
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
@@ -211,10 +260,43 @@ def create_database(path: Path, actor: Actor) -> Database:
     return open_database(path, actor)
 
 
+def _roll_back_interrupted_write(path: Path, actor: Actor) -> None:
+    """Let SQLite roll a cut-off write back (as the next writer would) so the last committed state reads."""
+    where = str(path)
+    if not os.access(path.parent, os.W_OK) or not os.access(path, os.W_OK):
+        raise UserError(
+            "a write to this workbook was interrupted and it must be recovered first",
+            where=where,
+            hint="open it once where its folder is writable",
+        )
+    lock = _FileLock(path.with_name(path.name + ".lock"))
+    holder = lock.acquire(actor)
+    if holder is not None:
+        raise StorageError(
+            f"the workbook is being written by {holder.describe()}", where=where, hint="try again"
+        )
+    try:
+        con = sqlite3.connect(str(path))
+        try:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as error:
+        raise UserError(
+            f"the workbook is damaged ({error})", where=where, hint="restore a backup copy"
+        ) from error
+    finally:
+        lock.release()
+
+
 def open_database(path: Path, actor: Actor, *, read_only: bool = False) -> Database:
     """Open a workbook: check it, take the writer lock (or fall back to read-only), migrate if older."""
     path = Path(path)
-    revision = check_workbook_file(path)
+    try:
+        revision = check_workbook_file(path)
+    except InterruptedWrite:
+        _roll_back_interrupted_write(path, actor)
+        revision = check_workbook_file(path)
     reason = "opened read-only on request" if read_only else ""
     lock: _FileLock | None = None
     if not read_only:
@@ -226,7 +308,7 @@ def open_database(path: Path, actor: Actor, *, read_only: bool = False) -> Datab
             if holder is not None:
                 read_only, reason, lock = True, f"in use by {holder.describe()}", None
     engine = _make_engine(path, read_only)
-    db = Database(path, engine, read_only, reason, lock)
+    db = Database(path, engine, read_only, reason, lock, actor)
     try:
         if not read_only and revision != SCHEMA_HEAD:
             from workbook.storage.migrate import migrate_with_backup
