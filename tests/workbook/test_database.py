@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from workbook.errors import ReadOnlyError, UserError
+from workbook.errors import ReadOnlyError, StorageError, UserError
 from workbook.model import Actor
 from workbook.services.requests import FieldChange
 from workbook.services.workbook import Workbook
@@ -200,15 +200,16 @@ def test_opening_an_older_schema_makes_a_backup_before_upgrading(
     workbook.close()
     monkeypatch.setattr(database, "SCHEMA_HEAD", "0002_pretend_newer")
     monkeypatch.setattr(fileformat, "KNOWN_REVISIONS", (*KNOWN_REVISIONS, "0002_pretend_newer"))
-    upgraded: list[Path] = []
+    upgraded: list[str] = []
     monkeypatch.setattr(
-        "workbook.storage.migrate.upgrade", lambda engine: upgraded.append(Path(engine.url.database or ""))
+        "workbook.storage.migrate.upgrade", lambda engine: upgraded.append(engine.url.database)
     )
     reopened = Workbook.open(workbook.path, actor)
     reopened.close()
     backups = list(workbook.path.parent.glob("acme.backup-before-upgrade-*.auditwb"))
     assert len(backups) == 1
-    assert upgraded == [workbook.path]
+    assert len(upgraded) == 1
+    assert workbook.path.resolve().as_uri() in upgraded[0]
     assert Workbook.open(backups[0], actor, read_only=True).requests.get("PBC-001").ref == "PBC-001"
 
 
@@ -273,3 +274,29 @@ def test_closing_removes_the_lock_file(workbook: Workbook) -> None:
     assert lock.exists()
     workbook.close()
     assert not lock.exists()
+
+
+def test_backing_up_a_workbook_deleted_while_open_fails_and_creates_nothing(
+    workbook: Workbook, tmp_path: Path
+) -> None:
+    workbook.path.unlink()
+    with pytest.raises(StorageError, match="moved or deleted"):
+        workbook.backup(tmp_path / "copy.auditwb")
+    assert not workbook.path.exists()
+    assert not (tmp_path / "copy.auditwb").exists()
+
+
+def test_a_failed_create_leaves_no_file_behind(
+    tmp_path: Path, actor: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbook.services import workbook as workbook_module
+
+    def broken(*args: object, **kwargs: object) -> str:
+        raise RuntimeError("disk trouble")
+
+    monkeypatch.setattr(workbook_module, "record", broken)
+    with pytest.raises(RuntimeError):
+        Workbook.create(tmp_path / "new.auditwb", actor, client="Acme")
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    Workbook.create(tmp_path / "new.auditwb", actor, client="Acme").close()

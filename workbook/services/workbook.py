@@ -12,7 +12,7 @@ from types import TracebackType
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workbook.errors import UserError
+from workbook.errors import StorageError, UserError
 from workbook.jobs import CancelToken, Progress, no_progress
 from workbook.model import Actor, Changes, Engagement, Problem, Status, VerifyReport, WorkbookInfo
 from workbook.services.activity import ActivityService, check_chain, record
@@ -21,7 +21,7 @@ from workbook.services.people import PeopleService
 from workbook.services.requests import RequestService
 from workbook.storage import blobs
 from workbook.storage.database import Database, create_database, open_database
-from workbook.storage.fileformat import SCHEMA_HEAD, SUFFIX
+from workbook.storage.fileformat import SCHEMA_HEAD, SUFFIX, check_workbook_file
 from workbook.storage.schema import ActivityRow, EngagementRow, EvidenceRow, MetaRow, RequestRow
 
 READY = tuple(s.value for s in Status if s.is_ready)
@@ -93,10 +93,9 @@ class Workbook:
             raise UserError("a workbook needs the client's name", hint="pass --client NAME")
         if period_start and period_end and period_end < period_start:
             raise UserError("the audit period ends before it starts")
-        db = create_database(path, actor)
-        workbook = cls(db, actor)
         now = dt.datetime.now(dt.UTC)
-        with db.write() as session:
+
+        def populate(session: Session) -> None:
             session.add(
                 EngagementRow(
                     id=1,
@@ -121,7 +120,8 @@ class Workbook:
                     "auditor": auditor,
                 },
             )
-        return workbook
+
+        return cls(create_database(path, actor, populate), actor)
 
     @classmethod
     def open(cls, path: Path, actor: Actor, *, read_only: bool = False) -> Workbook:
@@ -279,22 +279,22 @@ class Workbook:
         return VerifyReport(len(seen), count, head, tuple(problems))
 
     def backup(self, dest: Path) -> Path:
-        """A consistent copy through SQLite's online backup API (never a file copy)."""
+        """A consistent copy through SQLite's online backup API (never a file copy), renamed into place."""
         dest = Path(dest)
         if dest.is_dir():
             stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
             dest = dest / f"{self.path.stem}-{stamp}{SUFFIX}"
         if dest.exists():
             raise UserError("the backup destination already exists", where=str(dest))
+        if not dest.parent.is_dir():
+            raise UserError("the backup folder does not exist", where=str(dest.parent))
         tmp = dest.with_name(dest.name + ".part")
-        src = sqlite3.connect(str(self.path))
         try:
-            dst = sqlite3.connect(str(tmp))
-            try:
-                src.backup(dst)
-            finally:
-                dst.close()
+            self.db.backup_to(tmp)
+            check_workbook_file(tmp)
+            tmp.replace(dest)
+        except (OSError, sqlite3.Error) as exc:
+            raise StorageError(f"could not write the backup: {exc}", where=str(dest)) from exc
         finally:
-            src.close()
-        tmp.replace(dest)
+            tmp.unlink(missing_ok=True)
         return dest

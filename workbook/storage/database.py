@@ -8,7 +8,7 @@ import json
 import os
 import socket
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -213,8 +213,22 @@ class Database:
         with self._reader.begin() as session:
             yield session
 
-    def raw_connection_for_backup(self) -> sqlite3.Connection:
-        return sqlite3.connect(str(self.path))
+    def backup_to(self, dest: Path) -> None:
+        """Copy the whole database into a new file at `dest` with SQLite's online backup API."""
+        if not self.path.exists():
+            raise StorageError(
+                "the workbook file was moved or deleted while open",
+                where=str(self.path),
+                hint="put it back, or copy what you see with export before closing",
+            )
+        with self._engine.connect() as conn:
+            source = conn.connection.driver_connection
+            assert isinstance(source, sqlite3.Connection)
+            target = sqlite3.connect(str(dest))
+            try:
+                source.backup(target)
+            finally:
+                target.close()
 
     def close(self) -> None:
         self._engine.dispose()
@@ -224,7 +238,8 @@ class Database:
 
 
 def _make_engine(path: Path, read_only: bool) -> Engine:
-    url = f"{path.resolve().as_uri()}?mode=ro&uri=true" if read_only else str(path)
+    # mode=rw never creates a file: a workbook moved or deleted while open is an error, not a new empty file.
+    url = f"{path.resolve().as_uri()}?mode={'ro' if read_only else 'rw'}&uri=true"
     engine = create_engine(
         f"sqlite:///{url}",
         connect_args={"check_same_thread": False, "timeout": 10},
@@ -234,29 +249,37 @@ def _make_engine(path: Path, read_only: bool) -> Engine:
     return engine
 
 
-def create_database(path: Path, actor: Actor) -> Database:
-    """Make a new, empty workbook file at the newest schema."""
+def create_database(path: Path, actor: Actor, populate: Callable[[Session], None]) -> Database:
+    """Make a new workbook at the newest schema, filled by `populate`, and only then put it at `path`."""
     if path.exists():
         raise UserError("a file already exists there", where=str(path), hint="choose another name")
     if not path.parent.is_dir():
         raise UserError("the folder does not exist", where=str(path.parent))
     tmp = path.with_name(path.name + ".creating")
-    tmp.unlink(missing_ok=True)
-    con = sqlite3.connect(str(tmp))
     try:
-        con.execute(f"PRAGMA application_id={APPLICATION_ID}")
-        con.execute("PRAGMA journal_mode=DELETE")
-        con.commit()
-    finally:
-        con.close()
-    engine = _make_engine(tmp, read_only=False)
-    try:
-        from workbook.storage.migrate import upgrade
+        tmp.unlink(missing_ok=True)
+        con = sqlite3.connect(str(tmp))
+        try:
+            con.execute(f"PRAGMA application_id={APPLICATION_ID}")
+            con.execute("PRAGMA journal_mode=DELETE")
+            con.commit()
+        finally:
+            con.close()
+        engine = _make_engine(tmp, read_only=False)
+        try:
+            from workbook.storage.migrate import upgrade
 
-        upgrade(engine)
+            upgrade(engine)
+            with sessionmaker(bind=engine.execution_options(aw_write=True)).begin() as session:
+                populate(session)
+        finally:
+            engine.dispose()
+        os.replace(tmp, path)
+    except (OSError, sqlite3.Error, exc.DBAPIError) as error:
+        raise StorageError(f"could not create the workbook: {error}", where=str(path)) from error
     finally:
-        engine.dispose()
-    os.replace(tmp, path)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
     return open_database(path, actor)
 
 

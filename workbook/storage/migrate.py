@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,24 +40,21 @@ def upgrade(engine: Engine) -> None:
     command.upgrade(_config(engine), "head")
 
 
-def backup_copy(source: Path, label: str) -> Path:
-    """A consistent copy through SQLite's online backup API, beside the source."""
+def backup_copy(db: Database, label: str) -> Path:
+    """A consistent copy through SQLite's online backup API, beside the workbook (temporary name first)."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
-    dest = source.with_name(f"{source.stem}.backup-{label}-{stamp}{source.suffix}")
-    src = sqlite3.connect(str(source))
+    dest = db.path.with_name(f"{db.path.stem}.backup-{label}-{stamp}{db.path.suffix}")
+    tmp = dest.with_name(dest.name + ".part")
     try:
-        dst = sqlite3.connect(str(dest))
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
+        db.backup_to(tmp)
+        tmp.replace(dest)
     finally:
-        src.close()
+        tmp.unlink(missing_ok=True)
     return dest
 
 
 def migrate_with_backup(db: Database, engine: Engine) -> Path:
     """Back the older file up, then upgrade it in place."""
-    backup = backup_copy(db.path, "before-upgrade")
+    backup = backup_copy(db, "before-upgrade")
     upgrade(engine)
     return backup
