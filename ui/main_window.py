@@ -768,7 +768,10 @@ class MainWindow(QMainWindow):
             # Snapshot only: the request as the table has it; evidence, comments and history follow.
             row = self.model.row_of(ref)
             if row is not None:
-                self.panel.show_request(self.model.request_at(row), [], [], [], read_only=True)
+                request = self.model.request_at(row)
+                self.panel.show_request(request, [], [], [], read_only=True)
+                # The snapshot knows how many files there are, not their details yet.
+                self.panel.tabs.setTabText(1, f"Evidence ({request.evidence_count})")
             return
         try:
             request = self.workbook.requests.get(ref)

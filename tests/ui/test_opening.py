@@ -54,6 +54,7 @@ def test_the_table_paints_from_the_snapshot_and_edits_work_once_the_workbook_is_
     )
     assert window.windowTitle() == "acme.auditwb — Acme Cloud, Inc. — Audit Workbook"
     assert window.panel.heading.text() == "PBC-001 · Title of PBC-001"
+    assert window.panel.tabs.tabText(1) == "Evidence (0)"
     assert not window.panel.status.isEnabled()
     assert not window.status_actions[0].isEnabled()
     assert not window.bulk_bar.isEnabled()
