@@ -127,3 +127,87 @@ def test_write_back_keeps_a_response_the_checklist_already_had(demo: Workbook, t
     response = sheet.cell(row, headers.index("Client Response") + 1).value
     assert response == "Org chart as of 1 July 2026 uploaded to the portal (PBC-001)."
     assert headers.count("Client Response") == 1
+
+
+def test_a_cancelled_export_leaves_no_output_and_logs_nothing(demo: Workbook, tmp_path: Path) -> None:
+    from workbook.jobs import Cancelled, CancelToken
+
+    token = CancelToken()
+
+    def cancel_late(done: int, total: int) -> None:
+        if done >= 60:
+            token.cancel()
+
+    before = len(demo.activity.list())
+    options = ExportOptions(pdf=tmp_path / "p.pdf", zip=tmp_path / "p.zip", xlsx=tmp_path / "a.xlsx")
+    with pytest.raises(Cancelled):
+        ExportService(demo).export(options, progress=cancel_late, cancel=token)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.auditwb", "demo.auditwb.lock"]
+    assert len(demo.activity.list()) == before
+
+
+@pytest.mark.parametrize("argv_tail", [["--xlsx", "{dir}"], ["--pdf", "{dir}/p.pdf", "--zip", "{dir}/p.pdf"]])
+def test_bad_destinations_are_refused_before_anything_is_written(
+    demo: Workbook, tmp_path: Path, capsys: pytest.CaptureFixture[str], argv_tail: list[str]
+) -> None:
+    demo.close()
+    out = tmp_path / "out"
+    out.mkdir()
+    args = [a.format(dir=out) for a in argv_tail]
+    assert main(["export", str(demo.path), "--pdf", str(out / "first.pdf"), *args]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+    assert list(out.iterdir()) == []
+
+
+def test_an_unknown_status_in_the_export_scope_is_a_one_line_refusal(
+    demo: Workbook, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    demo.close()
+    assert main(["export", str(demo.path), "--pdf", str(tmp_path / "p.pdf"), "--status", "bogus"]) == 2
+    assert "unknown status" in capsys.readouterr().err
+
+
+def test_a_scoped_write_back_answers_only_the_requests_in_scope(demo: Workbook, tmp_path: Path) -> None:
+    ExportService(demo).export(ExportOptions(xlsx=tmp_path / "a.xlsx", refs=("PBC-002",)))
+    sheet = openpyxl.load_workbook(tmp_path / "a.xlsx")["PBC Request List"]
+    headers = [c.value for c in sheet[7]]
+    status = headers.index("Status") + 1
+    rows = {sheet.cell(r, 1).value: r for r in range(8, 120)}
+    assert sheet.cell(rows["PBC-002"], status).value == "In Progress"
+    assert sheet.cell(rows["PBC-003"], status).value is None  # as the auditor sent it
+
+
+def test_write_back_uses_the_auditors_own_response_and_evidence_columns(tmp_path: Path) -> None:
+    from workbook.services.importing import ImportService
+    from workbook.services.requests import FieldChange
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "PBC"
+    sheet.append(["Request ID", "Request", "Owner", "Status", "Client Response", "Evidence Provided"])
+    sheet.append(["PBC-1", "Access policy", None, "Open", None, None])
+    sheet.append(["PBC-2", "Backups", None, "Open", "Sent last year", None])
+    book.save(tmp_path / "list.xlsx")
+    actor = Actor("Dana Ops", "dana")
+    with Workbook.create(tmp_path / "w.auditwb", actor, client="Acme") as workbook:
+        ImportService(workbook.db, actor, profiles_path=tmp_path / "p.json").import_checklist(
+            tmp_path / "list.xlsx"
+        )
+        workbook.requests.set("PBC-1", FieldChange(notes="Policy v3 approved 2026-02-01"))
+        proof = tmp_path / "access-policy.pdf"
+        proof.write_bytes(b"%PDF-1.4\n%%EOF\n")
+        workbook.evidence.attach("PBC-1", [proof])
+        ExportService(workbook).export(ExportOptions(xlsx=tmp_path / "out.xlsx"))
+    out = openpyxl.load_workbook(tmp_path / "out.xlsx")["PBC"]
+    assert [c.value for c in out[1]] == [
+        "Request ID",
+        "Request",
+        "Owner",
+        "Status",
+        "Client Response",
+        "Evidence Provided",
+    ]
+    assert out["E2"].value == "Policy v3 approved 2026-02-01"
+    assert "access-policy.pdf" in str(out["F2"].value)
+    assert out["E3"].value == "Sent last year"

@@ -5,18 +5,20 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import os
 import re
 import secrets
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workbook.errors import UserError
+from workbook.errors import StorageError, UserError
 from workbook.jobs import CancelToken, Progress, no_progress
-from workbook.model import RequestFilter, Status
-from workbook.services.importing import ImportService
+from workbook.model import Request, RequestFilter, Status
+from workbook.services.importing import ImportService, OriginalChecklist
 
 if TYPE_CHECKING:
     from workbook.formats.package_input import PackageInput, PageSize, WritebackInput
@@ -116,7 +118,8 @@ class ExportService:
         )
         if not requests:
             raise UserError("no request matches the export's scope", hint="widen the filters")
-        vocabulary = self._auditor_words()
+        original = ImportService(wb.db, wb.actor).original_checklist()
+        vocabulary = self._auditor_words(original)
         packaged = []
         for request in requests:
             evidence = tuple(
@@ -175,33 +178,39 @@ class ExportService:
             activity_head=wb.activity.head(),
             requests=tuple(packaged),
             page_size=options.page_size,
-            checklist=self._writeback(requests, vocabulary),
+            checklist=self._writeback(original, requests, vocabulary),
             scope=options.scope,
         )
 
     def _opener(self, sha256: str) -> Callable[[], Iterator[bytes]]:
         return lambda: self._workbook.evidence.open_chunks(sha256)
 
-    def _auditor_words(self) -> dict[Status, str]:
+    def _auditor_words(self, original: OriginalChecklist | None) -> dict[Status, str]:
         """Our status → the checklist's own word for it (first one the auditor's list maps onto it)."""
-        original = ImportService(self._workbook.db, self._workbook.actor).original_checklist()
         words: dict[Status, str] = {}
         if original is not None:
-            for word, status in original[5].items():
+            for word, status in original.vocabulary.items():
                 words.setdefault(Status(status), word)
         return words
 
-    def _writeback(self, requests: Sequence[object], vocabulary: dict[Status, str]) -> WritebackInput | None:
+    def _writeback(
+        self, original: OriginalChecklist | None, requests: Sequence[Request], vocabulary: dict[Status, str]
+    ) -> WritebackInput | None:
+        """Answers for the requests in scope only; every other row stays as the auditor sent it."""
         from workbook.formats.package_input import WritebackAnswer, WritebackInput
 
-        original = ImportService(self._workbook.db, self._workbook.actor).original_checklist()
         if original is None:
             return None
-        file_name, data, sheet, header_row, mapping, _ = original
-        target: dict[str, str | int] = {k: v for k, v in mapping.items() if k in ("status", "owner")}
-        all_requests = self._workbook.requests.list(RequestFilter(include_archived=True))
-        extra_headers = [h for r in all_requests[:1] for h, _ in r.extra]
-        for header in extra_headers:
+        target: dict[str, str | int] = {k: v for k, v in original.mapping.items() if k in ("status", "owner")}
+        headers = original.headers or tuple(
+            dict.fromkeys(
+                h
+                for r in self._workbook.requests.list(RequestFilter(include_archived=True))
+                for h, _ in r.extra
+            )
+        )
+        mapped = set(original.mapping.values())
+        for header in (h for h in headers if h and h not in mapped):
             if "response" not in target and _RESPONSE_HEADER.search(header):
                 target["response"] = header
             elif "evidence" not in target and _EVIDENCE_HEADER.search(header):
@@ -215,14 +224,14 @@ class ExportService:
                 response=r.notes or dict(r.extra).get(str(target.get("response", "")), ""),
                 evidence=r.evidence_names,
             )
-            for r in all_requests
-            if r.source_row is not None and r.source_sheet == sheet and not r.archived
+            for r in requests
+            if r.source_row is not None and r.source_sheet == original.sheet and not r.archived
         )
         return WritebackInput(
-            original_bytes=data,
-            file_name=file_name,
-            sheet=sheet,
-            header_row=header_row,
+            original_bytes=original.data,
+            file_name=original.file_name,
+            sheet=original.sheet,
+            header_row=original.header_row,
             mapping=target,
             answers=answers,
         )
@@ -230,56 +239,74 @@ class ExportService:
     def export(
         self, options: ExportOptions, *, progress: Progress = no_progress, cancel: CancelToken | None = None
     ) -> ExportResult:
-        """Write each asked-for output to a temporary name and rename it into place; log each one."""
+        """Write every output under a temporary name, then put them all in place together and log them.
+
+        A failure or a cancel leaves none of the outputs behind, and nothing logged.
+        """
         from workbook.formats.pdf_package import write_pdf_package
         from workbook.formats.xlsx_writeback import write_back_input
         from workbook.formats.zip_bundle import write_zip_bundle
 
-        if not (options.pdf or options.zip or options.xlsx):
+        wanted = {
+            kind: Path(dest)
+            for kind, dest in (("pdf", options.pdf), ("zip", options.zip), ("xlsx", options.xlsx))
+            if dest is not None
+        }
+        if not wanted:
             raise UserError("nothing to export", hint="ask for --pdf, --zip and/or --xlsx")
-        for out in (options.pdf, options.zip, options.xlsx):
-            if out is not None and not Path(out).parent.is_dir():
-                raise UserError("the destination folder does not exist", where=str(Path(out).parent))
+        _check_destinations(wanted)
         cancel = cancel or CancelToken()
         pkg = self.package_input(options)
-        outputs: list[ExportOutput] = []
+        if "xlsx" in wanted and pkg.checklist is None:
+            raise UserError(
+                "this workbook has no imported checklist to fill in",
+                hint="import the auditor's checklist first",
+            )
         problems: list[str] = []
+        hashes: dict[str, str] = {}
         steps = 100
 
         def part(start: int, span: int) -> Progress:
             return lambda done, total: progress(start + (span * done // max(total, 1)), steps)
 
-        with tempfile.TemporaryDirectory(prefix=".auditwb-export-") as work:
-            pdf_path = options.pdf
-            if pdf_path is None and options.zip is not None:
-                pdf_path = Path(work) / f"{pkg.package_id}.pdf"
+        folders: dict[Path, Path] = {}
+        try:
+            for dest in wanted.values():
+                if dest.parent not in folders:
+                    folders[dest.parent] = Path(tempfile.mkdtemp(prefix=".auditwb-export-", dir=dest.parent))
+            staged = {kind: folders[dest.parent] / dest.name for kind, dest in wanted.items()}
+            work = folders[next(iter(wanted.values())).parent]
+            pdf_path = staged.get("pdf") or (work / f"{pkg.package_id}.pdf" if "zip" in wanted else None)
             if pdf_path is not None:
-                result = write_pdf_package(pkg, Path(pdf_path), progress=part(0, 60), cancel=cancel)
+                result = write_pdf_package(pkg, pdf_path, progress=part(0, 60), cancel=cancel)
                 problems.extend(result.problems)
-                if options.pdf is not None:
-                    outputs.append(ExportOutput("pdf", Path(options.pdf), result.sha256))
-            xlsx_path = options.xlsx
-            if pkg.checklist is not None and (xlsx_path is not None or options.zip is not None):
-                xlsx_path = xlsx_path or Path(work) / _filled_name(pkg.checklist.file_name)
-                write_back_input(pkg.checklist, Path(xlsx_path))
-                if options.xlsx is not None:
-                    outputs.append(ExportOutput("xlsx", Path(options.xlsx), file_sha256(Path(options.xlsx))))
-            elif options.xlsx is not None:
-                raise UserError(
-                    "this workbook has no imported checklist to fill in",
-                    hint="import the auditor's checklist first",
-                )
+                hashes["pdf"] = result.sha256
+            xlsx_path = None
+            if pkg.checklist is not None and ("xlsx" in wanted or "zip" in wanted):
+                xlsx_path = staged.get("xlsx") or work / _filled_name(pkg.checklist.file_name)
+                write_back_input(pkg.checklist, xlsx_path)
+                hashes["xlsx"] = file_sha256(xlsx_path)
             cancel.raise_if_cancelled()
-            if options.zip is not None:
-                digest = write_zip_bundle(
+            if "zip" in wanted:
+                hashes["zip"] = write_zip_bundle(
                     pkg,
-                    Path(options.zip),
-                    pdf_path=Path(pdf_path) if pdf_path else None,
-                    checklist_xlsx_path=Path(xlsx_path) if xlsx_path else None,
+                    staged["zip"],
+                    pdf_path=pdf_path,
+                    checklist_xlsx_path=xlsx_path,
                     progress=part(60, 40),
                     cancel=cancel,
                 )
-                outputs.append(ExportOutput("zip", Path(options.zip), digest))
+            cancel.raise_if_cancelled()
+            for kind, dest in wanted.items():
+                os.replace(staged[kind], dest)
+        except OSError as exc:
+            raise StorageError(
+                f"could not write the export: {exc.strerror or exc}", where=str(exc.filename or "")
+            ) from exc
+        finally:
+            for folder in folders.values():
+                shutil.rmtree(folder, ignore_errors=True)
+        outputs = tuple(ExportOutput(kind, dest, hashes[kind]) for kind, dest in wanted.items())
         progress(steps, steps)
         logged = self._log(pkg, outputs)
         return ExportResult(
@@ -287,7 +314,7 @@ class ExportService:
             pkg.activity_head,
             len(pkg.requests),
             len({e.sha256 for r in pkg.requests for e in r.evidence}),
-            tuple(outputs),
+            outputs,
             logged,
             tuple(problems),
         )
@@ -317,9 +344,33 @@ class ExportService:
         return True
 
 
+def _check_destinations(wanted: dict[str, Path]) -> None:
+    """Refuse before any work: a missing or read-only folder, a folder as a file name, the same file twice."""
+    seen: dict[Path, str] = {}
+    for kind, dest in wanted.items():
+        where = str(dest)
+        if dest.is_dir():
+            raise UserError(f"the --{kind} destination is a folder", where=where, hint="give a file name")
+        if not dest.parent.is_dir():
+            raise UserError("the destination folder does not exist", where=str(dest.parent))
+        if not os.access(dest.parent, os.W_OK):
+            raise UserError("the destination folder is not writable", where=str(dest.parent))
+        key = dest.resolve()
+        if key in seen:
+            raise UserError(f"--{seen[key]} and --{kind} name the same file", where=where)
+        seen[key] = kind
+
+
 def _filled_name(file_name: str) -> str:
     stem = Path(file_name).stem or "checklist"
     return f"{stem} (answered).xlsx"
+
+
+def _status(text: str) -> Status:
+    try:
+        return Status.parse(text)
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
 
 
 def export_cli(workbook: Workbook, args: argparse.Namespace) -> int:
@@ -328,7 +379,7 @@ def export_cli(workbook: Workbook, args: argparse.Namespace) -> int:
         zip=Path(args.zip) if args.zip else None,
         xlsx=Path(args.xlsx) if args.xlsx else None,
         final=args.final,
-        statuses=tuple(Status.parse(s) for s in args.status),
+        statuses=tuple(_status(s) for s in args.status),
         sections=tuple(args.section),
         owners=tuple(args.owner),
         refs=tuple(args.ref),

@@ -105,6 +105,19 @@ class ImportSummary:
         }
 
 
+@dataclass(frozen=True)
+class OriginalChecklist:
+    """The auditor's file as imported last: its bytes, the sheet and header row, and every column's header."""
+
+    file_name: str
+    data: bytes = field(repr=False)
+    sheet: str = ""
+    header_row: int = 1
+    mapping: dict[str, str] = field(default_factory=dict)
+    vocabulary: dict[str, str] = field(default_factory=dict)
+    headers: tuple[str, ...] = ()
+
+
 def _row_values(row: ChecklistRow) -> dict[str, Any]:
     return {
         "title": row.title,
@@ -332,19 +345,21 @@ class ImportService:
                 "sha256": row.sha256,
             }
 
-    def original_checklist(self) -> tuple[str, bytes, str, int, dict[str, str], dict[str, str]] | None:
-        """(file name, bytes, sheet, header row, mapping, status vocabulary) of the latest import."""
+    def original_checklist(self) -> OriginalChecklist | None:
+        """The latest import's file and where its answers go."""
         with self._db.read() as session:
             row = session.scalar(select(ImportRow).order_by(ImportRow.id.desc()))
             if row is None:
                 return None
-            return (
-                row.file_name,
-                row.data,
-                row.sheet,
-                row.header_row,
-                dict(row.mapping),
-                dict(row.status_vocabulary),
+            headers = row.summary.get("headers") if isinstance(row.summary, dict) else None
+            return OriginalChecklist(
+                file_name=row.file_name,
+                data=row.data,
+                sheet=row.sheet,
+                header_row=row.header_row,
+                mapping=dict(row.mapping),
+                vocabulary=dict(row.status_vocabulary),
+                headers=tuple(str(h) for h in headers) if isinstance(headers, list) else (),
             )
 
     def import_checklist(
@@ -397,7 +412,7 @@ class ImportService:
                     mapping=dict(analysis.mapping),
                     status_vocabulary=vocabulary,
                     header_signature=analysis.header_signature,
-                    summary=summary.as_json(),
+                    summary={**summary.as_json(), "headers": [c.header for c in analysis.columns]},
                     imported_by=self._actor.name,
                     imported_at=dt.datetime.now(dt.UTC),
                 )
