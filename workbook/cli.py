@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -172,6 +173,8 @@ def cmd_attach(args: argparse.Namespace, actor: Actor) -> int:
 
 def cmd_verify(args: argparse.Namespace, actor: Actor) -> int:
     target = Path(args.file)
+    if args.expect_head is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", args.expect_head):
+        raise UsageError(f"--expect-head {args.expect_head!r} is not a log head", hint="give the 64-hex hash")
     if target.suffix.lower() in (".zip", ".pdf"):
         from workbook.formats.package_verify import verify_package
 
@@ -407,9 +410,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Options holding free text (not paths): undecodable bytes in them become U+FFFD instead of a crash later.
+_TEXT_OPTIONS = (
+    "actor",
+    "client",
+    "framework",
+    "auditor",
+    "owner",
+    "note",
+    "status",
+    "section",
+    "search",
+    "description",
+    "ref",
+)
+
+
+def _clean_text(value: object) -> object:
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    if isinstance(value, list):
+        return [_clean_text(item) for item in value]
+    return value
+
+
 def main(argv: Sequence[str] | None = None, gui: GuiRunner | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    for name in _TEXT_OPTIONS:
+        if hasattr(args, name):
+            setattr(args, name, _clean_text(getattr(args, name)))
     args.gui = gui
     actor = current_actor(getattr(args, "actor", None))
     try:
@@ -421,6 +451,11 @@ def main(argv: Sequence[str] | None = None, gui: GuiRunner | None = None) -> int
         return result
     except WorkbookError as exc:
         print(f"audit-workbook: {exc.one_line()}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        # The disk or the operating system refused (a folder where a file was expected, no permission...).
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"audit-workbook: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("audit-workbook: interrupted, nothing half-written was kept", file=sys.stderr)

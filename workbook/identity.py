@@ -18,5 +18,5 @@ def os_login() -> str:
 def current_actor(display_name: str | None = None) -> Actor:
     """The actor for this process: an explicit name, else $AUDIT_WORKBOOK_USER, else the login."""
     login = os_login()
-    name = (display_name or os.environ.get("AUDIT_WORKBOOK_USER") or "").strip() or login
+    name = (display_name or "").strip() or os.environ.get("AUDIT_WORKBOOK_USER", "").strip() or login
     return Actor(name=name[:200], login=login)

@@ -161,3 +161,39 @@ def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
     with pytest.raises(SystemExit) as exit_info:
         main(["frobnicate"])
     assert exit_info.value.code == 2
+
+
+def test_undecodable_bytes_in_a_note_are_kept_as_replacement_characters(
+    path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    note = b"\xff budget".decode("utf-8", "surrogateescape")
+    assert run(capsys, "set", str(path), "PBC-001", "--note", note)[0] == 0
+    code, out, _ = run(capsys, "items", str(path), "--json")
+    assert code == 0
+    assert run(capsys, "verify", str(path))[0] == 0
+    code, out, _ = run(capsys, "log", str(path), "--json")
+    assert json.loads(out)[-1]["after"] == "\ufffd budget"
+
+
+@pytest.mark.parametrize(
+    ("argv", "reason"),
+    [
+        (["backup", "{path}", "{tmp}/missing/b.auditwb"], "folder does not exist"),
+        (["demo", "{path}", "--no-gui"], "is a file"),
+        (["verify", "{path}", "--expect-head", ""], "not a log head"),
+        (["new", "{path}", "--client", "Acme"], "already exists"),
+    ],
+)
+def test_more_bad_input_is_refused_in_one_line(
+    path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], reason: str
+) -> None:
+    code, _, err = run(capsys, *[a.format(path=path, tmp=tmp_path) for a in argv])
+    assert code == 2
+    assert reason in err
+    assert err.count("\n") == 1
+
+
+def test_the_owner_filter_ignores_spacing_and_case(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "set", str(path), "PBC-001", "--owner", "Elena Petrova")
+    _, out, _ = run(capsys, "items", str(path), "--owner", "elena   petrova", "--json")
+    assert [i["ref"] for i in json.loads(out)] == ["PBC-001"]

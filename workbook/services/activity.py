@@ -37,12 +37,17 @@ _WRITE_STATE = (
 )
 
 
+def _safe(text: str) -> str:
+    """Text UTF-8 can hold: lone surrogates (undecodable bytes from argv or file names) become U+FFFD."""
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
 def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value)
+    return _safe(str(value))
 
 
 def _hash_of(values: Sequence[object]) -> str:
@@ -79,14 +84,14 @@ def record(
     values = [
         int(state.get("activity_count") or 0) + 1,
         dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
-        actor.name,
-        actor.login,
+        _safe(actor.name),
+        _safe(actor.login),
         action,
-        target,
+        _safe(target),
         field,
         _text(before),
         _text(after),
-        json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str) if detail else "",
+        _safe(json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)) if detail else "",
         state.get("activity_head") or GENESIS,
     ]
     head = _hash_of(values)

@@ -25,7 +25,12 @@ def load_plan() -> dict[str, Any]:
 def build_demo(folder: Path, actor: Actor, *, replace: bool = True) -> Path:
     """Build FOLDER/demo.auditwb afresh; an existing demo is replaced (it holds nothing of the user's)."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    if folder.exists() and not folder.is_dir():
+        raise UserError("the demo folder is a file", where=str(folder), hint="give a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot make the demo folder ({exc.strerror})", where=str(folder)) from exc
     target = folder / DEMO_NAME
     if target.exists():
         if not replace:

@@ -11,7 +11,7 @@ import os
 import sys
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -436,16 +436,20 @@ class ImportService:
             )
             cancel.raise_if_cancelled()
         if remember:
-            save_profile(
-                analysis.header_signature,
-                {
-                    "mapping": dict(analysis.mapping),
-                    "sheet": analysis.sheet,
-                    "file_name": path.name,
-                    "confirmed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                },
-                self._profiles_path,
-            )
+            try:
+                save_profile(
+                    analysis.header_signature,
+                    {
+                        "mapping": dict(analysis.mapping),
+                        "sheet": analysis.sheet,
+                        "file_name": path.name,
+                        "confirmed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    },
+                    self._profiles_path,
+                )
+            except OSError as exc:
+                # The import is committed; a profile store that cannot be written only loses the shortcut.
+                summary = replace(summary, problems=(*summary.problems, f"mapping not remembered: {exc}"))
         progress(4, 4)
         return summary
 

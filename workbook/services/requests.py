@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from workbook.errors import UserError
 from workbook.model import Actor, Changes, Comment, Request, RequestFilter, Status
 from workbook.services.activity import record
-from workbook.services.people import person_for
+from workbook.services.people import clean_name, person_for
 from workbook.storage.database import Database
 from workbook.storage.schema import CommentRow, EvidenceRow, LinkRow, PersonRow, RequestRow
 
@@ -91,7 +91,7 @@ def matches(request: Request, wanted: RequestFilter, today: dt.date, evidence_te
         return False
     if wanted.statuses and request.status not in wanted.statuses:
         return False
-    if wanted.owners and request.owner.casefold() not in {o.casefold() for o in wanted.owners}:
+    if wanted.owners and request.owner.casefold() not in {clean_name(o).casefold() for o in wanted.owners}:
         return False
     if wanted.sections and request.section not in wanted.sections:
         return False
