@@ -19,8 +19,9 @@ readonly APT_HEADLESS=(
     libgl1 libegl1 libxkbcommon0 libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-0 libx11-6
     fonts-dejavu-core
 )
-# Tools the tests call to read outputs back (pdftoppm/pdftotext, qpdf --check).
-readonly APT_TEST_TOOLS=(poppler-utils qpdf)
+# Tools the tests call to read outputs back (pdftoppm/pdftotext, qpdf --check), and a real X server for the
+# test that opens the window under Xvfb (xvfb-run, xwininfo).
+readonly APT_TEST_TOOLS=(poppler-utils qpdf xvfb xauth x11-utils)
 # Qt 6's xcb platform plugin (a real desktop); without libxcb-cursor0 the app aborts on start.
 readonly APT_DESKTOP=(
     libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-randr0
@@ -129,7 +130,7 @@ run_step() {
 
 cmd_test() {
     [[ $# -eq 0 ]] || usage
-    install_system_packages "${APT_HEADLESS[@]}" "${APT_TEST_TOOLS[@]}"
+    install_system_packages "${APT_HEADLESS[@]}" "${APT_TEST_TOOLS[@]}" "${APT_DESKTOP[@]}"
     ensure_venv
     pip_install -e '.[test]'
     export PATH="${VENV}/bin:${PATH}"
