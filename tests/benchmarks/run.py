@@ -22,6 +22,7 @@ ROOT = HERE.parents[1]
 _CHILD = """
 import inspect, runpy, sys
 sys.path.insert(0, {root!r})
+sys.path.insert(0, {here!r})  # benchmarks may share helpers by module name, as when run directly
 sys.argv = [{path!r}]
 module = runpy.run_path({path!r}, run_name="bench")
 if {entry!r} == "run":
@@ -60,7 +61,7 @@ def discover(filters: list[str]) -> list[tuple[Path, str]]:
 
 def run_one(path: Path, entry: str) -> int:
     """Stream the benchmark's lines as they come; returns its exit status."""
-    code = _CHILD.format(root=str(ROOT), path=str(path), entry=entry)
+    code = _CHILD.format(root=str(ROOT), here=str(HERE), path=str(path), entry=entry)
     started = time.perf_counter()
     # stderr goes to a file: a pipe nobody reads would block a chatty benchmark.
     with (
