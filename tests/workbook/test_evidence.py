@@ -258,3 +258,13 @@ def test_a_multi_chunk_file_round_trips_exactly(workbook: Workbook, tmp_path: Pa
     assert workbook.evidence.chunk_rows() == 4
     out = workbook.evidence.export_original(attached.evidence.sha256, tmp_path / "out.bin")
     assert out.read_bytes() == data
+
+
+def test_an_effective_date_can_be_cleared_again(workbook: Workbook, tmp_path: Path) -> None:
+    path = tmp_path / "undated.bin"
+    path.write_bytes(b"\x00\x01 proof")
+    sha = workbook.evidence.attach("PBC-001", [path])[0].evidence.sha256
+    workbook.evidence.set_details(sha, effective_date=dt.date(2026, 3, 1))
+    workbook.evidence.set_details(sha, clear_effective_date=True)
+    assert workbook.evidence.for_request("PBC-001")[0].evidence.effective_date is None
+    assert workbook.activity.list(limit=1)[0].before == "2026-03-01"

@@ -755,8 +755,12 @@ class EvidenceService:
         shows: str | None = None,
         population: str | None = None,
         period_covered: str | None = None,
+        clear_effective_date: bool = False,
     ) -> Changes:
-        """Edit an evidence's date and provenance; None leaves a field as is, "" clears a text; logged."""
+        """Edit an evidence's date and provenance; None leaves a field as is, "" clears a text; logged.
+
+        `clear_effective_date` removes the date (so adding one to an undated file can be undone).
+        """
         wanted: dict[str, object] = {
             "effective_date": effective_date,
             "description": description,
@@ -769,7 +773,8 @@ class EvidenceService:
             row = self._evidence_row(session, sha256)
             changed = False
             for field, value in wanted.items():
-                if value is None:
+                clearing = field == "effective_date" and clear_effective_date
+                if value is None and not clearing:
                     continue
                 if isinstance(value, str):
                     value = value.strip()
