@@ -81,13 +81,14 @@ def test_a_plain_sqlite_database_is_not_taken_for_a_workbook(tmp_path: Path, act
         Workbook.open(path, actor)
 
 
+@pytest.mark.parametrize("keep", [0.5, 0.05])
 def test_a_truncated_workbook_is_refused_and_left_unchanged(
-    workbook: Workbook, tmp_path: Path, actor: Actor
+    workbook: Workbook, tmp_path: Path, actor: Actor, keep: float
 ) -> None:
     workbook.close()
     data = workbook.path.read_bytes()
     truncated = tmp_path / "truncated.auditwb"
-    truncated.write_bytes(data[: len(data) // 2])
+    truncated.write_bytes(data[: int(len(data) * keep)])
     before = sha(truncated)
     with pytest.raises(UserError, match="truncated"):
         Workbook.open(truncated, actor)

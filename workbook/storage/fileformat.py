@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import stat
+import struct
 from pathlib import Path
 
 from workbook.errors import UserError
@@ -14,6 +15,20 @@ APPLICATION_ID = 0x41574231
 SCHEMA_HEAD = "0001_initial"
 KNOWN_REVISIONS = ("0001_initial",)
 SUFFIX = ".auditwb"
+
+
+def _size_in_header(path: Path) -> int:
+    """The database size its header records (0 if unreadable); read only after SQLite has refused the file."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(100)
+    except OSError:
+        return 0
+    if len(header) < 32:
+        return 0
+    (page_size,) = struct.unpack(">H", header[16:18])
+    (page_count,) = struct.unpack(">I", header[28:32])
+    return int(65536 if page_size == 1 else page_size) * int(page_count)
 
 
 class InterruptedWrite(UserError):
@@ -63,6 +78,13 @@ def check_workbook_file(path: Path) -> str:
             ) from error
         if journal.exists() and ("readonly" in text or "unable to open" in text):
             raise InterruptedWrite("a write to this workbook was interrupted", where=where) from error
+        expected = _size_in_header(path)
+        if expected > info.st_size:
+            raise UserError(
+                f"the file is truncated ({info.st_size:,} of {expected:,} bytes)",
+                where=where,
+                hint="restore it from a backup copy",
+            ) from error
         raise UserError(
             f"the workbook is damaged ({text})", where=where, hint="restore a backup copy"
         ) from error
