@@ -223,16 +223,16 @@ class SetEvidenceDetailsCommand(_ServiceCommand):
 
     def redo(self) -> None:
         self._run(lambda: self._apply(self.after))
-        # The service cannot clear a date yet, so a date added to an undated file cannot be undone.
-        if self.before.effective_date is None and self.after.effective_date is not None:
-            self.setObsolete(True)
 
     def undo(self) -> None:
         self._run(lambda: self._apply(self.before))
 
     def _apply(self, details: EvidenceDetails) -> Changes:
         values = asdict(details)
-        return self._workbook.evidence.set_details(self.sha256, **values)
+        # None means "no date" here, not "leave as is": undoing a date added to an undated file removes it.
+        return self._workbook.evidence.set_details(
+            self.sha256, clear_effective_date=details.effective_date is None, **values
+        )
 
 
 class ReplaceEvidenceCommand(_ServiceCommand):

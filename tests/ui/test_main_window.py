@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtCore import QDate, QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -371,3 +371,50 @@ def test_the_last_change_column_fits_its_words_and_the_heading_is_not_cut(opened
     request = opened.model.request_at(0)
     long_title = "Provide evidence of how information security policies are communicated to employees"
     assert heading_text(dataclasses.replace(request, title=long_title)) == f"PBC-001 · {long_title}"
+
+
+def test_a_date_given_to_an_undated_file_is_undone_back_to_no_date(
+    qtbot: QtBot, opened: MainWindow, tmp_path: Path
+) -> None:
+    workbook = opened.workbook
+    assert workbook is not None
+    proof = tmp_path / "policy.txt"
+    proof.write_text("policy")
+    sha = workbook.evidence.attach("PBC-001", [proof])[0].evidence.sha256
+    workbook.evidence.set_details(sha, clear_effective_date=True)
+    click_row(qtbot, opened, 1)
+    click_row(qtbot, opened, 0)
+    panel = opened.panel
+    panel.tabs.setCurrentIndex(1)
+    panel.evidence.setCurrentRow(0)
+    assert panel.effective.text() == "No date"
+    panel.effective.setDate(QDate(2026, 3, 31))
+    qtbot.mouseClick(panel.save_details, Qt.MouseButton.LeftButton)
+    assert workbook.evidence.for_request("PBC-001")[0].evidence.effective_date == dt.date(2026, 3, 31)
+    assert opened.undo_action.isEnabled()
+    opened.undo_action.trigger()
+    assert workbook.evidence.for_request("PBC-001")[0].evidence.effective_date is None
+    panel.evidence.setCurrentRow(0)
+    assert panel.effective.text() == "No date"
+    opened.redo_action.trigger()
+    assert workbook.evidence.for_request("PBC-001")[0].evidence.effective_date == dt.date(2026, 3, 31)
+
+
+def test_the_clear_button_removes_an_effective_date_and_undo_puts_it_back(
+    qtbot: QtBot, opened: MainWindow, tmp_path: Path
+) -> None:
+    workbook = opened.workbook
+    assert workbook is not None
+    proof = tmp_path / "review.csv"
+    proof.write_text("a,b\n")
+    workbook.evidence.attach("PBC-001", [proof], effective_date=dt.date(2026, 2, 1))
+    click_row(qtbot, opened, 1)
+    click_row(qtbot, opened, 0)
+    panel = opened.panel
+    panel.tabs.setCurrentIndex(1)
+    panel.evidence.setCurrentRow(0)
+    qtbot.mouseClick(panel.clear_effective, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.save_details, Qt.MouseButton.LeftButton)
+    assert workbook.evidence.for_request("PBC-001")[0].evidence.effective_date is None
+    opened.undo_action.trigger()
+    assert workbook.evidence.for_request("PBC-001")[0].evidence.effective_date == dt.date(2026, 2, 1)

@@ -322,8 +322,17 @@ class RequestPanel(QWidget):
         self.effective.setDisplayFormat("yyyy-MM-dd")
         self.effective.setMinimumDate(NO_DATE)
         self.effective.setSpecialValueText("No date")
+        # Without a button the only way back to "No date" was to scroll the date down to 2000-01-01.
+        self.clear_effective = QToolButton()
+        self.clear_effective.setObjectName("clear_effective_date")
+        self.clear_effective.setText("Clear")
+        self.clear_effective.setAccessibleName("Clear effective date")
+        self.clear_effective.clicked.connect(lambda: self.effective.setDate(NO_DATE))
+        effective_row = QHBoxLayout()
+        effective_row.addWidget(self.effective, 1)
+        effective_row.addWidget(self.clear_effective)
         self.detail_edits: dict[str, QLineEdit] = {}
-        form.addRow("Effective", self.effective)
+        form.addRow("Effective", effective_row)
         for name, label, placeholder in DETAIL_FIELDS:
             edit = QLineEdit()
             edit.setObjectName(f"evidence_{name}")
@@ -615,6 +624,7 @@ class RequestPanel(QWidget):
         self.restore_button.setVisible(one is not None and not one.current)
         self.restore_button.setEnabled(writable)
         self.save_details.setEnabled(writable)
+        self.clear_effective.setEnabled(writable)
         self._show_details(one)
         if len(selected) == 1:
             self.evidence_selected.emit(*selected[0])
