@@ -15,6 +15,7 @@ from workbook.errors import UserError
 from workbook.model import Actor, Changes, Comment, Request, RequestFilter, Status
 from workbook.services.activity import record
 from workbook.services.people import clean_name, person_for
+from workbook.services.previews import evidence_text_by_request
 from workbook.storage.database import Database
 from workbook.storage.schema import CommentRow, EvidenceRow, LinkRow, PersonRow, RequestRow
 
@@ -71,19 +72,6 @@ def to_request(row: RequestRow, owner: str, evidence: Sequence[str]) -> Request:
         updated_at=row.updated_at,
         position=row.position,
     )
-
-
-def _evidence_text_by_request(session: Session) -> dict[int, str]:
-    """Request id → the extracted text of its current evidence, so search finds what the proof says."""
-    query = (
-        select(LinkRow.request_id, EvidenceRow.text_content)
-        .join(EvidenceRow, EvidenceRow.id == LinkRow.evidence_id)
-        .where(LinkRow.current.is_(True), EvidenceRow.text_content != "")
-    )
-    texts: dict[int, list[str]] = defaultdict(list)
-    for request_id, text in session.execute(query):
-        texts[request_id].append(text)
-    return {request_id: "\n".join(parts) for request_id, parts in texts.items()}
 
 
 def matches(request: Request, wanted: RequestFilter, today: dt.date, evidence_text: str = "") -> bool:
@@ -143,7 +131,7 @@ class RequestService:
             out = (
                 to_request(row, owners.get(row.owner_id or -1, ""), evidence.get(row.id, ())) for row in rows
             )
-            texts = _evidence_text_by_request(session) if wanted.text else {}
+            texts = evidence_text_by_request(session) if wanted.text else {}
             return [r for r in out if matches(r, wanted, today, texts.get(r.id, ""))]
 
     def get(self, ref: str) -> Request:
