@@ -48,18 +48,8 @@ SAMPLE_ROWS = 300
 _TEXT_FIELDS = ("title", "request", "section", "owner", "priority", "comment")
 
 
-@dataclass(frozen=True)
-class SheetInfo:
-    """One sheet as the import wizard lists it."""
-
-    name: str
-    index: int
-    score: float
-    hidden: bool
-    rows: int
-    columns: int
-    header_row: int | None
-    reason: str
+# One sheet as the import wizard lists it: the layout ranking is the one definition.
+SheetInfo = SheetRank
 
 
 @dataclass(frozen=True)
@@ -170,10 +160,7 @@ def _ranked_sheets(source: ChecklistSource) -> tuple[SheetInfo, ...]:
     for entry in source.sheets():
         grid = source.read(entry.name, max_rows=SAMPLE_ROWS) if entry.kind == "worksheet" else None
         ranks.append(rank_sheet(entry, grid))
-    return tuple(
-        SheetInfo(r.name, r.index, r.score, r.hidden, r.rows, r.columns, r.header_row, r.reason)
-        for r in rank_sheets(ranks)
-    )
+    return rank_sheets(ranks)
 
 
 def analyse_sheet(
