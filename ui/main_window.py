@@ -58,6 +58,7 @@ from ui.widgets.evidence_list import MEDIA_ROLE
 from ui.widgets.filter_bar import FilterBar
 from ui.widgets.request_panel import RequestPanel
 from ui.widgets.request_table import RequestTableView
+from ui.widgets.verify_banner import VerifyBanner
 from workbook.errors import UserError, WorkbookError
 from workbook.model import (
     AttachResult,
@@ -172,6 +173,8 @@ class MainWindow(QMainWindow):
     import_finished = Signal(object)
     evidence_replaced = Signal(object)
     preview_shown = Signal(str)
+    # A workbook check ended (on open or "Verify now"); carries its VerifyReport.
+    verify_finished = Signal(object)
 
     def __init__(
         self, settings: Settings, jobs: JobRunner, gateway: WorkbookGateway, *, start_page: bool = True
@@ -215,6 +218,10 @@ class MainWindow(QMainWindow):
         self.read_only_banner.setStyleSheet("QLabel { background: #fff3cd; color: #5c4400; padding: 6px; }")
         self.read_only_banner.hide()
         layout.addWidget(self.read_only_banner)
+        self.verify_banner = VerifyBanner()
+        self.verify_banner.verify_requested.connect(self.verify)
+        layout.addWidget(self.verify_banner)
+        self._verify_job: Job | None = None
         self.header = QLabel()
         self.header.setObjectName("progress_header")
         self.header.setAccessibleName("Progress")
@@ -325,7 +332,8 @@ class MainWindow(QMainWindow):
         self.owner_action = self._action("Set &owner…", self.ask_owner, None, "bulk_owner")
         self.due_action = self._action("Set &due date…", self.ask_due, None, "bulk_due")
         self.preferences_action = self._action("&Preferences…", self.preferences, None, "preferences")
-        self.verify_action = self._action("&Verify workbook", self.verify, None, "verify")
+        self.verify_action = self._action("&Verify now", self.verify, None, "verify")
+        self.verify_action.setStatusTip("Re-hash every evidence file and re-check the activity log")
         self.status_actions: list[QAction] = []
         status_menu = QMenu("Set &status", self)
         for number, status in enumerate(Status, start=1):
@@ -587,7 +595,8 @@ class MainWindow(QMainWindow):
             self.table.selectRow(0)
         else:
             self._show_current()
-        QTimer.singleShot(1500, self._verify_in_background)
+        # After the first edits are possible, so the check never competes with the open itself.
+        QTimer.singleShot(1500, lambda: self._verify_in_background(workbook))
 
     def close_workbook(self) -> bool:
         if self._shown is None and self.workbook is None:
@@ -610,6 +619,8 @@ class MainWindow(QMainWindow):
         self.model.set_rows([])
         self.panel.show_nothing()
         self.read_only_banner.hide()
+        self.verify_banner.clear()
+        self._verify_job = None
         self.statusBar().clearMessage()
         self.setWindowTitle(APP_NAME)
         self.show_start_page()
@@ -1126,42 +1137,69 @@ class MainWindow(QMainWindow):
         if self.workbook is not None and isinstance(job, Job) and job.property("ref"):
             self._on_changed(Changes(refs=frozenset([str(job.property("ref"))]), evidence=True))
 
-    def _verify_in_background(self) -> None:
-        workbook = self.workbook
-        if workbook is None:
-            return
+    def _verify_in_background(self, workbook: Workbook, *, shown: bool = False) -> Job | None:
+        """Check `workbook` on a reader job; `shown` puts progress and Cancel in the status bar."""
+        if workbook is not self.workbook:
+            return None  # closed or replaced before the delayed check on open came round
+        if self._verify_job is not None:
+            if shown and self._visible_job is None:
+                self._track_job(self._verify_job)
+            return self._verify_job
 
         def work(progress: Callable[[int, int], None], cancel: Any) -> VerifyReport:
             return workbook.verify(progress=progress, cancel=cancel)
 
-        job = self.jobs.start("Checking the workbook", work, writes=False, paused=True)
+        job = self.jobs.start(f"Checking {Path(workbook.path).name}", work, writes=False, paused=True)
+        self._verify_job = job
+        job.setProperty("shown", shown)
+        if shown:
+            self._track_job(job)
         job.finished.connect(self._on_verify_finished)
+        job.failed.connect(self._on_verify_failed)
+        job.cancelled.connect(self._on_verify_cancelled)
         self.jobs.resume(job)
+        return job
 
-    def verify(self) -> None:
-        self._verify_in_background()
+    def verify(self) -> Job | None:
+        """Verify now: the same check as on open, with progress and Cancel."""
+        if self.workbook is None:
+            return None
+        self.statusBar().showMessage("Checking every evidence file and the activity log…")
+        return self._verify_in_background(self.workbook, shown=True)
+
+    def _verify_ended(self) -> bool:
+        """Forget the ended check; False when it belonged to a workbook closed since."""
+        job = self.sender()
+        self._end_job(job)
+        if job is not self._verify_job:
+            return False
+        self._verify_job = None
+        return True
 
     def _on_verify_finished(self, report: VerifyReport) -> None:
+        if not self._verify_ended():
+            return
+        self.verify_banner.show_report(report)
         if report.ok:
             self.statusBar().showMessage(
                 f"Checked {report.evidence_checked} evidence files and {report.activity_checked} log entries:"
-                " "
-                "intact.",
+                " nothing was altered.",
                 10000,
             )
-            return
-        problems = "\n".join(f"• {p.message}" for p in report.problems[:20])
-        box = QMessageBox(
-            QMessageBox.Icon.Warning,
-            "The workbook was altered",
-            "Checking the workbook found changes made outside Audit Workbook.",
-            QMessageBox.StandardButton.Ok,
-            self,
-        )
-        box.setDetailedText(problems)
-        box.setInformativeText(problems.split("\n", 1)[0])
-        box.open()
-        self._open_boxes.append(box)
+        else:
+            self.statusBar().showMessage(
+                f"The check found {len(report.problems)} problem(s); they are listed above the table.", 10000
+            )
+        self.verify_finished.emit(report)
+
+    def _on_verify_failed(self, error: BaseException) -> None:
+        if self._verify_ended():
+            self.statusBar().clearMessage()
+            self._show(error, action="Cannot check the workbook")
+
+    def _on_verify_cancelled(self) -> None:
+        if self._verify_ended():
+            self.statusBar().showMessage("Check cancelled; nothing was changed.", 8000)
 
     def new_workbook(self) -> None:
         from ui.dialogs.new_workbook import NewWorkbookDialog
