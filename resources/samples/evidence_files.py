@@ -233,6 +233,12 @@ class Canvas:
         self.text((self.left, 234), s.subheading, 14, fill=GREY)
         self.y = 270
 
+    def frame(self) -> None:
+        """The browser window, console sidebar and page header every screenshot starts with."""
+        self.chrome()
+        self.sidebar()
+        self.header()
+
     def cards(self, cards: Sequence[tuple[str, str, Color]]) -> None:
         width = (WIDTH - self.left - 32 - 16 * (len(cards) - 1)) // len(cards)
         for i, (label, value, colour) in enumerate(cards):
@@ -331,9 +337,7 @@ def okta_users(path: Path, rng: random.Random) -> None:
         captured=dt.datetime(2026, 11, 18, 9, 42),
     )
     canvas = Canvas(screen)
-    canvas.chrome()
-    canvas.sidebar()
-    canvas.header()
+    canvas.frame()
     canvas.cards(
         (
             ("Active", "84", GREEN),
@@ -403,9 +407,7 @@ def aws_iam_mfa(path: Path, rng: random.Random) -> None:
         user="priya.raman @ acme-prod",
     )
     canvas = Canvas(screen)
-    canvas.chrome()
-    canvas.sidebar()
-    canvas.header()
+    canvas.frame()
     canvas.cards(
         (
             ("Root user MFA (hardware key)", "Enabled", GREEN),
@@ -489,9 +491,7 @@ def github_branch_protection(path: Path) -> None:
         user="tbecker-acme",
     )
     canvas = Canvas(screen)
-    canvas.chrome()
-    canvas.sidebar()
-    canvas.header()
+    canvas.frame()
     canvas.checks(
         (
             (
@@ -584,9 +584,7 @@ def aws_backup_jobs(path: Path, rng: random.Random) -> None:
         user="marcus.chen @ acme-prod",
     )
     canvas = Canvas(screen)
-    canvas.chrome()
-    canvas.sidebar()
-    canvas.header()
+    canvas.frame()
     canvas.cards(
         (
             ("Completed (14 days)", "27", GREEN),
@@ -651,9 +649,7 @@ def inspector_findings(path: Path) -> None:
         user="priya.raman @ acme-shared",
     )
     canvas = Canvas(screen)
-    canvas.chrome()
-    canvas.sidebar()
-    canvas.header()
+    canvas.frame()
     canvas.cards(
         (("Critical", "0", RED), ("High", "2", (188, 76, 0)), ("Medium", "14", AMBER), ("Low", "37", GREY))
     )
