@@ -9,6 +9,7 @@ import io
 import json
 import os
 import re
+import shutil
 import struct
 import tempfile
 import zlib
@@ -46,6 +47,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
+    CondPageBreak,
     Flowable,
     Frame,
     NextPageTemplate,
@@ -59,6 +61,15 @@ from reportlab.platypus import (
 from reportlab.platypus.tableofcontents import drawPageNumbers
 
 from workbook.errors import UserError
+from workbook.formats.checklist_cells import to_text
+from workbook.formats.checklist_grid import SheetGrid, open_source
+from workbook.formats.checklist_preflight import (
+    OLE_MAGIC,
+    ZIP_MAGIC,
+    FileFacts,
+    column_letter,
+    preflight,
+)
 from workbook.formats.package_input import (
     PackageEvidence,
     PackageInput,
@@ -79,6 +90,20 @@ _TEXT_BYTE_CAP = 256 * 1024
 _CSV_ROW_CAP = 300
 _CSV_COL_CAP = 10
 _CELL_CAP = 300
+_CELL_LINES = 6  # line breaks kept per table cell: a taller row than a page cannot be laid out
+_SHEET_CAP = 5
+_SHEET_ROW_CAP = 200
+_SHEET_COL_CAP = 12
+_SHEET_CELL_CAP = 200
+_SHEET_READ_ROWS = 2 * _SHEET_ROW_CAP + 100  # sheet rows parsed per sheet, so blank and hidden rows fit
+_SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+_SHEET_MEDIA = frozenset(
+    {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.ms-excel.sheet.macroenabled.12",
+        "application/vnd.ms-excel",
+    }
+)
 _FIELD_CAP = 400
 _MAX_PIXELS = 120_000_000
 _CHUNK = 1 << 20
@@ -167,11 +192,16 @@ class _TextKind:
 
 
 @dataclass(frozen=True)
+class _SheetKind:
+    kind: str  # xlsx, xlsm or xls, as preflight found it
+
+
+@dataclass(frozen=True)
 class _OtherKind:
     pass
 
 
-_Kind = _ImageKind | _PdfKind | _Broken | _TextKind | _OtherKind
+_Kind = _ImageKind | _PdfKind | _Broken | _TextKind | _SheetKind | _OtherKind
 
 
 @dataclass
@@ -309,6 +339,7 @@ def _styles() -> dict[str, ParagraphStyle]:
         "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5),
         "cell": ParagraphStyle("cell", parent=base, fontSize=7.5, leading=9),
         "mono": ParagraphStyle("mono", parent=base, fontSize=6.2, leading=8),
+        "sheet": ParagraphStyle("sheet", parent=base, fontSize=6.8, leading=8.2),
         "label": ParagraphStyle(
             "label",
             parent=base,
@@ -332,6 +363,16 @@ def _styles() -> dict[str, ParagraphStyle]:
             spaceBefore=8,
             spaceAfter=4,
             keepWithNext=1,  # a heading never ends a page without what it heads
+        ),
+        "h3": ParagraphStyle(
+            "h3",
+            parent=base,
+            fontName=FONT_BOLD,
+            fontSize=9.5,
+            leading=12,
+            spaceBefore=8,
+            spaceAfter=3,
+            textColor=colors.HexColor("#1f3a5f"),
         ),
         "note": ParagraphStyle("note", parent=base, textColor=colors.HexColor("#8a4b00")),
         "toc0": ParagraphStyle("toc0", parent=base, fontName=FONT_BOLD, fontSize=9.5, leading=13),
@@ -416,6 +457,8 @@ def _classify(path: Path, ev: PackageEvidence) -> _Kind:
         or head[:4] in (b"II*\x00", b"MM\x00*")
     ):
         return _classify_image(path)
+    if name.endswith(_SHEET_SUFFIXES) or (media in _SHEET_MEDIA and head.startswith((ZIP_MAGIC, OLE_MAGIC))):
+        return _classify_sheet(path, head)
     if media in ("text/csv", "application/csv") or name.endswith((".csv", ".tsv")):
         return _TextKind(csv=True)
     if media.startswith("text/") or name.endswith((".txt", ".log", ".md")):
@@ -444,6 +487,25 @@ def _classify_image(path: Path) -> _Kind:
             return _ImageKind(_Decoded(width, height), orientation)
     except Exception as exc:  # a bad image becomes a page saying so, never a failed export
         return _Broken(f"the image could not be read ({type(exc).__name__}: {exc})"[:300])
+
+
+def _classify_sheet(path: Path, head: bytes) -> _Kind:
+    """The checklist reader's preflight (size, zip bombs, encryption, kind); a refusal becomes a page."""
+    if not head.startswith((ZIP_MAGIC, OLE_MAGIC)):
+        return _Broken("the file is named as a spreadsheet, but its contents are not an Excel workbook")
+    try:
+        facts = preflight(path)
+    except UserError as exc:
+        return _Broken(_reason(exc))
+    if facts.kind not in ("xlsx", "xlsm", "xls"):
+        return _Broken("the file is not an Excel workbook")
+    return _SheetKind(facts.kind)
+
+
+def _reason(exc: UserError) -> str:
+    """A reader's sentence as the clause that follows 'This file could not be shown:'."""
+    text = exc.message.strip().rstrip(".")
+    return (text[:1].lower() + text[1:])[:300]
 
 
 def _classify_pdf(path: Path) -> _Kind:
@@ -1126,6 +1188,10 @@ def _evidence_pages(req: PackageRequest, ri: int, ei: int, ev: PackageEvidence, 
         _facts(ev, spooled, lay)
         lay.story.append(Spacer(1, 4 * mm))
         lay.story.extend(_render_text(spooled.path, kind.csv, lay))
+    elif isinstance(kind, _SheetKind):
+        _facts(ev, spooled, lay)
+        lay.story.append(Spacer(1, 2 * mm))
+        lay.story.extend(_render_sheets(spooled, kind, req, lay))
     else:
         lay.story.append(
             Paragraph(
@@ -1148,8 +1214,184 @@ def _recorder(
     return record
 
 
-def _render_text(path: Path, is_csv: bool, lay: _Layout) -> list[Flowable]:
+def _cell_text(text: str, cap: int) -> str:
+    """Cell text cut to `cap` characters and a few lines, escaped for a paragraph."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    cut = len(text) > cap
+    text = text[:cap]
+    if text.count("\n") > _CELL_LINES:
+        lines = text.split("\n")
+        text = "\n".join(lines[:_CELL_LINES]) + " " + " ".join(lines[_CELL_LINES:])
+    return _para_text(text) + (" […]" if cut else "")
+
+
+def _text_table(
+    rows: list[list[str]],
+    lay: _Layout,
+    cap: int,
+    head: list[str] | None = None,
+    numbers: list[int] | None = None,
+) -> Table:
+    """Rows of plain text as a grid; columns share the width by how much they hold.
+
+    With `head` (column letters) the first line is that head, repeated on each page, and `numbers` (sheet
+    row numbers) become a narrow first column; without it the file's own first row is the head.
+    """
     s, width = lay.styles, lay.doc.width
+    cols = max(len(r) for r in rows)
+    rows = [r + [""] * (cols - len(r)) for r in rows]
+    weights = [max(4, min(40, max(len(r[c]) for r in rows))) for c in range(cols)]
+    lead = 24.0 if numbers is not None else 0.0
+    share = (width - lead) / sum(weights)
+    widths = [w * share for w in weights]
+    style = s["sheet"] if head is not None else s["cell"]
+    data: list[list[Any]] = [[Paragraph(_cell_text(v, cap), style) for v in r] for r in rows]
+    if numbers is not None:
+        widths.insert(0, lead)
+        for line, number in zip(data, numbers, strict=True):
+            line.insert(0, str(number))
+    if head is not None:
+        data.insert(0, ([""] if numbers is not None else []) + head)
+    table = _grid(data, widths)
+    if numbers is not None:
+        table.setStyle(
+            TableStyle(
+                [
+                    ("BACKGROUND", (0, 1), (0, -1), colors.HexColor("#f2f4f7")),
+                    ("FONTSIZE", (0, 0), (-1, 0), 6.5),
+                    ("FONTSIZE", (0, 1), (0, -1), 6.5),
+                    ("TEXTCOLOR", (0, 1), (0, -1), colors.HexColor("#555555")),
+                    ("ALIGN", (0, 0), (-1, 0), "CENTER"),
+                ]
+            )
+        )
+    return table
+
+
+def _render_sheets(spooled: _Spooled, kind: _SheetKind, req: PackageRequest, lay: _Layout) -> list[Flowable]:
+    """Each visible sheet as a table of the values Excel shows (cached results for formulas), capped."""
+    s, ev = lay.styles, spooled.evidence
+    facts = FileFacts(_with_suffix(spooled.path, kind.kind), ev.name, ev.size, ev.sha256, kind.kind)
+    out: list[Flowable] = []
+
+    def refused(what: str, reason: str) -> None:
+        lay.problems.append(f"{req.ref} · {ev.name}{what}: {reason}")
+        out.append(
+            Paragraph(
+                f"<b>{_para_text(what.lstrip(' ·') or 'This file')} could not be shown:</b> "
+                f"{_para_text(reason)}. The original is attached to this PDF unchanged.",
+                s["note"],
+            )
+        )
+
+    try:
+        with open_source(facts) as source:
+            entries = source.sheets()
+            shown = [e for e in entries if not e.hidden and e.kind == "worksheet"]
+            skipped = [e for e in entries if e not in shown]
+            notes = []
+            if len(shown) > _SHEET_CAP:
+                notes.append(f"the first {_SHEET_CAP} of {len(shown)} sheets are shown")
+            if skipped:
+                names = ", ".join(repr(_clean(e.name)[:40]) for e in skipped[:5])
+                more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+                notes.append(f"hidden and chart sheets are not shown ({names}{more})")
+            out.append(
+                Paragraph(
+                    f"Workbook with {len(entries)} sheet{'s' if len(entries) != 1 else ''}"
+                    + (f"; {_para_text('; '.join(notes))}" if notes else "")
+                    + ". Values are shown as Excel displays them; formulas show their last calculated "
+                    "result.",
+                    s["small"],
+                )
+            )
+            if not shown:
+                out.append(Paragraph("The workbook has no visible sheet with cells.", s["body"]))
+            for i, entry in enumerate(shown[:_SHEET_CAP], 1):
+                title = f"Sheet {i} of {len(shown)}: {_clean(entry.name)[:100]}"
+                # keepWithNext would push a page-long table and its heading to the next page whole.
+                out.append(CondPageBreak(60))
+                out.append(Paragraph(_para_text(title), s["h3"]))
+                try:
+                    grid = source.read(entry.name, max_rows=_SHEET_READ_ROWS)
+                except Exception as exc:  # one bad sheet is a note; the other sheets are still shown
+                    refused(f" · sheet {_clean(entry.name)[:40]!r}", _failure(exc))
+                    continue
+                out.extend(_sheet_table(grid, lay))
+    except Exception as exc:  # a hostile or broken workbook becomes a note, never a failed export
+        refused("", _failure(exc))
+    return out
+
+
+def _with_suffix(path: Path, suffix: str) -> Path:
+    """openpyxl refuses a path without an Excel suffix; a hard link (or copy) gives the spooled file one."""
+    target = path.with_name(f"{path.name}.{suffix}")
+    if not target.exists():
+        try:
+            os.link(path, target)
+        except OSError:
+            shutil.copyfile(path, target)
+    return target
+
+
+def _failure(exc: Exception) -> str:
+    if isinstance(exc, UserError):
+        return _reason(exc)
+    return f"the workbook could not be read ({type(exc).__name__}: {exc})"[:300]
+
+
+def _sheet_table(grid: SheetGrid, lay: _Layout) -> list[Flowable]:
+    """One sheet's visible, non-empty rows and columns (row numbers and column letters kept), capped."""
+    s = lay.styles
+    filled = [
+        (number, cells)
+        for number, cells in enumerate(grid.rows, 1)
+        if number not in grid.hidden_rows and any(to_text(v).strip() for v in cells)
+    ]
+    if not filled:
+        return [Paragraph("This sheet is empty.", s["body"])]
+    shown_rows = filled[:_SHEET_ROW_CAP]
+    used = sorted(
+        {
+            c
+            for _, cells in shown_rows
+            for c, v in enumerate(cells, 1)
+            if c not in grid.hidden_columns and to_text(v).strip()
+        }
+    )
+    columns = used[:_SHEET_COL_CAP]
+    rows = [[to_text(cells[c - 1]) if c <= len(cells) else "" for c in columns] for _, cells in shown_rows]
+    table = _text_table(
+        rows,
+        lay,
+        _SHEET_CELL_CAP,
+        head=[column_letter(c) for c in columns],
+        numbers=[number for number, _ in shown_rows],
+    )
+    cuts: list[str] = []
+    if len(filled) > _SHEET_ROW_CAP or not grid.complete:
+        last_read = len(grid.rows)
+        if grid.complete:
+            cuts.append(f"{len(shown_rows):,} of {len(filled):,} rows")
+        elif grid.claimed_rows > last_read:
+            # Beyond the rows read, the sheet's declared used range counts the rest.
+            total = len(filled) + grid.claimed_rows - last_read
+            cuts.append(f"{len(shown_rows):,} of {total:,} rows")
+        else:
+            cuts.append(f"the first {len(shown_rows):,} rows (more follow)")
+    if len(used) > _SHEET_COL_CAP:
+        cuts.append(f"{_SHEET_COL_CAP} of {len(used)} columns")
+    out: list[Flowable] = [table]
+    if cuts:
+        out.append(Spacer(1, 2))
+        out.append(
+            Paragraph(f"Truncated: showing {' and '.join(cuts)}; the full file is attached.", s["note"])
+        )
+    return out
+
+
+def _render_text(path: Path, is_csv: bool, lay: _Layout) -> list[Flowable]:
+    s = lay.styles
     with path.open("rb") as fh:
         raw = fh.read(_TEXT_BYTE_CAP + 1)
     cut_bytes = len(raw) > _TEXT_BYTE_CAP
@@ -1173,11 +1415,7 @@ def _render_text(path: Path, is_csv: bool, lay: _Layout) -> list[Flowable]:
                 rows.append(row[:_CSV_COL_CAP])
         if not rows:
             return [Paragraph("The file is empty.", s["body"])]
-        cols = max(len(r) for r in rows)
-        data = [
-            [Paragraph(_para_text(v, _CELL_CAP), s["cell"]) for v in r + [""] * (cols - len(r))] for r in rows
-        ]
-        out.append(_grid(data, [width / cols] * cols))
+        out.append(_text_table(rows, lay, _CELL_CAP))
         if total_rows > _CSV_ROW_CAP or cut_bytes or wide:
             shown = f"first {len(rows)} rows" + (f", first {_CSV_COL_CAP} columns" if wide else "")
             more = "more rows follow" if cut_bytes else f"of {total_rows} rows"
@@ -1258,9 +1496,12 @@ def _plan(pkg: PackageInput, spooled: dict[str, _Spooled]) -> list[_Part]:
             cost = 1
             for ev in req.evidence:
                 kind = spooled[ev.sha256.lower()].kind
-                cost += (
-                    len(kind.pages) if isinstance(kind, _PdfKind) else 6 if isinstance(kind, _TextKind) else 1
-                )
+                if isinstance(kind, _PdfKind):
+                    cost += len(kind.pages)
+                elif isinstance(kind, _SheetKind):
+                    cost += 12
+                else:
+                    cost += 6 if isinstance(kind, _TextKind) else 1
             if part and weight + cost > _CHUNK_PAGES:
                 parts.append(part)
                 part, weight = [], 0
@@ -1963,7 +2204,7 @@ def _check_pages(path: Path, expected: int) -> None:
         raise RuntimeError(f"the package has {found} pages, expected {expected}")
 
 
-Kind = Literal["image", "pdf", "text", "attachment", "unreadable"]
+Kind = Literal["image", "pdf", "text", "spreadsheet", "attachment", "unreadable"]
 
 
 def evidence_kind(path: Path, evidence: PackageEvidence) -> Kind:
@@ -1975,6 +2216,8 @@ def evidence_kind(path: Path, evidence: PackageEvidence) -> Kind:
         return "pdf"
     if isinstance(kind, _TextKind):
         return "text"
+    if isinstance(kind, _SheetKind):
+        return "spreadsheet"
     if isinstance(kind, _Broken):
         return "unreadable"
     return "attachment"

@@ -7,14 +7,17 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
+import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from openpyxl import Workbook
 from PIL import Image
 from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
@@ -575,3 +578,205 @@ def test_a_package_built_in_many_parts_keeps_outline_links_and_page_numbers(
     for req in requests:
         for ev in req.evidence:
             assert ev.sha256[:32] in appendix
+
+
+XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx(fill: Callable[[Workbook], None]) -> bytes:
+    book = Workbook()
+    fill(book)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def _with_cached_value(data: bytes, formula: str, cached: str) -> bytes:
+    """openpyxl writes formulas without a result; Excel stores the last result in `<v>` beside `<f>`."""
+    src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = body.replace(
+                    f"<f>{formula}</f><v></v>".encode(), f"<f>{formula}</f><v>{cached}</v>".encode()
+                )
+                body = body.replace(
+                    f"<f>{formula}</f><v />".encode(), f"<f>{formula}</f><v>{cached}</v>".encode()
+                )
+            dst.writestr(info, body)
+    return out.getvalue()
+
+
+def _evidence_text(reader: PdfReader, first: str, following: str | None) -> str:
+    pages = {title: page for _, title, page in _outline(reader)}
+    end = pages[following] - 1 if following else pages["Appendix — manifest"] - 1
+    text = "".join(reader.pages[i].extract_text() for i in range(pages[first] - 1, end))
+    return " ".join(text.split())  # pypdf puts each table cell on a line of its own
+
+
+def _access_review(book: Workbook) -> None:
+    users = book.active
+    assert users is not None
+    users.title = "Users"
+    users.append(["User", "Role", "Last login", "Amount", "Total"])
+    for i in range(4_811):
+        users.append(
+            [f"user{i}@example.com", "admin" if i == 0 else "member", dt.datetime(2025, 1, 31), 1234.5]
+        )
+        users.cell(row=i + 2, column=4).number_format = "#,##0.00"
+    users["E2"] = "=D2*2"
+    notes = book.create_sheet("Reviewer notes")
+    notes["A1"] = HOSTILE
+    notes["B2"] = "y" * 1_000
+    book.create_sheet("Lookup").sheet_state = "hidden"
+    book["Lookup"]["A1"] = "hidden value"
+
+
+def test_xlsx_evidence_is_drawn_sheet_by_sheet_with_values_as_excel_shows_them(tmp_path: Path) -> None:
+    data = _with_cached_value(_xlsx(_access_review), "D2*2", "2469")
+    req = _request(
+        "PBC-010",
+        "Access",
+        _evidence("access review.xlsx", data, XLSX_MEDIA),
+        _evidence("notes.txt", b"after", "text/plain"),
+    )
+    out = tmp_path / "p.pdf"
+    result = write_pdf_package(_package(req), out)
+
+    text = _evidence_text(PdfReader(out), "1. access review.xlsx", "2. notes.txt")
+    assert "Sheet 1 of 2: Users" in text and "Sheet 2 of 2: Reviewer notes" in text
+    assert "user0@example.com admin 2025-01-31 1,234.50 2469" in text
+    assert "Truncated: showing 200 of 4,812 rows; the full file is attached." in text
+    assert "hidden and chart sheets are not shown ('Lookup')" in text
+    assert "hidden value" not in text
+    assert '<b>bold</b> & <img src="/etc/passwd"/> <a href="javascript:alert(1)">click</a>' in text
+    assert max(len(run) for run in re.findall("y+", text.replace(" ", ""))) == 200 and "yy […]" in text
+    assert result.problems == ()
+    assert "PBC-010 - access review.xlsx" in PdfReader(out).attachments
+
+
+def test_hidden_rows_and_columns_stay_hidden_and_row_numbers_and_letters_are_kept(tmp_path: Path) -> None:
+    def fill(book: Workbook) -> None:
+        sheet = book.active
+        assert sheet is not None
+        sheet["A1"], sheet["C1"], sheet["E1"] = "Control", "Secret", "Result"
+        sheet["A3"], sheet["C3"], sheet["E3"] = "CC6.1", "hunter2", "Pass"
+        sheet["A4"] = "removed row"
+        sheet.row_dimensions[4].hidden = True
+        sheet.column_dimensions["C"].hidden = True
+
+    req = _request("PBC-011", "Access", _evidence("controls.xlsx", _xlsx(fill), XLSX_MEDIA))
+    out = tmp_path / "p.pdf"
+    write_pdf_package(_package(req), out)
+
+    text = _evidence_text(PdfReader(out), "1. controls.xlsx", None)
+    assert "A E" in text and "1 Control Result" in text and "3 CC6.1 Pass" in text
+    assert "hunter2" not in text and "removed row" not in text and "Truncated" not in text
+
+
+def test_a_workbook_with_many_wide_sheets_is_capped_at_five_sheets_and_twelve_columns(tmp_path: Path) -> None:
+    def fill(book: Workbook) -> None:
+        for n in range(7):
+            sheet = book.active if n == 0 else book.create_sheet()
+            assert sheet is not None
+            sheet.title = f"Month {n + 1}"
+            for col in range(1, 21):
+                sheet.cell(row=1, column=col, value=f"m{n + 1}c{col}")
+
+    req = _request("PBC-012", "Ops", _evidence("months.xlsx", _xlsx(fill), XLSX_MEDIA))
+    out = tmp_path / "p.pdf"
+    write_pdf_package(_package(req), out)
+
+    text = _evidence_text(PdfReader(out), "1. months.xlsx", None)
+    assert "the first 5 of 7 sheets are shown" in text
+    assert "Sheet 5 of 7: Month 5" in text and "Month 6" not in text
+    assert "m1c12" in text and "m1c13" not in text
+    assert text.count("Truncated: showing 12 of 20 columns; the full file is attached.") == 5
+
+
+def test_legacy_xls_evidence_is_drawn_as_a_table(tmp_path: Path) -> None:
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Tickets")
+    sheet.write(0, 0, "Ticket")
+    sheet.write(0, 1, "Approved")
+    sheet.write(1, 0, "CHG-1042")
+    sheet.write(1, 1, dt.date(2025, 2, 3), xlwt.easyxf(num_format_str="YYYY-MM-DD"))
+    buf = io.BytesIO()
+    book.save(buf)
+    req = _request("PBC-013", "Change", _evidence("tickets.xls", buf.getvalue(), "application/vnd.ms-excel"))
+    out = tmp_path / "p.pdf"
+    write_pdf_package(_package(req), out)
+
+    text = _evidence_text(PdfReader(out), "1. tickets.xls", None)
+    assert "Sheet 1 of 1: Tickets" in text and "2 CHG-1042 2025-02-03" in text
+
+
+def test_encrypted_damaged_and_bomb_spreadsheets_get_a_marked_page_and_the_export_succeeds(
+    tmp_path: Path,
+) -> None:
+    plain = _xlsx(lambda book: None)
+    try:
+        from msoffcrypto.format.ooxml import OOXMLFile  # type: ignore[import-untyped]
+    except ImportError:  # the OLE shell Excel writes around an encrypted package
+        entry = "EncryptedPackage".encode("utf-16-le").ljust(64, b"\x00")
+        locked = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + entry + b"\x00" * 1024
+    else:
+        sink = io.BytesIO()
+        OOXMLFile(io.BytesIO(plain)).encrypt("secret", sink)
+        locked = sink.getvalue()
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(plain)) as src, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info.filename))
+        dst.writestr("xl/media/padding.bin", b"\x00" * (64 * 1024 * 1024))
+    req = _request(
+        "PBC-014",
+        "S",
+        _evidence("locked.xlsx", locked, XLSX_MEDIA),
+        _evidence("cut.xlsx", plain[: len(plain) // 2], XLSX_MEDIA),
+        _evidence("bomb.xlsx", bomb.getvalue(), XLSX_MEDIA),
+        _evidence("fake.xls", b"just some text", "application/vnd.ms-excel"),
+    )
+    out = tmp_path / "p.pdf"
+    result = write_pdf_package(_package(req), out)
+
+    reader = PdfReader(out)
+    locked_text = _evidence_text(reader, "1. locked.xlsx", "2. cut.xlsx")
+    assert "This file could not be shown: the workbook is password-protected (encrypted)" in locked_text
+    assert "This file could not be shown: the file is damaged" in _evidence_text(
+        reader, "2. cut.xlsx", "3. bomb.xlsx"
+    )
+    assert "zip bombs" in _evidence_text(reader, "3. bomb.xlsx", "4. fake.xls")
+    assert "its contents are not an Excel workbook" in _evidence_text(reader, "4. fake.xls", None)
+    assert len(result.problems) == 4
+    assert len(reader.attachments) == 5
+
+
+def test_a_sheet_whose_xml_is_hostile_becomes_a_note_and_the_other_sheets_are_still_shown(
+    tmp_path: Path,
+) -> None:
+    def fill(book: Workbook) -> None:
+        first = book.active
+        assert first is not None
+        first.title = "Broken"
+        first["A1"] = 1
+        book.create_sheet("Fine")["A1"] = "still here"
+
+    data = _xlsx(fill)
+    out_zip = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out_zip, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = body.replace(b"<v>1</v>", b"<v>not a number</v>")
+            dst.writestr(info, body)
+    req = _request("PBC-015", "S", _evidence("odd.xlsx", out_zip.getvalue(), XLSX_MEDIA))
+    out = tmp_path / "p.pdf"
+    result = write_pdf_package(_package(req), out)
+
+    text = _evidence_text(PdfReader(out), "1. odd.xlsx", None)
+    assert "sheet 'Broken' could not be shown: the workbook could not be read (ValueError" in text
+    assert "Sheet 2 of 2: Fine" in text and "still here" in text
+    assert len(result.problems) == 1
