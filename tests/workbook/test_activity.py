@@ -6,7 +6,7 @@ import hashlib
 import sqlite3
 from pathlib import Path
 
-from workbook.model import Status
+from workbook.model import Status, VerifyReport
 from workbook.services.requests import FieldChange
 from workbook.services.workbook import Workbook
 
@@ -50,23 +50,28 @@ def test_verify_against_an_older_expected_head_fails(workbook: Workbook) -> None
     assert "expected" in report.problems[0].message
 
 
-def _tamper(workbook: Workbook, sql: str) -> None:
+Statement = str | tuple[str, tuple[object, ...]]
+
+
+def _verify_after_tampering(workbook: Workbook, *statements: Statement) -> VerifyReport:
+    """Close the workbook, change its file behind the app's back with raw SQL, reopen it and verify."""
+    path = workbook.path
     workbook.close()
-    con = sqlite3.connect(workbook.path)
-    con.execute(sql)
+    con = sqlite3.connect(path)
+    for statement in statements:
+        sql, params = (statement, ()) if isinstance(statement, str) else statement
+        con.execute(sql, params)
     con.commit()
     con.close()
+    with Workbook.open(path, workbook.actor) as reopened:
+        return reopened.verify()
 
 
 def test_an_edited_entry_is_named(workbook: Workbook, actor: object) -> None:
     workbook.requests.set("PBC-001", FieldChange(status=Status.ACCEPTED))
     workbook.requests.set("PBC-002", FieldChange(status=Status.ACCEPTED))
     target = workbook.activity.list(target="PBC-001")[0].id
-    path = workbook.path
-    _tamper(workbook, f"UPDATE activity SET after = 'open' WHERE id = {target}")
-    reopened = Workbook.open(path, workbook.actor)
-    report = reopened.verify()
-    reopened.close()
+    report = _verify_after_tampering(workbook, f"UPDATE activity SET after = 'open' WHERE id = {target}")
     assert not report.ok
     assert any(f"#{target}" in p.message and "edited" in p.message for p in report.problems)
 
@@ -75,22 +80,16 @@ def test_a_deleted_middle_entry_is_detected(workbook: Workbook) -> None:
     for ref in ("PBC-001", "PBC-002", "PBC-003"):
         workbook.requests.set(ref, FieldChange(status=Status.ACCEPTED))
     middle = workbook.activity.list(target="PBC-002")[0].id
-    path = workbook.path
-    _tamper(workbook, f"DELETE FROM activity WHERE id = {middle}")
-    reopened = Workbook.open(path, workbook.actor)
-    report = reopened.verify()
-    reopened.close()
+    report = _verify_after_tampering(workbook, f"DELETE FROM activity WHERE id = {middle}")
     assert not report.ok
     assert any(f"#{middle}" in p.where for p in report.problems)
 
 
 def test_a_deleted_last_entry_is_detected(workbook: Workbook) -> None:
     workbook.requests.set("PBC-001", FieldChange(status=Status.ACCEPTED))
-    path = workbook.path
-    _tamper(workbook, "DELETE FROM activity WHERE id = (SELECT max(id) FROM activity)")
-    reopened = Workbook.open(path, workbook.actor)
-    report = reopened.verify()
-    reopened.close()
+    report = _verify_after_tampering(
+        workbook, "DELETE FROM activity WHERE id = (SELECT max(id) FROM activity)"
+    )
     assert not report.ok
     assert "deleted" in report.problems[0].message
 
@@ -115,16 +114,12 @@ def test_evidence_swapped_with_its_hash_updated_is_caught_by_the_log(
     workbook: Workbook, tmp_path: Path
 ) -> None:
     _attached(workbook, tmp_path, "users.csv", "user,mfa\nana,yes\n")
-    path = workbook.path
     other = b"user,mfa\nana,no\n"
-    workbook.close()
-    con = sqlite3.connect(path)
-    con.execute("UPDATE evidence_chunks SET data = ?", (other,))
-    con.execute("UPDATE evidence SET sha256 = ?, size = ?", (hashlib.sha256(other).hexdigest(), len(other)))
-    con.commit()
-    con.close()
-    with Workbook.open(path, workbook.actor) as reopened:
-        report = reopened.verify()
+    report = _verify_after_tampering(
+        workbook,
+        ("UPDATE evidence_chunks SET data = ?", (other,)),
+        ("UPDATE evidence SET sha256 = ?, size = ?", (hashlib.sha256(other).hexdigest(), len(other))),
+    )
     assert not report.ok
     assert "users.csv" in report.problems[0].where
     assert "swapped" in report.problems[0].message
@@ -132,16 +127,9 @@ def test_evidence_swapped_with_its_hash_updated_is_caught_by_the_log(
 
 def test_evidence_deleted_outside_the_app_is_reported_missing(workbook: Workbook, tmp_path: Path) -> None:
     _attached(workbook, tmp_path, "policy.txt", "policy v3")
-    path = workbook.path
-    workbook.close()
-    con = sqlite3.connect(path)
-    con.execute("PRAGMA foreign_keys=ON")
-    con.execute("DELETE FROM links")
-    con.execute("DELETE FROM evidence")
-    con.commit()
-    con.close()
-    with Workbook.open(path, workbook.actor) as reopened:
-        report = reopened.verify()
+    report = _verify_after_tampering(
+        workbook, "PRAGMA foreign_keys=ON", "DELETE FROM links", "DELETE FROM evidence"
+    )
     assert [p.message.split(" is missing")[0] for p in report.problems] == [
         "evidence 'policy.txt' added at activity entry #"
         + report.problems[0].message.split("#")[1].split()[0]
