@@ -363,7 +363,8 @@ class RequestPanel(QWidget):
             self.details.hide()
             return
         evidence = link.evidence
-        title = evidence.name if len(evidence.name) <= 40 else evidence.name[:39] + "…"
+        # A group box is as wide as its title: a long name pushed the panel past its scroll area at 1024 px.
+        title = evidence.name if len(evidence.name) <= 24 else evidence.name[:23] + "…"
         self.details.setTitle(f"Details of {title}")
         date = evidence.effective_date
         self.effective.setDate(QDate(date.year, date.month, date.day) if date else NO_DATE)
