@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import csv
 import io
 import os
-import tempfile
 import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -20,7 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from workbook.errors import UserError
 from workbook.formats.package_input import WritebackAnswer, WritebackInput
-from workbook.formats.zip_bundle import publish
+from workbook.formats.zip_bundle import atomic_output
 
 # The fields write-back fills, in the order appended columns are added, with their appended headers.
 WRITEBACK_FIELDS: tuple[tuple[str, str], ...] = (
@@ -192,13 +190,6 @@ def _put_text(ws: Worksheet, row: int, col: int, value: str) -> None:
 
 
 def _save(wb: Workbook, out_path: Path) -> None:
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".part", dir=out_path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_output(out_path) as (fd, tmp):
+        os.close(fd)
         wb.save(tmp)
-        publish(tmp, out_path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise

@@ -46,6 +46,20 @@ def publish(tmp: Path, out_path: Path) -> None:
     tmp.replace(out_path)
 
 
+@contextlib.contextmanager
+def atomic_output(out_path: Path) -> Iterator[tuple[int, Path]]:
+    """A temp file beside `out_path` (open descriptor, path): published if the block ends, removed if not."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".part", dir=out_path.parent)
+    tmp = Path(tmp_name)
+    try:
+        yield fd, tmp
+        publish(tmp, out_path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
 def safe_name(name: str, fallback: str = "file") -> str:
     """A name safe on every OS and in a manifest line: no separators, `..`, `%` or control characters."""
     text = unicodedata.normalize("NFC", name)
@@ -158,11 +172,13 @@ def write_zip_bundle(
     total = sum(len(r.evidence) for r in pkg.requests) + 3
     done = 0
     top = safe_name(out_path.stem, fallback="evidence-package")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".part", dir=out_path.parent)
-    tmp = Path(tmp_name)
     extra_tmp: Path | None = None
     try:
-        with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w", allowZip64=True) as zf:
+        with (
+            atomic_output(out_path) as (fd, _tmp),
+            os.fdopen(fd, "wb") as raw,
+            zipfile.ZipFile(raw, "w", allowZip64=True) as zf,
+        ):
             bag = _BagWriter(zf, top, cancel)
             payload_names = UniqueNames()
             for reserved in ("manifest.json", "evidence"):
@@ -210,12 +226,7 @@ def write_zip_bundle(
             tag_lines = list(bag.tags)
             _write_plain(zf, f"{top}/tagmanifest-sha256.txt", _manifest_text(tag_lines))
             done += 1
-        publish(tmp, out_path)
         progress(total, total)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
     finally:
         if extra_tmp is not None:
             for child in extra_tmp.iterdir():
