@@ -1264,7 +1264,14 @@ class MainWindow(QMainWindow):
             return None
         from ui.dialogs.import_wizard import ImportWizard
 
-        wizard = ImportWizard(self.workbook, self.jobs, self.settings.last_folder, path, self)
+        wizard = ImportWizard(
+            self.workbook,
+            self.jobs,
+            self.settings.last_folder,
+            path,
+            self,
+            titles={r.ref: r.title or r.request for r in self.model.requests()},
+        )
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         wizard.import_finished.connect(self._on_import_finished)
         wizard.open()

@@ -201,7 +201,8 @@ def test_reimport_shows_the_diff_and_offers_the_confirmed_mapping(
     wait_idle(qtbot, wizard)
     header_pick(qtbot, wizard, 3, "owner")
     click_next(qtbot, wizard)
-    import_to_the_end(qtbot, wizard)
+    with qtbot.waitSignal(empty.requests_reloaded):
+        import_to_the_end(qtbot, wizard)
 
     changed = [
         ROWS[0],
@@ -232,15 +233,19 @@ def test_reimport_shows_the_diff_and_offers_the_confirmed_mapping(
         "Removed (archived, their evidence kept) (1)",
         "Unchanged (1)",
     ]
-    assert tree_texts(groups["Added (1)"]) == ["PBC-004"]
-    assert tree_texts(groups["Changed (1)"]) == ["PBC-002 · re-check evidence"]
+    assert tree_texts(groups["Added (1)"]) == ["PBC-004 · Provide the vendor register"]
+    assert tree_texts(groups["Changed (1)"]) == [
+        "PBC-002 · re-check evidence · Provide the list of new hires and leavers"
+    ]
     change = groups["Changed (1)"].child(0).child(0)
     assert [change.text(c) for c in range(3)] == [
-        "request",
+        "Request text",
         "Provide the list of new hires",
         "Provide the list of new hires and leavers",
     ]
-    assert tree_texts(groups["Removed (archived, their evidence kept) (1)"]) == ["PBC-003"]
+    assert tree_texts(groups["Removed (archived, their evidence kept) (1)"]) == [
+        "PBC-003 · Provide the access review evidence"
+    ]
     commit = wizard.button(QWizard.WizardButton.CommitButton)
     assert not commit.isEnabled()
     wizard.changes_page.accept_box.click()

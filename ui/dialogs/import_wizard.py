@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -507,6 +507,9 @@ class ChangesPage(QWizardPage):
         self.accept_box.setChecked(False)
         if result is None:
             return
+        # A bare ref said nothing about what was added or removed: each line carries the title too.
+        titles = dict(self._wizard.titles)
+        titles.update((row.ref, row.title or row.request) for row in result.analysis.rows)
         for kind, words in DIFF_GROUPS:
             diffs = [d for d in result.plan if d.kind == kind]
             if not diffs:
@@ -515,15 +518,24 @@ class ChangesPage(QWizardPage):
             group.setExpanded(kind != "added" or len(diffs) <= 20)
             for diff in diffs:
                 label = diff.ref
+                title = titles.get(diff.ref) or titles.get(diff.previous_ref, "")
                 if diff.previous_ref:
                     label += f" (was {diff.previous_ref})"
                 if diff.recheck_evidence:
                     label += " · re-check evidence"
+                if title:
+                    # Last, so a long title is what the column cuts, not the ref or the warning.
+                    label += f" · {title if len(title) <= 70 else title[:69] + '…'}"
                 item = QTreeWidgetItem(group, [label])
+                item.setToolTip(0, title)
                 if diff.recheck_evidence:
                     item.setToolTip(0, "The wording changed: check that the evidence still answers it.")
                 for change in diff.fields:
-                    QTreeWidgetItem(item, [change.field, change.before[:200], change.after[:200]])
+                    field = FIELD_LABELS.get(change.field, change.field.replace("_", " ").capitalize())
+                    line = QTreeWidgetItem(item, [field, change.before[:200], change.after[:200]])
+                    # The columns cut long wording; the tooltip shows all of it.
+                    line.setToolTip(1, change.before[:2000])
+                    line.setToolTip(2, change.after[:2000])
                 item.setExpanded(kind == "changed")
         unchanged = sum(1 for d in result.plan if d.kind == "unchanged")
         if unchanged:
@@ -607,7 +619,9 @@ class ImportWizard(QWizard):
         parent: QWidget | None = None,
         *,
         service: ImportService | None = None,
+        titles: Mapping[str, str] | None = None,
     ) -> None:
+        """`titles`: ref → title of the requests in the workbook, so the changes page names removed ones."""
         super().__init__(parent)
         self.setObjectName("import_wizard")
         self.setWindowTitle("Import checklist")
@@ -620,6 +634,7 @@ class ImportWizard(QWizard):
 
             service = ImportService(workbook.db, workbook.actor)
         self.service = service
+        self.titles: Mapping[str, str] = titles or {}
         self.jobs = jobs
         self.folder = folder
         self.path: Path | None = None
