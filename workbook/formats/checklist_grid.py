@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, Self
 from xml.etree.ElementTree import Element, ParseError
 
 from workbook.errors import UserError
@@ -103,6 +103,21 @@ class ChecklistSource(Protocol):
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None: ...
+
+
+class _ClosedOnExit:
+    """The context-manager half every source shares: leaving the `with` block closes the file."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
 
 
 def open_source(facts: FileFacts) -> ChecklistSource:
@@ -292,7 +307,7 @@ class _XlsxSheetState:
     claimed_columns: int = 0
 
 
-class XlsxSource:
+class XlsxSource(_ClosedOnExit):
     """xlsx/xlsm via openpyxl's read-only loader; one streaming pass per sheet reads values and structure."""
 
     def __init__(self, facts: FileFacts) -> None:
@@ -325,14 +340,6 @@ class XlsxSource:
         self._styles: list[Any] = list(wb._cell_styles)
         self._formats: dict[int, str | None] = {}
         self._shaded: frozenset[int] | None = None
-
-    def __enter__(self) -> XlsxSource:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         self._wb.close()
@@ -666,7 +673,7 @@ def _as_text(value: CellValue) -> str:
     return to_text(value)
 
 
-class XlsSource:
+class XlsSource(_ClosedOnExit):
     """Legacy .xls through xlrd, with merged cells, hidden rows/columns and number formats."""
 
     def __init__(self, facts: FileFacts) -> None:
@@ -689,14 +696,6 @@ class XlsSource:
         # xlrd reports malformed BIFF records with these plain exceptions.
         except (AssertionError, IndexError, KeyError, ValueError, struct_error(), EOFError) as exc:
             raise _damaged(facts, str(exc) or type(exc).__name__) from exc
-
-    def __enter__(self) -> XlsSource:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         self._book.release_resources()
@@ -767,7 +766,7 @@ def struct_error() -> type[Exception]:
     return struct.error
 
 
-class TextSource:
+class TextSource(_ClosedOnExit):
     """CSV/TSV: sniff the encoding (UTF-8 ± BOM, UTF-16, cp1252) and the delimiter (`,` `;` tab `|`)."""
 
     def __init__(self, facts: FileFacts) -> None:
@@ -775,14 +774,6 @@ class TextSource:
         self.sheet_name = facts.path.stem or "Sheet1"
         self.text, self.encoding = decode_text(facts.path.read_bytes(), facts.name)
         self.delimiter = sniff_delimiter(self.text, prefer_tab=facts.kind == "tsv")
-
-    def __enter__(self) -> TextSource:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         pass
