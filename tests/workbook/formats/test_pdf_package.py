@@ -780,3 +780,22 @@ def test_a_sheet_whose_xml_is_hostile_becomes_a_note_and_the_other_sheets_are_st
     assert "sheet 'Broken' could not be shown: the workbook could not be read (ValueError" in text
     assert "Sheet 2 of 2: Fine" in text and "still here" in text
     assert len(result.problems) == 1
+
+
+def test_spreadsheet_numbers_keep_their_format_and_booleans_and_errors_read_as_in_excel(
+    tmp_path: Path,
+) -> None:
+    def fill(book: Workbook) -> None:
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(["Ref", "Share", "Count", "Flag", "Check", "Due"])
+        sheet.append(["3.10", 0.125, 7, False, "#DIV/0!", dt.date(2025, 3, 1)])
+        sheet["B2"].number_format = "0.0%"
+        sheet["C2"].number_format = "000"
+
+    req = _request("PBC-016", "S", _evidence("formats.xlsx", _xlsx(fill), "application/octet-stream"))
+    out = tmp_path / "p.pdf"
+    write_pdf_package(_package(req), out)
+
+    text = _evidence_text(PdfReader(out), "1. formats.xlsx", None)
+    assert "2 3.10 12.5% 007 FALSE #DIV/0! 2025-03-01" in text
