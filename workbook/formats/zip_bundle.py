@@ -184,11 +184,7 @@ def write_zip_bundle(
             for reserved in ("manifest.json", "evidence"):
                 payload_names.claim(reserved)
             if pdf_path is not None:
-                bag.add(
-                    f"data/{payload_names.claim(safe_name(Path(pdf_path).name))}",
-                    _chunks_of_file(Path(pdf_path)),
-                    payload=True,
-                )
+                _add_data_file(bag, payload_names, Path(pdf_path))
             done += 1
             progress(done, total)
             if checklist_xlsx_path is None and pkg.checklist is not None:
@@ -200,11 +196,7 @@ def write_zip_bundle(
                 checklist_xlsx_path = extra_tmp / f"{stem} (answered){suffix}"
                 write_back_input(pkg.checklist, checklist_xlsx_path)
             if checklist_xlsx_path is not None:
-                bag.add(
-                    f"data/{payload_names.claim(safe_name(Path(checklist_xlsx_path).name))}",
-                    _chunks_of_file(Path(checklist_xlsx_path)),
-                    payload=True,
-                )
+                _add_data_file(bag, payload_names, Path(checklist_xlsx_path))
             done += 1
             progress(done, total)
             folders = UniqueNames()
@@ -236,6 +228,11 @@ def write_zip_bundle(
     for chunk in _chunks_of_file(out_path):
         digest.update(chunk)
     return digest.hexdigest()
+
+
+def _add_data_file(bag: _BagWriter, names: UniqueNames, path: Path) -> None:
+    """A file from disk at the top of data/, under a safe name no other payload file there has."""
+    bag.add(f"data/{names.claim(safe_name(path.name))}", _chunks_of_file(path), payload=True)
 
 
 def _write_plain(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
