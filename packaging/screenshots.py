@@ -116,6 +116,11 @@ def main() -> int:
         window.preview_shown.connect(shown.append)
         window.panel.evidence.setCurrentRow(0)
         wait_for(app, lambda: bool(shown))
+        # QPdfView renders its pages on a thread after the preview is shown.
+        deadline = time.monotonic() + 0.8
+        while time.monotonic() < deadline:
+            app.processEvents()
+            time.sleep(0.01)
         grab(window, out / f"evidence-panel{suffix}.png", app)
 
     window.export_action.trigger()

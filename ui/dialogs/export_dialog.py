@@ -114,6 +114,11 @@ class ExportDialog(QDialog):
         self.progress.setAccessibleName("Export progress")
         self.progress.setRange(0, 100)
         self.progress.setValue(0)
+        # A "0%" bar before anything started read as a stuck export: shown only while one runs or after.
+        policy = self.progress.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.progress.setSizePolicy(policy)
+        self.progress.hide()
         self.message = QLabel("")
         self.message.setObjectName("export_message")
         self.message.setWordWrap(True)
@@ -195,6 +200,7 @@ class ExportDialog(QDialog):
         job.cancelled.connect(self._on_job_cancelled)
         self._job = job
         self.progress.setValue(0)
+        self.progress.show()
         self.message.setText("Exporting…")
         self.export_button.setEnabled(False)
         self.cancel_button.show()
@@ -233,6 +239,7 @@ class ExportDialog(QDialog):
     def _on_job_cancelled(self) -> None:
         self._finish()
         self.progress.setValue(0)
+        self.progress.hide()
         self.message.setText("Cancelled; nothing was written.")
 
     def _on_cancel_clicked(self) -> None:
