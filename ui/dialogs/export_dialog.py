@@ -214,8 +214,6 @@ class ExportDialog(QDialog):
     def _finish(self) -> None:
         self._job = None
         self.cancel_button.hide()
-        for box in (self.pdf, self.zip, self.xlsx):
-            box.toggled.connect(self._update_buttons)
         self.export_button.setEnabled(True)
 
     def _on_job_finished(self, result: ExportResult) -> None:
