@@ -268,3 +268,19 @@ def test_an_effective_date_can_be_cleared_again(workbook: Workbook, tmp_path: Pa
     workbook.evidence.set_details(sha, clear_effective_date=True)
     assert workbook.evidence.for_request("PBC-001")[0].evidence.effective_date is None
     assert workbook.activity.list(limit=1)[0].before == "2026-03-01"
+
+
+def test_once_the_period_is_over_freshness_counts_back_from_its_end(
+    workbook: Workbook, tmp_path: Path
+) -> None:
+    # The fixture's period is 2026-01-01..2026-06-30; the report is written months later.
+    workbook.update_engagement(freshness_days=365)
+    workbook.evidence.attach_one(
+        "PBC-001", write(tmp_path / "policy.pdf", b"%PDF-1.4 policy"), effective_date=dt.date(2026, 1, 15)
+    )
+    workbook.evidence.attach_one(
+        "PBC-002", write(tmp_path / "old-policy.pdf", b"%PDF-1.4 old"), effective_date=dt.date(2025, 3, 1)
+    )
+    later = dt.date(2026, 11, 26)
+    assert workbook.evidence.for_request("PBC-001", today=later)[0].flags == ()
+    assert workbook.evidence.for_request("PBC-002", today=later)[0].flags == (FLAG_OUTSIDE_PERIOD, FLAG_STALE)

@@ -136,7 +136,10 @@ def evidence_flags(evidence: Evidence, engagement: Engagement | None, today: dt.
         start, end = engagement.period_start, engagement.period_end
         if (start is not None and date < start) or (end is not None and date > end):
             flags.append(FLAG_OUTSIDE_PERIOD)
-        if engagement.freshness_days > 0 and date < today - dt.timedelta(days=engagement.freshness_days):
+        # Freshness counts back from the end of the audit period once it is over (else from today): a
+        # policy approved at the start of a Type II period is not stale because the report is written later.
+        as_of = min(today, end) if end is not None else today
+        if engagement.freshness_days > 0 and date < as_of - dt.timedelta(days=engagement.freshness_days):
             flags.append(FLAG_STALE)
     if previews.is_image(evidence.media_type) and not (evidence.source_system and evidence.shows):
         flags.append(FLAG_PROVENANCE_MISSING)

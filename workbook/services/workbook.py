@@ -25,6 +25,8 @@ from workbook.storage.fileformat import SCHEMA_HEAD, SUFFIX, check_workbook_file
 from workbook.storage.schema import ActivityRow, EngagementRow, EvidenceRow, MetaRow, RequestRow
 
 READY = tuple(s.value for s in Status if s.is_ready)
+# Evidence older than this before the period's end (or today) is flagged: the annual-review rule of thumb.
+DEFAULT_FRESHNESS_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ class Workbook:
                     period_start=period_start,
                     period_end=period_end,
                     auditor=auditor.strip(),
-                    freshness_days=90,
+                    freshness_days=DEFAULT_FRESHNESS_DAYS,
                     created_at=now,
                 )
             )

@@ -47,7 +47,7 @@ class EngagementRow(Base):
     period_start: Mapped[dt.date | None] = mapped_column(Date)
     period_end: Mapped[dt.date | None] = mapped_column(Date)
     auditor: Mapped[str] = mapped_column(Text, default="")
-    freshness_days: Mapped[int] = mapped_column(Integer, default=90)
+    freshness_days: Mapped[int] = mapped_column(Integer, default=365)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
