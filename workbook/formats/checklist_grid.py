@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import re
+import warnings
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -656,7 +657,10 @@ def _load_workbook_lazily(path: Path) -> Any:
                 me.wb._sheets.append(ws)
 
     reader = LazyReader(str(path), read_only=True, data_only=True, keep_links=False)
-    reader.read()
+    with warnings.catch_warnings():
+        # Files saved by other tools often lack a default style; openpyxl supplies one, nothing is lost.
+        warnings.filterwarnings("ignore", message="Workbook contains no default style", category=UserWarning)
+        reader.read()
     return reader.wb
 
 
