@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes.util
 import os
 import sys
+from collections.abc import Callable
 
 
 def no_display_reason() -> str:
@@ -15,7 +17,40 @@ def no_display_reason() -> str:
     return "no display is available (DISPLAY and WAYLAND_DISPLAY are unset)"
 
 
+# Qt 6's xcb platform plugin loads these; without them Qt aborts with "Could not load the Qt platform plugin".
+XCB_LIBRARIES = {
+    "xcb-cursor": "libxcb-cursor0",
+    "xkbcommon-x11": "libxkbcommon-x11-0",
+    "xcb-icccm": "libxcb-icccm4",
+    "xcb-keysyms": "libxcb-keysyms1",
+    "xcb-image": "libxcb-image0",
+    "xcb-randr": "libxcb-randr0",
+    "xcb-render-util": "libxcb-render-util0",
+    "xcb-shape": "libxcb-shape0",
+    "xcb-xkb": "libxcb-xkb1",
+}
+
+
+def missing_xcb_packages(find: Callable[[str], str | None] = ctypes.util.find_library) -> list[str]:
+    """Debian packages Qt's X11 plugin needs that this machine lacks ([] off X11 or when all are there)."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if not sys.platform.startswith("linux") or (platform and platform != "xcb"):
+        return []
+    if not platform and os.environ.get("WAYLAND_DISPLAY"):
+        return []
+    return [package for library, package in XCB_LIBRARIES.items() if not find(library)]
+
+
 def run_gui(argv: list[str], actor_name: str | None) -> int:
+    missing = missing_xcb_packages()
+    # A PyInstaller bundle may carry these itself, where find_library cannot see them.
+    if missing and not getattr(sys, "frozen", False):
+        print(
+            "audit-workbook: cannot open the window: Qt's X11 plugin needs system libraries that are "
+            f"missing — install them with: sudo apt-get install {' '.join(missing)}",
+            file=sys.stderr,
+        )
+        return 2
     reason = no_display_reason()
     if reason:
         # Qt would abort the process with "could not connect to display"; say what to do instead.

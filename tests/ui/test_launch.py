@@ -24,3 +24,25 @@ def test_opening_the_window_without_a_display_says_what_to_do(tmp_path: Path) ->
     assert "no display is available" in result.stderr
     assert "--no-gui" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_missing_x11_libraries_are_named_with_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui import launch
+
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    have = {"xcb-icccm", "xcb-keysyms", "xcb-image", "xcb-randr", "xcb-render-util", "xcb-shape", "xcb-xkb"}
+    missing = launch.missing_xcb_packages(lambda name: f"lib{name}.so" if name in have else None)
+    assert missing == ["libxcb-cursor0", "libxkbcommon-x11-0"]
+
+
+def test_offscreen_and_wayland_need_no_x11_libraries(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui import launch
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    assert launch.missing_xcb_packages(lambda name: None) == []
+    monkeypatch.delenv("QT_QPA_PLATFORM")
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    assert launch.missing_xcb_packages(lambda name: None) == []
