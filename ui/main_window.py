@@ -273,6 +273,8 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(widget)
             widget.hide()
         self._visible_job: Job | None = None
+        # Attach and replace jobs of the workbook open now: one ending after a close or a switch is ignored.
+        self._workbook_jobs: set[Job] = set()
 
         self._build_actions()
         self._connect()
@@ -608,6 +610,8 @@ class MainWindow(QMainWindow):
         if opening is not None and opening.workbook is not None:
             opening.workbook.close()
         self._reload_job = None
+        self._workbook_jobs.clear()
+        self._end_job(self._visible_job)
         self._remember()
         self._save_view_state()
         if self.workbook is not None:
@@ -950,6 +954,7 @@ class MainWindow(QMainWindow):
     def _start_attach(self, ref: str, title: str, work: Callable[..., list[AttachResult]]) -> Job:
         job = self.jobs.start(title, work, writes=True, paused=True)
         job.setProperty("ref", ref)
+        self._workbook_jobs.add(job)
         self._track_job(job)
         job.finished.connect(self._on_attach_finished)
         job.failed.connect(self._on_job_failed)
@@ -957,11 +962,18 @@ class MainWindow(QMainWindow):
         self.jobs.resume(job)
         return job
 
+    def _ended_for_this_workbook(self, job: QObject | None) -> bool:
+        """Forget an ended attach/replace job; False when it belonged to a workbook closed since."""
+        self._end_job(job)
+        if not isinstance(job, Job) or job not in self._workbook_jobs:
+            return False
+        self._workbook_jobs.discard(job)
+        return self.workbook is not None
+
     def _on_attach_finished(self, results: list[AttachResult]) -> None:
         job = self.sender()
         ref = str(job.property("ref")) if isinstance(job, Job) else ""
-        self._end_job(job)
-        if self.workbook is None:
+        if not self._ended_for_this_workbook(job) or self.workbook is None:
             return
         fresh = [(r.evidence.sha256, r.evidence.name) for r in results if not r.already_linked]
         if fresh:
@@ -1065,6 +1077,7 @@ class MainWindow(QMainWindow):
         job = self.jobs.start(f"Replacing {old_name} in {ref}", work, writes=True, paused=True)
         job.setProperty("ref", ref)
         job.setProperty("old", [old_sha256, old_name])
+        self._workbook_jobs.add(job)
         self._track_job(job)
         job.finished.connect(self._on_replace_finished)
         job.failed.connect(self._on_job_failed)
@@ -1074,8 +1087,7 @@ class MainWindow(QMainWindow):
 
     def _on_replace_finished(self, result: AttachResult) -> None:
         job = self.sender()
-        self._end_job(job)
-        if self.workbook is None or not isinstance(job, Job):
+        if not self._ended_for_this_workbook(job) or self.workbook is None or not isinstance(job, Job):
             return
         old_sha, old_name = (str(v) for v in job.property("old"))
         ref = str(job.property("ref"))
@@ -1125,14 +1137,15 @@ class MainWindow(QMainWindow):
 
     def _on_job_failed(self, error: BaseException) -> None:
         job = self.sender()
-        self._end_job(job)
+        current = self._ended_for_this_workbook(job)
         self._show(error, action=job.title if isinstance(job, Job) else "")
-        if self.workbook is not None and isinstance(job, Job) and job.property("ref"):
+        if current and self.workbook is not None and isinstance(job, Job) and job.property("ref"):
             self._on_changed(Changes(refs=frozenset([str(job.property("ref"))]), evidence=True))
 
     def _on_job_cancelled(self) -> None:
         job = self.sender()
-        self._end_job(job)
+        if not self._ended_for_this_workbook(job):
+            return
         self.statusBar().showMessage("Cancelled; files finished before the cancel stay attached.", 8000)
         if self.workbook is not None and isinstance(job, Job) and job.property("ref"):
             self._on_changed(Changes(refs=frozenset([str(job.property("ref"))]), evidence=True))

@@ -418,3 +418,25 @@ def test_the_clear_button_removes_an_effective_date_and_undo_puts_it_back(
     assert workbook.evidence.for_request("PBC-001")[0].evidence.effective_date is None
     opened.undo_action.trigger()
     assert workbook.evidence.for_request("PBC-001")[0].evidence.effective_date == dt.date(2026, 2, 1)
+
+
+def test_an_attach_ending_after_a_new_workbook_was_created_leaves_the_new_one_alone(
+    qtbot: QtBot, opened: MainWindow, tmp_path: Path
+) -> None:
+    proof = tmp_path / "policy.txt"
+    proof.write_text("the policy")
+    job = opened.attach_files("PBC-001", [proof])
+    assert job is not None
+    opened.settings.last_folder = str(tmp_path)
+    opened.new_action.trigger()
+    dialog = opened.findChild(NewWorkbookDialog)
+    assert dialog is not None
+    qtbot.keyClicks(dialog.client, "Globex Ltd")
+    with qtbot.waitSignal(opened.workbook_opened):
+        dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    # The old job's queued result arrives now, while the new workbook is open.
+    QApplication.processEvents()
+    assert opened.windowTitle() == "Globex Ltd.auditwb — Globex Ltd — Audit Workbook"
+    assert opened.undo_stack.count() == 0
+    assert opened.findChild(QMessageBox, "bug_box") is None
+    assert not opened._job_bar.isVisible()
