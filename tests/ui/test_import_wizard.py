@@ -327,3 +327,64 @@ def test_the_profile_is_described_by_file_and_date() -> None:
         "Using the mapping you confirmed for old.xlsx."
     )
     assert profile_words(None, last) == ""
+
+
+def test_cancel_pressed_as_the_import_commits_still_refreshes_the_table_and_closes_the_wizard(
+    qtbot: QtBot, empty: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from workbook.jobs import CancelToken
+    from workbook.services import importing
+
+    monkeypatch.setenv("AUDIT_WORKBOOK_PROFILES", str(tmp_path / "profiles.json"))
+    gate = threading.Event()
+
+    class LateCancelService(importing.ImportService):
+        """The import is past its last cancel check when the user presses Cancel."""
+
+        def import_checklist(self, path: Path, **kwargs: object) -> importing.ImportSummary:
+            gate.wait()
+            kwargs["cancel"] = CancelToken()
+            return super().import_checklist(path, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(importing, "ImportService", LateCancelService)
+    wizard = open_wizard(qtbot, empty, write_checklist(tmp_path / "pbc.xlsx"))
+    try:
+        click_next(qtbot, wizard)
+        click_next(qtbot, wizard)
+        wait_idle(qtbot, wizard)
+        click_next(qtbot, wizard)
+        assert wizard.currentId() == PAGE_PROBLEMS
+        click_next(qtbot, wizard)
+        assert wizard.currentId() == PAGE_SUMMARY
+        qtbot.keyClick(wizard, Qt.Key.Key_Escape)
+        with qtbot.waitSignal(empty.import_finished, timeout=20000):
+            gate.set()
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: not wizard.isVisible())
+    qtbot.waitUntil(lambda: empty.proxy.rowCount() == 3)
+
+
+@pytest.mark.parametrize(("shared", "asked"), [(False, False), (True, True)])
+def test_the_problems_step_asks_about_rows_sharing_a_ref_only_when_some_do(
+    qtbot: QtBot,
+    empty: MainWindow,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    shared: bool,
+    asked: bool,
+) -> None:
+    monkeypatch.setenv("AUDIT_WORKBOOK_PROFILES", str(tmp_path / "profiles.json"))
+    rows = list(ROWS)
+    if shared:
+        rows[2] = ("PBC-001", *rows[2][1:])
+    wizard = open_wizard(qtbot, empty, write_checklist(tmp_path / "pbc.xlsx", rows))
+    click_next(qtbot, wizard)
+    click_next(qtbot, wizard)
+    wait_idle(qtbot, wizard)
+    click_next(qtbot, wizard)
+    assert wizard.currentId() == PAGE_PROBLEMS
+    assert wizard.problems_page.duplicates.isVisible() is asked
+    wizard.reject()

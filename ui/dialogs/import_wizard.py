@@ -424,12 +424,19 @@ class ProblemsPage(QWizardPage):
         self.duplicates.addItem("Merge rows that share a ref into one request", "merge")
         self.duplicates.addItem("Keep them apart as separate requests (PBC-1, PBC-1-2)", "suffix")
         self.duplicates.activated.connect(self._on_duplicates_activated)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Rows sharing a ref:"))
+        # Only asked when some rows do share a ref: the question means nothing otherwise.
+        self.duplicates_row = QWidget()
+        self.duplicates_row.setObjectName("duplicates_row")
+        row = QHBoxLayout(self.duplicates_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        label = QLabel("Rows sharing a &ref:")
+        label.setBuddy(self.duplicates)
+        row.addWidget(label)
         row.addWidget(self.duplicates, 1)
+        self.duplicates_row.hide()
         layout = QVBoxLayout(self)
         layout.addWidget(self.tree, 1)
-        layout.addLayout(row)
+        layout.addWidget(self.duplicates_row)
 
     def initializePage(self) -> None:
         self.show_result()
@@ -441,6 +448,7 @@ class ProblemsPage(QWizardPage):
             return
         analysis = result.analysis
         self.duplicates.setCurrentIndex(0 if analysis.duplicate_policy == "merge" else 1)
+        self.duplicates_row.setVisible(any(p.kind == "duplicate_ref" for p in analysis.problems))
         groups: dict[str, QTreeWidgetItem] = {}
         for problem in analysis.problems:
             name = PROBLEM_GROUPS.get(problem.kind, "Other")
@@ -697,14 +705,30 @@ class ImportWizard(QWizard):
         return job
 
     def _on_job_finished(self, value: Any) -> None:
-        if self.sender() is not self._job or self._closing:
+        job = self.sender()
+        if job is not self._job:
+            return
+        if self._closing:
+            if job is self._import_job:
+                # Cancel came too late: the import committed, so the window must refresh, and we close.
+                self._job = self._import_job = None
+                self.summary = value
+                self.import_finished.emit(value)
+                super().reject()
             return
         self._job = None
         self._on_done(value)
         self._update_pages()
 
     def _on_job_failed(self, error: BaseException) -> None:
-        if self.sender() is not self._job or self._closing:
+        job = self.sender()
+        if job is not self._job:
+            return
+        if self._closing:
+            if job is self._import_job:
+                # Cancelled and then failed: rolled back all the same, so close as the cancel asked.
+                self._job = self._import_job = None
+                super().reject()
             return
         self._job = None
         if not isinstance(error, WorkbookError):
