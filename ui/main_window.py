@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QToolBar,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -56,6 +55,7 @@ from ui.models.request_table_model import RequestCriteria, RequestFilterProxyMod
 from ui.settings import RecentWorkbook, Settings
 from ui.widgets.evidence_list import MEDIA_ROLE
 from ui.widgets.filter_bar import FilterBar
+from ui.widgets.menu_tool_button import MenuToolButton
 from ui.widgets.request_panel import RequestPanel
 from ui.widgets.request_table import RequestTableView
 from ui.widgets.verify_banner import VerifyBanner
@@ -275,6 +275,8 @@ class MainWindow(QMainWindow):
         self._visible_job: Job | None = None
         # Attach and replace jobs of the workbook open now: one ending after a close or a switch is ignored.
         self._workbook_jobs: set[Job] = set()
+        # Files dropped on a request while the workbook is still opening: attached once it is open.
+        self._pending_attach: list[tuple[str, list[Path]]] = []
 
         self._build_actions()
         self._connect()
@@ -369,11 +371,10 @@ class MainWindow(QMainWindow):
         edit.addSeparator()
         edit.addAction(self.preferences_action)
 
-        status_button = QToolButton()
-        status_button.setText("Status")
+        status_button = self.status_button = MenuToolButton("Status")
+        status_button.setObjectName("status_button")
         status_button.setAccessibleName("Set status of the selected requests")
         status_button.setMenu(status_menu)
-        status_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.bulk_bar.addWidget(status_button)
         self.bulk_bar.addAction(self.owner_action)
         self.bulk_bar.addAction(self.due_action)
@@ -597,6 +598,9 @@ class MainWindow(QMainWindow):
             self.table.selectRow(0)
         else:
             self._show_current()
+        pending, self._pending_attach = self._pending_attach, []
+        for ref, paths in pending:
+            self.attach_files(ref, paths)
         # After the first edits are possible, so the check never competes with the open itself.
         QTimer.singleShot(1500, lambda: self._verify_in_background(workbook))
 
@@ -611,6 +615,7 @@ class MainWindow(QMainWindow):
             opening.workbook.close()
         self._reload_job = None
         self._workbook_jobs.clear()
+        self._pending_attach = []
         self._end_job(self._visible_job)
         self._remember()
         self._save_view_state()
@@ -622,6 +627,7 @@ class MainWindow(QMainWindow):
         self.undo_stack.clear()
         self.model.set_rows([])
         self.panel.show_nothing()
+        self.panel.forget_drafts()
         self.read_only_banner.hide()
         self.verify_banner.clear()
         self._verify_job = None
@@ -912,7 +918,13 @@ class MainWindow(QMainWindow):
 
     def attach_files(self, ref: str, paths: list[Path]) -> Job | None:
         workbook = self.workbook
-        if workbook is None or not paths:
+        if not paths:
+            return None
+        words = paths[0].name if len(paths) == 1 else f"{len(paths)} files"
+        if workbook is None:
+            if self.opening:
+                self._pending_attach.append((ref, list(paths)))
+                self.statusBar().showMessage(f"{words} will be attached to {ref} once the workbook is open.")
             return None
         if self.read_only:
             self._show(UserError("this workbook is open read-only", hint=workbook.db.read_only_reason))
@@ -921,7 +933,6 @@ class MainWindow(QMainWindow):
         def work(progress: Callable[[int, int], None], cancel: Any) -> list[AttachResult]:
             return workbook.evidence.attach(ref, paths, progress=progress, cancel=cancel)
 
-        words = paths[0].name if len(paths) == 1 else f"{len(paths)} files"
         return self._start_attach(ref, f"Attaching {words} to {ref}", work)
 
     def paste_evidence(self) -> Job | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QDate, QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication, QImage
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QToolButton
 from pytestqt.qtbot import QtBot
 
 from ui.dialogs.new_workbook import NewWorkbookDialog
@@ -440,3 +440,39 @@ def test_an_attach_ending_after_a_new_workbook_was_created_leaves_the_new_one_al
     assert opened.undo_stack.count() == 0
     assert opened.findChild(QMessageBox, "bug_box") is None
     assert not opened._job_bar.isVisible()
+
+
+def test_a_comment_typed_for_one_request_is_not_posted_to_the_next_one_selected(
+    qtbot: QtBot, opened: MainWindow
+) -> None:
+    click_row(qtbot, opened, 0)
+    qtbot.keyClicks(opened.panel.comment_edit, "Ask Priya for the Q2 list")
+    click_row(qtbot, opened, 1)
+    assert opened.panel.comment_edit.text() == ""
+    qtbot.keyClick(opened.panel.comment_edit, Qt.Key.Key_Return)
+    assert opened.workbook is not None
+    assert opened.workbook.requests.comments("PBC-002") == []
+    click_row(qtbot, opened, 0)
+    assert opened.panel.comment_edit.text() == "Ask Priya for the Q2 list"
+
+
+def test_at_1024_by_640_every_tab_of_the_request_panel_is_in_sight(qtbot: QtBot, opened: MainWindow) -> None:
+    opened.resize(1024, 640)
+    click_row(qtbot, opened, 0)
+    opened.panel.tabs.setTabText(3, "Comments (12)")
+    bar = opened.panel.tabs.tabBar()
+    qtbot.waitUntil(lambda: bar.width() < 400)
+    assert all(bar.tabRect(i).right() <= bar.width() for i in range(bar.count()))
+    assert not any(button.isVisible() for button in bar.findChildren(QToolButton))
+    assert bar.tabText(1).startswith("Evidence")
+
+
+def test_the_status_button_keeps_its_arrow_clear_of_its_text(opened: MainWindow) -> None:
+    from PySide6.QtWidgets import QStyle
+
+    button = next(b for b in opened.bulk_bar.findChildren(QToolButton) if b.text() == "Status")
+    arrow = button.style().pixelMetric(QStyle.PixelMetric.PM_MenuButtonIndicator, None, button)
+    plain = QToolButton()
+    plain.setText("Status")
+    assert button.width() >= plain.sizeHint().width() + arrow
+    plain.deleteLater()

@@ -233,3 +233,31 @@ def test_quit_when_ready_exits_zero_once_the_full_workbook_is_open(
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[(6, '0 of 6 ready · 1 overdue', False, True)]"
+
+
+def test_files_dropped_on_a_request_while_the_workbook_opens_are_attached_once_it_is_open(
+    qtbot: QtBot, window: MainWindow, workbook_file: Path, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    proof = tmp_path / "mfa.txt"
+    proof.write_text("MFA enforced")
+    assert window.open_path(workbook_file)
+    assert window.opening
+    viewport = window.table.viewport()
+    pos = window.table.visualRect(window.proxy.index(1, Column.TITLE)).center()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(proof))])
+    buttons, keys = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    action = Qt.DropAction.CopyAction
+    with qtbot.waitSignal(window.attach_finished, timeout=30000):
+        for event in (
+            QDragEnterEvent(pos, action, mime, buttons, keys),
+            QDragMoveEvent(pos, action, mime, buttons, keys),
+            QDropEvent(QPointF(pos), action, mime, buttons, keys),
+        ):
+            QApplication.sendEvent(viewport, event)
+    assert window.workbook is not None
+    assert [link.evidence.name for link in window.workbook.evidence.for_request("PBC-002")] == ["mfa.txt"]

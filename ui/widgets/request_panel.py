@@ -18,9 +18,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QProxyStyle,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
+    QStyle,
+    QStyleOption,
     QTabWidget,
     QTextBrowser,
     QToolButton,
@@ -88,6 +91,16 @@ def format_comments(comments: Sequence[Comment]) -> str:
     return "".join(rows) or "<p><i>No review comments yet.</i></p>"
 
 
+class CompactTabStyle(QProxyStyle):
+    """The application's style with a third of its space around tab texts, so five tabs fit 300 px."""
+
+    def pixelMetric(
+        self, metric: QStyle.PixelMetric, option: QStyleOption | None = None, widget: QWidget | None = None
+    ) -> int:
+        value = super().pixelMetric(metric, option, widget)
+        return value // 3 if metric == QStyle.PixelMetric.PM_TabBarTabHSpace else value
+
+
 class RequestPanel(QWidget):
     """Shows one request; every edit is emitted as an intent, the window turns it into an undo command."""
 
@@ -112,6 +125,8 @@ class RequestPanel(QWidget):
         self.setAccessibleName("Request details")
         self.request: Request | None = None
         self._loading = False
+        # Unsent review comments by ref: a draft stays with its request, never posted to the next one shown.
+        self._comment_drafts: dict[str, str] = {}
 
         self._stack = QStackedWidget(self)
         self._empty = QLabel("Select a request to see its details.\nSelect several to change them together.")
@@ -183,6 +198,12 @@ class RequestPanel(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("request_tabs")
         self.tabs.setDocumentMode(True)
+        # Every tab in sight at 1024x640 instead of some behind scroll arrows: tighter tabs, text elided last.
+        self.tabs.setUsesScrollButtons(False)
+        self.tabs.setElideMode(Qt.TextElideMode.ElideRight)
+        tab_style = CompactTabStyle()
+        tab_style.setParent(self.tabs)
+        self.tabs.tabBar().setStyle(tab_style)
         layout.addWidget(self.tabs, 1)
 
         self.text = QTextBrowser()
@@ -455,7 +476,23 @@ class RequestPanel(QWidget):
         self.owner.setEditText(current)
         self._loading = False
 
+    def _keep_comment_draft(self) -> None:
+        if self.request is None:
+            return
+        draft = self.comment_edit.text()
+        if draft.strip():
+            self._comment_drafts[self.request.ref] = draft
+        else:
+            self._comment_drafts.pop(self.request.ref, None)
+        self.comment_edit.clear()
+
+    def forget_drafts(self) -> None:
+        """The workbook closed: its unsent comment drafts go with it."""
+        self._comment_drafts.clear()
+        self.comment_edit.clear()
+
     def show_nothing(self, selected: int = 0) -> None:
+        self._keep_comment_draft()
         self.request = None
         self._empty.setText(
             f"{selected} requests selected.\nUse the Status, Owner and Due buttons above the table, "
@@ -475,6 +512,9 @@ class RequestPanel(QWidget):
         read_only: bool = False,
     ) -> None:
         same = self.request is not None and self.request.ref == request.ref
+        if not same:
+            self._keep_comment_draft()
+            self.comment_edit.setText(self._comment_drafts.pop(request.ref, ""))
         self.request = request
         self._loading = True
         self._stack.setCurrentIndex(1)
