@@ -101,3 +101,13 @@ def test_search_finds_a_request_by_what_its_evidence_says(workbook: Workbook, tm
     export.write_text("name,terminated\nZebulon Quartz,2026-02-03\n")
     workbook.evidence.attach("PBC-003", [export])
     assert refs(workbook, RequestFilter(text="zebulon")) == ["PBC-003"]
+
+
+def test_a_person_no_request_names_can_be_removed_again(workbook: Workbook) -> None:
+    workbook.requests.set("PBC-001", FieldChange(owner="New Person"))
+    assert not workbook.people.remove_if_unused("New Person")
+    workbook.requests.set("PBC-001", FieldChange(owner=""))
+    assert workbook.people.remove_if_unused("new person")
+    assert workbook.people.list() == []
+    assert workbook.activity.list(limit=1)[0].action == "person.remove"
+    assert not workbook.people.remove_if_unused("Nobody")

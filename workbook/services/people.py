@@ -93,6 +93,19 @@ class PeopleService:
             row.name = new
             return Changes(people=True, all_requests=True)
 
+    def remove_if_unused(self, name: str) -> bool:
+        """Remove a person no request names (undoing an owner added on the fly); False if still in use."""
+        with self._db.write() as session:
+            row = find_person(session, name)
+            if row is None:
+                return False
+            used = session.scalar(select(func.count()).where(RequestRow.owner_id == row.id))
+            if used:
+                return False
+            record(session, self._actor, "person.remove", target=row.name)
+            session.delete(row)
+            return True
+
     def merge(self, duplicate: str, into: str) -> Changes:
         """Give every request of `duplicate` to `into`, then remove `duplicate`."""
         with self._db.write() as session:
