@@ -47,8 +47,18 @@ def _check_round_trip() -> str:
 
 
 def _check_qt() -> str:
-    module = importlib.import_module("PySide6.QtCore")
-    return f"Qt {module.qVersion()} (PySide6 {importlib.import_module('PySide6').__version__})"
+    """The Qt modules the window uses load (by name: workbook/ never imports Qt at module level)."""
+    for name in (
+        "PySide6.QtGui",
+        "PySide6.QtWidgets",
+        "PySide6.QtSvg",
+        "PySide6.QtPdf",
+        "PySide6.QtPdfWidgets",
+    ):
+        importlib.import_module(name)
+    core = importlib.import_module("PySide6.QtCore")
+    version = importlib.import_module("PySide6").__version__
+    return f"Qt {core.qVersion()} (PySide6 {version}): GUI and PDF modules load"
 
 
 def self_test() -> int:
