@@ -43,10 +43,20 @@ def general(value: float | int) -> str:
 
 
 def render_number(value: float | int, number_format: str) -> str:
-    """Render a number as Excel displays it under `number_format` (`0.00` → `3.10`, `000` → `007`)."""
-    spec = _parse_format(number_format)
+    """Render a number as Excel displays it under `number_format` (`0.00` → `3.10`, `000` → `007`).
+
+    A negative number uses the format's second section when it has one (`0.00;(0.00)` shows -5 as `(5.00)`,
+    with no minus sign of its own), and zero its third.
+    """
+    sections = _split_sections(number_format.strip())
+    index = 0
+    if value < 0 and len(sections) > 1 and sections[1].strip():
+        index, value = 1, -value
+    elif value == 0 and len(sections) > 2 and sections[2].strip():
+        index = 2
+    spec = _parse_format(number_format, index)
     if spec is None:
-        return general(value)
+        return general(value) if index == 0 else _literal_section(sections[index], value)
     number = float(value) * (100**spec.percent)
     decimals = spec.required_decimals + spec.optional_decimals
     text = f"{abs(number):{',' if spec.grouping else ''}.{decimals}f}"
@@ -67,13 +77,20 @@ def render_number(value: float | int, number_format: str) -> str:
 _BRACKETS = re.compile(r"\[[^\]]*\]")
 
 
+def _literal_section(section: str, value: float | int) -> str:
+    """A section with no digit placeholders shows only its text (`0;-0;"nil"` shows zero as `nil`)."""
+    text = _BRACKETS.sub("", section).replace('"', "")
+    return text if text.strip() else general(value)
+
+
 @lru_cache(maxsize=512)
-def _parse_format(number_format: str) -> _NumberFormat | None:
-    """Parse the positive section of a number format; None means 'show as General'."""
+def _parse_format(number_format: str, index: int = 0) -> _NumberFormat | None:
+    """Parse one section of a number format (0 positive, 1 negative, 2 zero); None means 'show as General'."""
     fmt = number_format.strip()
     if not fmt or fmt.lower() == "general" or fmt == "@":
         return None
-    section = _split_sections(fmt)[0]
+    sections = _split_sections(fmt)
+    section = sections[index] if index < len(sections) else sections[0]
     section = _BRACKETS.sub("", section)
     prefix: list[str] = []
     suffix: list[str] = []

@@ -132,3 +132,19 @@ def test_to_text_shows_dates_and_times_as_a_person_reads_them() -> None:
     assert to_text(dt.datetime(2025, 1, 2, 3, 4)) == "2025-01-02 03:04"
     assert to_text(dt.time(9, 30)) == "09:30"
     assert to_text(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "number_format", "shown"),
+    [
+        (-5, "0.00;(0.00)", "(5.00)"),
+        (5, "0.00;(0.00)", "5.00"),
+        (-1234.5, "#,##0.00;[Red]-#,##0.00", "-1,234.50"),
+        (0, '0;-0;"nil"', "nil"),
+        (-5, "0.00", "-5.00"),
+    ],
+)
+def test_negative_and_zero_sections_of_a_number_format_are_used(
+    value: float, number_format: str, shown: str
+) -> None:
+    assert render_number(value, number_format) == shown
