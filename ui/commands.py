@@ -57,14 +57,23 @@ class _ServiceCommand(QUndoCommand):
         self._workbook = workbook
         self._on_changed = on_changed
         self._on_error = on_error
+        # The failure of the last run (a plain attribute: readable after the stack has deleted the step).
+        self.error: WorkbookError | None = None
+        # Set by a caller that words the failure of the first run itself (closing: "the workbook stays open").
+        self.quiet_first_failure = False
+        self._ran = False
 
     def _run(self, action: Callable[[], Changes]) -> None:
+        first, self._ran = not self._ran, True
         try:
             self._on_changed(action())
+            self.error = None
         except WorkbookError as error:
             # The file changed under us (or is read-only): drop the step rather than leave a lie on the stack.
+            self.error = error
             self.setObsolete(True)
-            self._on_error(error)
+            if not (first and self.quiet_first_failure):
+                self._on_error(error)
 
 
 class SetFieldsCommand(_ServiceCommand):

@@ -83,6 +83,7 @@ if TYPE_CHECKING:
 APP_NAME = "Audit Workbook"
 MAX_PREVIEW_BYTES = 40 * 1024 * 1024
 FEW_REFS = 50
+_PENDING_WORDS = {"owner": "owner", "due": "due date", "clear_due": "due date", "notes": "notes"}
 # The full workbook opens after the snapshot's first paint, or after this long if nothing paints (hidden).
 OPEN_FALLBACK_MS = 300
 
@@ -198,6 +199,9 @@ class MainWindow(QMainWindow):
         self._first_paint_done = False
         self._current_ref: str | None = None
         self._open_boxes: list[QMessageBox] = []
+        self._last_failure: WorkbookError | None = None
+        # Set while the selection is put back on a request whose pending edits could not be saved.
+        self._reverting_selection = False
 
         self.model = RequestTableModel()
         self.proxy = RequestFilterProxyModel()
@@ -605,10 +609,13 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(1500, lambda: self._verify_in_background(workbook))
 
     def close_workbook(self) -> bool:
+        """Close the file shown; False when an edit could not be saved (the workbook stays open)."""
         if self._shown is None and self.workbook is None:
             return True
-        self.panel.save_pending_notes()
+        # Jobs first: a running attach holds SQLite's one write lock, and the edits below must get it.
         if not self.jobs.wait(30000):
+            return False
+        if not self.commit_pending_edits():
             return False
         opening, self._opening = self._opening, None
         if opening is not None and opening.workbook is not None:
@@ -771,8 +778,13 @@ class MainWindow(QMainWindow):
 
     def _on_selection_changed(self) -> None:
         refs = self.selected_refs()
-        if self._current_ref and (len(refs) != 1 or refs[0] != self._current_ref):
-            self.panel.save_pending_notes()
+        previous = self._current_ref
+        if self._reverting_selection:
+            return  # going back to the request whose edits are still in the panel: show it as it is
+        if previous and (len(refs) != 1 or refs[0] != previous) and not self.commit_pending_edits():
+            # Not saved: the panel keeps what was typed and the selection goes back to its request.
+            QTimer.singleShot(0, lambda: self._revert_selection(previous))
+            return
         self.selection_label.setText(f"{len(refs)} selected" if len(refs) > 1 else "")
         if len(refs) == 1:
             self._current_ref = refs[0]
@@ -780,6 +792,15 @@ class MainWindow(QMainWindow):
         else:
             self._current_ref = None
             self.panel.show_nothing(len(refs))
+
+    def _revert_selection(self, ref: str) -> None:
+        if self._current_ref != ref:
+            return
+        self._reverting_selection = True
+        try:
+            self.select_refs([ref])
+        finally:
+            self._reverting_selection = False
 
     def _show_current(self) -> None:
         if self._current_ref is None:
@@ -816,16 +837,54 @@ class MainWindow(QMainWindow):
         self.filter_bar.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.filter_bar.search.selectAll()
 
-    def apply_change(self, refs: Sequence[str], change: FieldChange) -> None:
+    def apply_change(self, refs: Sequence[str], change: FieldChange, *, quiet_failure: bool = False) -> bool:
+        """One undoable edit; True when it was saved. `quiet_failure`: the caller words a failure itself."""
         if self.workbook is None or not refs:
-            return
+            return False
         if self.read_only:
             self._show(UserError("this workbook is open read-only", hint=self.workbook.db.read_only_reason))
-            return
+            return False
         before = [self.model.request_at(row) for ref in refs if (row := self.model.row_of(ref)) is not None]
-        self.undo_stack.push(
-            SetFieldsCommand(self.workbook, refs, change, before, self._on_changed, self._show)
+        command = SetFieldsCommand(self.workbook, refs, change, before, self._on_changed, self._show)
+        command.quiet_first_failure = quiet_failure
+        self.undo_stack.push(command)
+        self._last_failure = command.error
+        return command.error is None
+
+    def commit_pending_edits(self) -> bool:
+        """Save what the panel holds unsent (owner typed without Enter, due date, notes) as one undo step.
+
+        Used before the selection moves on, before the workbook closes and before the app quits. False
+        (with a message saying so) when the save failed: the caller must not go on, or the text is lost.
+        """
+        ref = self._current_ref
+        pending = self.panel.pending_edits()
+        if self.workbook is None or ref is None or not pending or self.read_only:
+            return True
+        change = field_change(**pending)
+        if self.apply_change([ref], change, quiet_failure=True):
+            if "notes" in pending:
+                self.panel.mark_notes_saved(str(pending["notes"]))
+            return True
+        words = ", ".join(_PENDING_WORDS[key] for key in pending if key in _PENDING_WORDS)
+        error = self._last_failure or UserError("the change was not saved")
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Not saved",
+            f"Your {words} for {ref} could not be saved: {error.message}.",
+            QMessageBox.StandardButton.Ok,
+            self,
         )
+        box.setObjectName("pending_edits_box")
+        box.setInformativeText(
+            "Nothing was lost: what you typed is still in the panel and the workbook stays open. "
+            "Try again in a moment (another task may be writing), or copy the text somewhere safe."
+            + (f"\n\n{error.hint[:1].upper()}{error.hint[1:]}" if error.hint else "")
+        )
+        box.setAccessibleName(box.windowTitle())
+        box.open()
+        self._open_boxes = [b for b in self._open_boxes if b.isVisible()] + [box]
+        return False
 
     def _status_slot(self, status: Status) -> Callable[[], None]:
         def slot() -> None:
@@ -898,8 +957,8 @@ class MainWindow(QMainWindow):
             self.apply_change([self._current_ref], change)
 
     def _on_panel_notes_saved(self, text: str) -> None:
-        if self._current_ref:
-            self.apply_change([self._current_ref], field_change(notes=text))
+        if self._current_ref and self.apply_change([self._current_ref], field_change(notes=text)):
+            self.panel.mark_notes_saved(text)
 
     def _on_panel_comment_added(self, body: str) -> None:
         if self.workbook is None or not self._current_ref:

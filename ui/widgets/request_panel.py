@@ -640,13 +640,38 @@ class RequestPanel(QWidget):
         if self.request is None or not self.notes.document().isModified():
             return
         text = self.notes.toPlainText()
-        self.notes.document().setModified(False)
-        if text != self.request.notes:
-            self.notes_saved.emit(text)
+        if text == self.request.notes:
+            self.notes.document().setModified(False)
+            return
+        # The text stays "modified" until the window says it was saved (`mark_notes_saved`).
+        self.notes_saved.emit(text)
 
-    def save_pending_notes(self) -> None:
-        """Called before the selection moves on, so typed notes are never lost."""
-        self._on_save_notes_clicked()
+    def mark_notes_saved(self, text: str) -> None:
+        """The notes `text` are in the workbook: no longer pending, unless typed on since."""
+        if self.notes.toPlainText() == text:
+            self.notes.document().setModified(False)
+
+    def pending_edits(self) -> dict[str, object]:
+        """What was typed but not yet sent: an owner without Enter, a due date still being edited, notes.
+
+        Keyword arguments of a `FieldChange`; empty when nothing is pending (or nothing is shown).
+        """
+        request = self.request
+        if request is None or not self.owner.isEnabled():
+            return {}
+        pending: dict[str, object] = {}
+        owner = " ".join(self.owner.currentText().split())
+        if owner != ADD_PERSON and owner.casefold() != request.owner.casefold():
+            pending["owner"] = owner
+        due = self.current_due()
+        if due != request.due:
+            if due is None:
+                pending["clear_due"] = True
+            else:
+                pending["due"] = due
+        if self.notes.document().isModified() and self.notes.toPlainText() != request.notes:
+            pending["notes"] = self.notes.toPlainText()
+        return pending
 
     def _on_comment_submitted(self) -> None:
         body = self.comment_edit.text().strip()

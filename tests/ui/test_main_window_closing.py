@@ -1,0 +1,193 @@
+"""Closing, quitting and moving on keep the work: pending edits are saved first, tasks are asked about."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from ui.main_window import MainWindow
+from ui.models.request_table_model import Column
+from workbook.errors import StorageError
+from workbook.jobs import CancelToken, Progress
+from workbook.model import Actor
+from workbook.services.workbook import Workbook
+
+BUSY = StorageError("could not write the workbook: database is locked", where="acme.auditwb")
+
+
+def reopen(path: Path, actor: Actor) -> Workbook:
+    return Workbook.open(path, actor, read_only=True)
+
+
+def click_row(qtbot: QtBot, window: MainWindow, row: int) -> None:
+    rect = window.table.visualRect(window.proxy.index(row, Column.TITLE))
+    qtbot.mouseClick(window.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+@pytest.fixture
+def failing_writes(opened: MainWindow, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[bool], None]]:
+    """Make every field write fail as if a long attach held the database (`fail(False)` lets them through)."""
+    assert opened.workbook is not None
+    requests = opened.workbook.requests
+    real = requests.bulk_set
+    failing = [True]
+
+    def bulk_set(*args: Any, **kwargs: Any) -> Any:
+        if failing[0]:
+            raise BUSY
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(requests, "bulk_set", bulk_set)
+    yield lambda on: failing.__setitem__(0, on)
+    failing[0] = False
+
+
+def test_notes_whose_save_fails_on_close_keep_the_workbook_open_and_are_saved_next_time(
+    qtbot: QtBot,
+    opened: MainWindow,
+    failing_writes: Callable[[bool], None],
+    workbook_file: Path,
+    actor: Actor,
+) -> None:
+    click_row(qtbot, opened, 0)
+    qtbot.keyClicks(opened.panel.notes, "Asked IT for the export")
+    assert not opened.close_workbook()
+    assert opened.workbook is not None
+    assert opened.panel.notes.toPlainText() == "Asked IT for the export"
+    assert opened.panel.notes.document().isModified()
+    box = opened.findChild(QMessageBox, "pending_edits_box")
+    assert box is not None and box.isVisible()
+    assert "notes for PBC-001 could not be saved" in box.text()
+    assert "stays open" in box.informativeText()
+    box.accept()
+    failing_writes(False)
+    assert opened.close_workbook()
+    with reopen(workbook_file, actor) as workbook:
+        assert workbook.requests.get("PBC-001").notes == "Asked IT for the export"
+
+
+def test_notes_saved_with_the_button_stay_unsaved_when_the_save_fails(
+    qtbot: QtBot, opened: MainWindow, failing_writes: Callable[[bool], None]
+) -> None:
+    click_row(qtbot, opened, 0)
+    qtbot.keyClicks(opened.panel.notes, "Draft")
+    opened.panel.save_notes.click()
+    assert opened.panel.notes.document().isModified()
+    assert opened.panel.save_notes.isEnabled()
+    box = opened.findChild(QMessageBox, "user_error_box")
+    assert box is not None and "database is locked" in box.text()
+    box.accept()
+    failing_writes(False)
+    opened.panel.save_notes.click()
+    assert not opened.panel.notes.document().isModified()
+    assert opened.model.request_at(0).notes == "Draft"
+
+
+def test_notes_whose_save_fails_keep_the_selection_on_their_request(
+    qtbot: QtBot, opened: MainWindow, failing_writes: Callable[[bool], None]
+) -> None:
+    click_row(qtbot, opened, 0)
+    qtbot.keyClicks(opened.panel.notes, "Keep me")
+    click_row(qtbot, opened, 2)
+    qtbot.waitUntil(lambda: opened.selected_refs() == ["PBC-001"])
+    assert opened.panel.request is not None and opened.panel.request.ref == "PBC-001"
+    assert opened.panel.notes.toPlainText() == "Keep me"
+    failing_writes(False)
+    click_row(qtbot, opened, 2)
+    assert opened.model.request_at(0).notes == "Keep me"
+    assert opened.panel.request is not None and opened.panel.request.ref == "PBC-003"
+
+
+def test_closing_stops_running_jobs_before_it_saves_the_notes(
+    qtbot: QtBot, opened: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert opened.workbook is not None
+    started = threading.Event()
+
+    def work(progress: Progress, cancel: CancelToken) -> None:
+        started.set()
+        try:
+            while not cancel.cancelled:
+                cancel_wait.wait(0.005)
+            cancel.raise_if_cancelled()
+        finally:
+            left.set()
+
+    cancel_wait = threading.Event()
+    left = threading.Event()
+    opened.jobs.start("Background writer", work, writes=True)
+    qtbot.waitUntil(started.is_set)
+    requests = opened.workbook.requests
+    real = requests.bulk_set
+    job_ended_at_save: list[bool] = []
+
+    def bulk_set(*args: Any, **kwargs: Any) -> Any:
+        job_ended_at_save.append(left.is_set())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(requests, "bulk_set", bulk_set)
+    opened.select_refs(["PBC-001"])
+    qtbot.keyClicks(opened.panel.notes, "After the attach")
+    assert opened.close_workbook()
+    assert job_ended_at_save == [True]
+
+
+def test_an_owner_typed_without_enter_is_saved_when_another_request_is_selected(
+    qtbot: QtBot, opened: MainWindow
+) -> None:
+    click_row(qtbot, opened, 1)
+    owner = opened.panel.owner
+    owner.lineEdit().selectAll()
+    qtbot.keyClicks(owner.lineEdit(), "Priya Shah")
+    click_row(qtbot, opened, 3)
+    assert opened.model.request_at(1).owner == "Priya Shah"
+    assert opened.undo_action.text() == "&Undo Set owner of PBC-002 to Priya Shah"
+    opened.undo_action.trigger()
+    assert opened.model.request_at(1).owner == ""
+
+
+def test_a_due_date_typed_without_leaving_the_field_is_saved_when_the_workbook_closes(
+    qtbot: QtBot, opened: MainWindow, workbook_file: Path, actor: Actor
+) -> None:
+    click_row(qtbot, opened, 0)
+    due = opened.panel.due
+    due.setFocus()
+    due.setDate(QDate(2026, 9, 30))  # as typing does: the date changes, editing has not finished
+    owner = opened.panel.owner
+    owner.lineEdit().selectAll()
+    qtbot.keyClicks(owner.lineEdit(), "Lee Wong")
+    assert opened.close_workbook()
+    with reopen(workbook_file, actor) as workbook:
+        request = workbook.requests.get("PBC-001")
+        assert (request.due.isoformat() if request.due else "", request.owner) == ("2026-09-30", "Lee Wong")
+
+
+def test_an_owner_typed_without_enter_is_saved_when_the_app_quits(
+    qtbot: QtBot, opened: MainWindow, workbook_file: Path, actor: Actor
+) -> None:
+    click_row(qtbot, opened, 2)
+    owner = opened.panel.owner
+    owner.lineEdit().selectAll()
+    qtbot.keyClicks(owner.lineEdit(), "Sam Lee")
+    opened.quit_action.trigger()
+    assert not opened.isVisible()
+    with reopen(workbook_file, actor) as workbook:
+        assert workbook.requests.get("PBC-003").owner == "Sam Lee"
+
+
+def test_quitting_with_an_unsaved_edit_that_cannot_be_saved_keeps_the_app_open(
+    qtbot: QtBot, opened: MainWindow, failing_writes: Callable[[bool], None]
+) -> None:
+    click_row(qtbot, opened, 2)
+    qtbot.keyClicks(opened.panel.notes, "Not yet saved")
+    opened.quit_action.trigger()
+    assert opened.isVisible()
+    assert opened.workbook is not None
+    assert opened.panel.notes.toPlainText() == "Not yet saved"
