@@ -31,11 +31,21 @@ class Job(QObject):
         self._last_emit = 0.0
         self.running = False
         self.writes = False
+        # Work the user asked for (attach, import, export): closing asks before stopping it.
+        self.ask_before_stop = False
+        # The last progress reported (written on the worker): how far a stopped job got.
+        self.done_count = 0
+        self.total_count = 0
+        # Set on the worker as the function returns, before the queued `done` reaches the GUI thread.
+        self.ended = False
+        # "finished", "cancelled" or "failed", set on the worker with `ended`.
+        self.outcome = ""
 
     def cancel(self) -> None:
         self.token.cancel()
 
     def _progress(self, done: int, total: int) -> None:
+        self.done_count, self.total_count = done, total
         # Throttled: a job reporting per file must not flood the GUI thread's event queue.
         now = time.monotonic()
         if done >= total or now - self._last_emit >= PROGRESS_INTERVAL:
@@ -47,11 +57,15 @@ class Job(QObject):
         try:
             result = self._function(self._progress, self.token)
         except Cancelled:
+            self.outcome = "cancelled"
             self.cancelled.emit()
         except Exception as error:
+            self.outcome = "failed"
             self.failed.emit(error)
         else:
+            self.outcome = "finished"
             self.finished.emit(result)
+        self.ended = True
         self.done.emit()
 
 
@@ -76,11 +90,23 @@ class JobRunner(QObject):
         self._writer.setMaxThreadCount(1)
         self._active: set[Job] = set()
 
-    def start(self, title: str, function: JobFunction, *, writes: bool, paused: bool = False) -> Job:
-        """Queue the work; `paused` holds it until `resume` so a caller can connect to its signals first."""
+    def start(
+        self,
+        title: str,
+        function: JobFunction,
+        *,
+        writes: bool,
+        paused: bool = False,
+        ask_before_stop: bool | None = None,
+    ) -> Job:
+        """Queue the work; `paused` holds it until `resume` so a caller can connect to its signals first.
+
+        `ask_before_stop` (by default: every writer) makes closing the workbook ask before cancelling it.
+        """
         job = Job(title, function)
         job.running = True
         job.writes = writes
+        job.ask_before_stop = writes if ask_before_stop is None else ask_before_stop
         self._active.add(job)
         job.done.connect(self._on_job_done)
         if not paused:
@@ -101,6 +127,10 @@ class JobRunner(QObject):
     @property
     def active(self) -> list[Job]:
         return list(self._active)
+
+    def asking_before_stop(self) -> list[Job]:
+        """Running jobs the user started and would lose work by: closing asks before stopping them."""
+        return [job for job in self._active if job.ask_before_stop and not job.ended]
 
     def wait(self, msecs: int = 30000) -> bool:
         """Block until every job has ended (used when closing the workbook)."""

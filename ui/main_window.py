@@ -555,7 +555,9 @@ class MainWindow(QMainWindow):
             return load_workbook(workbook)
 
         # On the writer pool: opening may take the lock and migrate, and nothing may write before it.
-        job = self.jobs.start(f"Opening {opening.path.name}", work, writes=True, paused=True)
+        job = self.jobs.start(
+            f"Opening {opening.path.name}", work, writes=True, paused=True, ask_before_stop=False
+        )
         opening.job = job
         job.finished.connect(self._on_open_finished)
         job.failed.connect(self._on_open_failed)
@@ -609,12 +611,19 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(1500, lambda: self._verify_in_background(workbook))
 
     def close_workbook(self) -> bool:
-        """Close the file shown; False when an edit could not be saved (the workbook stays open)."""
+        """Close the file shown; False when the user chose to wait for a task or an edit was not saved."""
         if self._shown is None and self.workbook is None:
             return True
+        asked = self.jobs.asking_before_stop()
+        if asked and not self._confirm_stop(asked):
+            self.statusBar().showMessage(
+                f"{asked[0].title} goes on; close the workbook again when it has finished.", 10000
+            )
+            return False
         # Jobs first: a running attach holds SQLite's one write lock, and the edits below must get it.
         if not self.jobs.wait(30000):
             return False
+        stopped = self._stopped_words(asked)
         if not self.commit_pending_edits():
             return False
         opening, self._opening = self._opening, None
@@ -641,7 +650,51 @@ class MainWindow(QMainWindow):
         self.statusBar().clearMessage()
         self.setWindowTitle(APP_NAME)
         self.show_start_page()
+        if stopped:
+            self.statusBar().showMessage(stopped, 20000)
         return True
+
+    def _confirm_stop(self, jobs: Sequence[Job]) -> bool:
+        """Ask before cancelling work the user started; True for "Stop it and close"."""
+        job = jobs[0]
+        more = f" (and {len(jobs) - 1} more task{'s' if len(jobs) > 2 else ''})" if len(jobs) > 1 else ""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "A task is still running",
+            f"{job.title} is still running{more}. Stop it and close?",
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        box.setObjectName("stop_jobs_box")
+        box.setAccessibleName(box.windowTitle())
+        box.setInformativeText(
+            "Files attached so far stay in the workbook; the file being attached, an import in progress "
+            "and a package being written are not kept. Wait lets the task finish; close again after it."
+        )
+        stop = box.addButton("Stop it and close", QMessageBox.ButtonRole.DestructiveRole)
+        wait = box.addButton("Wait", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(wait)
+        box.setEscapeButton(wait)
+        box.exec()
+        return box.clickedButton() is stop
+
+    def _stopped_words(self, jobs: Sequence[Job]) -> str:
+        """What the stopped tasks had done, once they have ended (an attach: how many files it attached)."""
+        words = []
+        for job in jobs:
+            ref = job.property("ref")
+            attach = ref and job.property("old") is None
+            if job.outcome == "finished":
+                words.append(f"{job.title} had finished before it could be stopped.")
+            elif job.outcome == "failed":
+                words.append(f"{job.title} failed as it was stopped.")
+            elif attach:
+                done, total = job.done_count, job.total_count
+                count = f"{done} of {total} files" if total else "no files"
+                words.append(f"{job.title} was stopped: {count} had been attached to {ref} (they stay).")
+            else:
+                words.append(f"{job.title} was stopped; nothing of it was kept.")
+        return " ".join(words)
 
     def _remember(self) -> None:
         if self._shown is None or self._engagement is None:

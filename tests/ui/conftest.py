@@ -110,6 +110,8 @@ def window(qtbot: QtBot, settings: Settings, actor: Actor) -> Iterator[MainWindo
     main.resize(1280, 800)
     main.show()
     yield main
+    # A test that left a task running must not stop here on the "Stop it and close?" question.
+    main._confirm_stop = lambda jobs: True  # type: ignore[method-assign]
     main.close_workbook()
 
 

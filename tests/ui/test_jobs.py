@@ -103,3 +103,21 @@ def test_writers_run_one_at_a_time(qtbot: QtBot) -> None:
         for job in jobs:
             runner.resume(job)
     assert max(peak) == 1
+
+
+def test_closing_asks_about_writer_jobs_the_user_started_but_not_about_readers_or_opening(
+    qtbot: QtBot,
+) -> None:
+    runner = JobRunner()
+
+    def work(progress: Progress, cancel: CancelToken) -> None:
+        return None
+
+    attach = runner.start("Attaching", work, writes=True, paused=True)
+    runner.start("Opening", work, writes=True, paused=True, ask_before_stop=False)
+    runner.start("Preview", work, writes=False, paused=True)
+    assert runner.asking_before_stop() == [attach]
+    for job in runner.active:
+        with qtbot.waitSignal(job.done, timeout=5000):
+            runner.resume(job)
+    assert runner.asking_before_stop() == []

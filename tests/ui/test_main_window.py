@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QDate, QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication, QMessageBox, QToolButton
@@ -421,8 +422,10 @@ def test_the_clear_button_removes_an_effective_date_and_undo_puts_it_back(
 
 
 def test_an_attach_ending_after_a_new_workbook_was_created_leaves_the_new_one_alone(
-    qtbot: QtBot, opened: MainWindow, tmp_path: Path
+    qtbot: QtBot, opened: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Asked whether to stop the attach (when it is still running), the user says "Stop it and close".
+    monkeypatch.setattr(opened, "_confirm_stop", lambda jobs: True)
     proof = tmp_path / "policy.txt"
     proof.write_text("the policy")
     job = opened.attach_files("PBC-001", [proof])

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from ui.jobs import Job
 from ui.main_window import MainWindow
 from ui.models.request_table_model import Column
 from workbook.errors import StorageError
@@ -31,6 +32,22 @@ def click_row(qtbot: QtBot, window: MainWindow, row: int) -> None:
     qtbot.mouseClick(window.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
 
 
+def answer_stop_box(window: MainWindow, button: str, seen: list[str]) -> None:
+    """Click `button` of the "Stop it and close?" question once it is shown (it runs its own loop)."""
+
+    def click() -> None:
+        box = window.findChild(QMessageBox, "stop_jobs_box")
+        if box is None or not box.isVisible():
+            QTimer.singleShot(10, click)
+            return
+        seen.append(box.text())
+        for candidate in box.buttons():
+            if candidate.text() == button:
+                candidate.click()
+
+    QTimer.singleShot(0, click)
+
+
 @pytest.fixture
 def failing_writes(opened: MainWindow, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[bool], None]]:
     """Make every field write fail as if a long attach held the database (`fail(False)` lets them through)."""
@@ -47,6 +64,38 @@ def failing_writes(opened: MainWindow, monkeypatch: pytest.MonkeyPatch) -> Itera
     monkeypatch.setattr(requests, "bulk_set", bulk_set)
     yield lambda on: failing.__setitem__(0, on)
     failing[0] = False
+
+
+class SlowAttach:
+    """Attach whose third file waits until the job is cancelled or released, so a close finds it running."""
+
+    def __init__(self, window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
+        assert window.workbook is not None
+        evidence = window.workbook.evidence
+        self.real = evidence.attach_one
+        self.reached = threading.Event()
+        self.release = threading.Event()
+        monkeypatch.setattr(evidence, "attach_one", self.attach_one)
+        self.calls = 0
+
+    def attach_one(self, ref: str, path: Path, **kwargs: Any) -> Any:
+        self.calls += 1
+        cancel: CancelToken = kwargs["cancel"]
+        if self.calls == 3:
+            self.reached.set()
+            while not (cancel.cancelled or self.release.wait(0.005)):
+                pass
+            cancel.raise_if_cancelled()
+        return self.real(ref, path, **kwargs)
+
+
+def files(tmp_path: Path, count: int) -> list[Path]:
+    paths = []
+    for number in range(count):
+        path = tmp_path / f"evidence-{number}.txt"
+        path.write_text(f"proof {number}\n")
+        paths.append(path)
+    return paths
 
 
 def test_notes_whose_save_fails_on_close_keep_the_workbook_open_and_are_saved_next_time(
@@ -122,7 +171,7 @@ def test_closing_stops_running_jobs_before_it_saves_the_notes(
 
     cancel_wait = threading.Event()
     left = threading.Event()
-    opened.jobs.start("Background writer", work, writes=True)
+    opened.jobs.start("Background writer", work, writes=True, ask_before_stop=False)
     qtbot.waitUntil(started.is_set)
     requests = opened.workbook.requests
     real = requests.bulk_set
@@ -191,3 +240,42 @@ def test_quitting_with_an_unsaved_edit_that_cannot_be_saved_keeps_the_app_open(
     assert opened.isVisible()
     assert opened.workbook is not None
     assert opened.panel.notes.toPlainText() == "Not yet saved"
+
+
+def test_closing_during_an_attach_asks_and_says_how_many_files_were_attached(
+    qtbot: QtBot,
+    opened: MainWindow,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    workbook_file: Path,
+    actor: Actor,
+) -> None:
+    slow = SlowAttach(opened, monkeypatch)
+    job = opened.attach_files("PBC-002", files(tmp_path, 5))
+    assert isinstance(job, Job)
+    qtbot.waitUntil(slow.reached.is_set)
+    asked: list[str] = []
+    answer_stop_box(opened, "Stop it and close", asked)
+    assert opened.close_workbook()
+    assert asked == ["Attaching 5 files to PBC-002 is still running. Stop it and close?"]
+    assert opened.statusBar().currentMessage() == (
+        "Attaching 5 files to PBC-002 was stopped: 2 of 5 files had been attached to PBC-002 (they stay)."
+    )
+    with reopen(workbook_file, actor) as workbook:
+        assert len(workbook.evidence.for_request("PBC-002")) == 2
+
+
+def test_choosing_wait_keeps_the_workbook_open_and_the_attach_going(
+    qtbot: QtBot, opened: MainWindow, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    slow = SlowAttach(opened, monkeypatch)
+    opened.attach_files("PBC-002", files(tmp_path, 4))
+    qtbot.waitUntil(slow.reached.is_set)
+    asked: list[str] = []
+    answer_stop_box(opened, "Wait", asked)
+    assert not opened.close_workbook()
+    assert asked and opened.workbook is not None
+    with qtbot.waitSignal(opened.attach_finished, timeout=10000) as finished:
+        slow.release.set()
+    assert len(finished.args[0]) == 4
+    QApplication.processEvents()
