@@ -92,12 +92,22 @@ class SetFieldsCommand(_ServiceCommand):
         self.refs = tuple(refs)
         self.change = change
         self._before = {r.ref: (r.owner, r.status, r.due, r.notes) for r in before}
+        # The person this step added to the workbook (an owner typed that nobody had): undo removes them.
+        self.created_person: str | None = None
 
     def redo(self) -> None:
-        self._run(lambda: self._workbook.requests.bulk_set(self.refs, self.change))
+        self._run(self._apply)
 
     def undo(self) -> None:
         self._run(self._restore)
+
+    def _apply(self) -> Changes:
+        owner = " ".join((self.change.owner or "").split())
+        known = {p.name.casefold() for p in self._workbook.people.list()} if owner else set()
+        changes = self._workbook.requests.bulk_set(self.refs, self.change)
+        # The service adds an unknown owner as it sets them (again on redo, after an undo removed them).
+        self.created_person = owner if owner and owner.casefold() not in known else None
+        return changes
 
     def _restore(self) -> Changes:
         from workbook.services.requests import FieldChange
@@ -116,6 +126,9 @@ class SetFieldsCommand(_ServiceCommand):
                 notes=notes if "notes" in fields else None,
             )
             changed |= self._workbook.requests.bulk_set(refs, previous).refs
+        if self.created_person is not None:
+            # False when someone else has been given this person since: then they stay.
+            self._workbook.people.remove_if_unused(self.created_person)
         return Changes(refs=frozenset(changed), people="owner" in fields)
 
 

@@ -992,13 +992,8 @@ class MainWindow(QMainWindow):
         name, ok = QInputDialog.getText(self, "Add person", "Name of the new owner:")
         if not ok or not name.strip():
             return
-        try:
-            self.workbook.people.add(name)
-        except UserError as error:
-            self._show(error)
-            return
-        self._reload_people()
-        self.apply_change([self._current_ref], field_change(owner=name.strip()))
+        # One undoable step: the service adds the person as it sets the owner, and undo removes them again.
+        self.apply_change([self._current_ref], field_change(owner=" ".join(name.split())))
 
     def _on_panel_status_chosen(self, value: str) -> None:
         if self._current_ref:

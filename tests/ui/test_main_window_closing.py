@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QDate, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from ui.jobs import Job
@@ -279,3 +279,53 @@ def test_choosing_wait_keeps_the_workbook_open_and_the_attach_going(
         slow.release.set()
     assert len(finished.args[0]) == 4
     QApplication.processEvents()
+
+
+def test_an_owner_added_on_the_fly_leaves_the_people_lists_on_undo_and_returns_on_redo(
+    qtbot: QtBot, opened: MainWindow
+) -> None:
+    click_row(qtbot, opened, 1)
+    owner = opened.panel.owner
+    owner.lineEdit().selectAll()
+    qtbot.keyClicks(owner.lineEdit(), "Priya Shah")
+    qtbot.keyClick(owner.lineEdit(), Qt.Key.Key_Return)
+    assert opened.filter_bar.owner.findText("Priya Shah") >= 0
+    opened.undo_action.trigger()
+    assert opened.workbook is not None
+    assert [p.name for p in opened.workbook.people.list()] == []
+    assert opened.filter_bar.owner.findText("Priya Shah") < 0
+    assert owner.findText("Priya Shah") < 0
+    opened.redo_action.trigger()
+    assert [p.name for p in opened.workbook.people.list()] == ["Priya Shah"]
+    assert opened.filter_bar.owner.findText("Priya Shah") >= 0
+
+
+def test_undoing_an_owner_who_already_existed_keeps_that_person(qtbot: QtBot, opened: MainWindow) -> None:
+    opened.select_refs(["PBC-001"])
+    opened.apply_change(["PBC-001"], _owner("Priya Shah"))
+    opened.select_refs(["PBC-002"])
+    opened.apply_change(["PBC-002"], _owner("priya shah"))
+    opened.undo_action.trigger()
+    assert opened.workbook is not None
+    assert [p.name for p in opened.workbook.people.list()] == ["Priya Shah"]
+
+
+def test_add_person_is_one_undoable_step_that_removes_the_person_again(
+    qtbot: QtBot, opened: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: ("Lee  Wong", True))
+    click_row(qtbot, opened, 0)
+    opened.panel.add_person_requested.emit()
+    assert opened.model.request_at(0).owner == "Lee Wong"
+    assert opened.undo_action.text() == "&Undo Set owner of PBC-001 to Lee Wong"
+    opened.undo_action.trigger()
+    assert opened.workbook is not None
+    assert opened.model.request_at(0).owner == ""
+    assert opened.workbook.people.list() == []
+    assert opened.filter_bar.owner.findText("Lee Wong") < 0
+
+
+def _owner(name: str) -> Any:
+    from workbook.services.requests import FieldChange
+
+    return FieldChange(owner=name)
