@@ -791,7 +791,7 @@ class MainWindow(QMainWindow):
         elif changes.refs:
             if self._reload_job is not None:
                 self._edited_during_reload.update(changes.refs)
-            self.model.update_rows(self.workbook.requests.get(ref) for ref in sorted(changes.refs))
+            self.model.update_rows(self._fetch(sorted(changes.refs)))
             self._update_header()
         if changes.people:
             self._reload_people()

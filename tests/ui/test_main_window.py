@@ -16,7 +16,8 @@ from pytestqt.qtbot import QtBot
 from ui.dialogs.new_workbook import NewWorkbookDialog
 from ui.main_window import MainWindow
 from ui.models.request_table_model import Column
-from workbook.model import Actor, Status
+from workbook.model import Actor, Changes, Status
+from workbook.services.requests import FieldChange
 from workbook.services.workbook import Workbook
 
 OpenFile = Callable[[MainWindow, Path], None]
@@ -479,3 +480,14 @@ def test_the_status_button_keeps_its_arrow_clear_of_its_text(opened: MainWindow)
     plain.setText("Status")
     assert button.width() >= plain.sizeHint().width() + arrow
     plain.deleteLater()
+
+
+def test_a_change_naming_a_request_that_has_gone_refreshes_the_others_without_a_bug_dialog(
+    opened: MainWindow,
+) -> None:
+    assert opened.workbook is not None
+    opened.workbook.requests.set("PBC-001", FieldChange(owner="Priya Shah"))
+    # PBC-404 was archived (or never existed) by the time the change is shown.
+    opened._on_changed(Changes(refs=frozenset(["PBC-001", "PBC-404"])))
+    assert opened.model.request_at(0).owner == "Priya Shah"
+    assert opened.findChild(QMessageBox, "bug_box") is None
