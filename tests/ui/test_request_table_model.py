@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 
 from ui.models.request_table_model import (
+    REF_ROLE,
     SORT_ROLE,
     Column,
     RequestCriteria,
@@ -192,3 +193,12 @@ def test_sort_keys_and_display_follow_an_edited_row() -> None:
     assert refs(proxy) == ["PBC-2", "PBC-10", "PBC-3"]
     assert model.index(0, Column.OWNER).data() == "Aaron Bell"
     assert model.index(0, Column.OWNER).data(SORT_ROLE) == "aaron bell"
+
+
+def test_an_invalid_index_has_no_data_instead_of_the_last_row() -> None:
+    model = RequestTableModel(today=TODAY)
+    model.set_rows(ROWS)
+    invalid = model.index(-1, -1)
+    assert not invalid.isValid()
+    for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, SORT_ROLE, REF_ROLE):
+        assert model.data(invalid, role) is None

@@ -299,6 +299,8 @@ class RequestTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(Column)
 
     def data(self, index: AnyIndex, role: int = _DISPLAY) -> object:
+        if not index.isValid():
+            return None  # its row is -1, which Python lists read as the last row
         if role in (_DISPLAY, _ACCESSIBLE):
             return self._display_at(index.row())[index.column()]
         if role == SORT_ROLE:
