@@ -88,6 +88,10 @@ class FilterBar(QWidget):
         self._select(self.owner, owner)
         self._select(self.section, section)
         self._quiet = False
+        kept = [(combo.currentData(), data) for combo, data in ((self.owner, owner), (self.section, section))]
+        if any(data is not None and now != data for now, data in kept):
+            # The chosen owner or section is gone (undo, merge, import): the table must stop filtering by it.
+            self._emit()
 
     @staticmethod
     def _select(combo: QComboBox, data: object) -> None:
