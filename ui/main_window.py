@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import importlib.util
 import tempfile
 from collections.abc import Callable, Sequence
@@ -106,6 +107,20 @@ def service_available(module: str) -> bool:
         return importlib.util.find_spec(module) is not None
     except ModuleNotFoundError:
         return False
+
+
+def _same_file(path: Path, size: int, sha256: str) -> bool:
+    """True when `path` holds exactly `size` bytes hashing to `sha256`."""
+    try:
+        if path.stat().st_size != size:
+            return False
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return False
+    return digest.hexdigest() == sha256
 
 
 def field_change(**values: Any) -> FieldChange:
@@ -1117,7 +1132,8 @@ class MainWindow(QMainWindow):
         folder.mkdir(parents=True, exist_ok=True)
         dest = folder / name
         try:
-            if not dest.exists():
+            # A copy left from before may have been edited or cut short: reuse it only if it is still exact.
+            if not _same_file(dest, self.workbook.evidence.get(sha256).size, sha256):
                 self.workbook.evidence.export_original(sha256, dest)
         except (OSError, WorkbookError) as error:
             self._show(error if isinstance(error, WorkbookError) else UserError(str(error), where=str(dest)))

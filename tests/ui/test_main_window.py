@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate, QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication, QImage
+from PySide6.QtGui import (
+    QColor,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QGuiApplication,
+    QImage,
+)
 from PySide6.QtWidgets import QApplication, QMessageBox, QToolButton
 from pytestqt.qtbot import QtBot
 
@@ -491,3 +499,22 @@ def test_a_change_naming_a_request_that_has_gone_refreshes_the_others_without_a_
     opened._on_changed(Changes(refs=frozenset(["PBC-001", "PBC-404"])))
     assert opened.model.request_at(0).owner == "Priya Shah"
     assert opened.findChild(QMessageBox, "bug_box") is None
+
+
+def test_opening_evidence_again_rewrites_a_temporary_copy_that_was_changed(
+    qtbot: QtBot, opened: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proof = tmp_path / "policy.txt"
+    proof.write_text("the signed policy\n")
+    with qtbot.waitSignal(opened.attach_finished, timeout=10000) as attached:
+        opened.attach_files("PBC-001", [proof])
+    evidence = attached.args[0][0].evidence
+    shown: list[Path] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: shown.append(Path(url.toLocalFile())))
+    opened.open_evidence(evidence.sha256, evidence.name)
+    copy = shown[0]
+    assert copy.read_text() == "the signed policy\n"
+    copy.write_text("edited in the viewer\n")
+    opened.open_evidence(evidence.sha256, evidence.name)
+    assert shown[1] == copy
+    assert copy.read_text() == "the signed policy\n"
