@@ -418,6 +418,7 @@ class MainWindow(QMainWindow):
         self.table.files_dropped.connect(self.attach_files)
         self.table.checklist_dropped.connect(self.import_checklist)
         self.proxy.modelReset.connect(self._update_header)
+        self.model.day_changed.connect(self._update_header)
         self.proxy.rowsInserted.connect(self._update_header)
         self.proxy.rowsRemoved.connect(self._update_header)
         self.panel.owner_chosen.connect(self._on_panel_owner_chosen)

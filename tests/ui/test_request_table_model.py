@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor
 from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
 
 from ui.models.request_table_model import (
     REF_ROLE,
+    RELATIVE_TIME_MS,
     SORT_ROLE,
     Column,
     RequestCriteria,
     RequestFilterProxyModel,
     RequestTableModel,
+    ms_to_midnight,
     natural_key,
 )
 from workbook.model import Request, Status
@@ -202,3 +206,53 @@ def test_an_invalid_index_has_no_data_instead_of_the_last_row() -> None:
     assert not invalid.isValid()
     for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, SORT_ROLE, REF_ROLE):
         assert model.data(invalid, role) is None
+
+
+class FakeClock:
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def test_last_change_ages_each_minute_without_rebuilding_filter_facts(qtbot: QtBot) -> None:
+    t0 = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.UTC)
+    clock = FakeClock(t0)
+    model = RequestTableModel(today=TODAY, clock=clock)
+    model.set_rows([make_request("PBC-1", updated_at=t0), make_request("PBC-2", updated_at=t0)])
+    assert model.index(0, Column.CHANGED).data() == "just now"
+    timers = [t for t in model.findChildren(QTimer) if t.interval() == RELATIVE_TIME_MS]
+    assert len(timers) == 1 and timers[0].isActive()
+    generation = model.generation
+    clock.now = t0 + dt.timedelta(minutes=5)
+    with qtbot.waitSignal(model.dataChanged, timeout=1000) as changed:
+        timers[0].timeout.emit()
+    top_left, bottom_right = changed.args[0], changed.args[1]
+    assert (top_left.column(), bottom_right.column()) == (Column.CHANGED, Column.CHANGED)
+    assert (top_left.row(), bottom_right.row()) == (0, 1)
+    assert model.index(0, Column.CHANGED).data() == "5 min ago"
+    assert model.generation == generation
+
+
+def test_overdue_follows_the_date_past_midnight(qtbot: QtBot) -> None:
+    evening = dt.datetime(2026, 3, 10, 23, 59, 30).astimezone()
+    clock = FakeClock(evening.astimezone(dt.UTC))
+    model = RequestTableModel(clock=clock)
+    proxy = RequestFilterProxyModel()
+    proxy.setSourceModel(model)
+    model.set_rows([make_request("PBC-1", due=dt.date(2026, 3, 10)), make_request("PBC-2")])
+    proxy.set_criteria(RequestCriteria(overdue=True))
+    assert proxy.rowCount() == 0
+    assert model.counts() == (0, 0, 2)
+    timers = [t for t in model.findChildren(QTimer) if t.isSingleShot()]
+    assert len(timers) == 1 and timers[0].isActive()
+    assert ms_to_midnight(evening) == 31_000  # half a minute to midnight, and one second past it
+    clock.now = (evening + dt.timedelta(seconds=31)).astimezone(dt.UTC)
+    with qtbot.waitSignal(model.day_changed, timeout=1000):
+        timers[0].timeout.emit()
+    assert model.today == dt.date(2026, 3, 11)
+    assert model.index(0, Column.DUE).data(Qt.ItemDataRole.ForegroundRole) == QColor("#e53935")
+    assert model.counts() == (0, 1, 2)
+    assert proxy.rowCount() == 1
+    assert timers[0].isActive()

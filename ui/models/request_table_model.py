@@ -13,10 +13,13 @@ from typing import Any, NamedTuple
 from PySide6.QtCore import (
     QAbstractItemModel,
     QAbstractTableModel,
+    QCoreApplication,
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    QTimer,
+    Signal,
 )
 from PySide6.QtGui import QColor
 
@@ -41,6 +44,19 @@ _NOT_APPLICABLE = Status.NOT_APPLICABLE
 AnyIndex = QModelIndex | QPersistentModelIndex
 # One column's keys share a type: str for text, int for order/dates/counts, float for timestamps.
 SortKey = Any
+Clock = Callable[[], dt.datetime]
+# "Last change" says "just now", "5 min ago": redrawn once a minute, the only thing that ages on its own.
+RELATIVE_TIME_MS = 60_000
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def ms_to_midnight(now: dt.datetime) -> int:
+    """Milliseconds from the local time `now` until just after the next local midnight."""
+    tomorrow = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), now.tzinfo)
+    return max(int((tomorrow - now).total_seconds() * 1000) + 1000, 1000)
 
 
 class Column(enum.IntEnum):
@@ -211,9 +227,15 @@ class RequestTableModel(QAbstractTableModel):
     sorted column gets sort keys, and filter facts are built on the first non-empty filter.
     """
 
-    def __init__(self, today: dt.date | None = None) -> None:
+    # Local midnight passed: overdue colours, facts and counts now follow the new date.
+    day_changed = Signal()
+
+    def __init__(self, today: dt.date | None = None, *, clock: Clock = utc_now) -> None:
+        """`today` fixes the date (tests); without it the date follows the clock across midnight."""
         super().__init__()
-        self._today = today or dt.date.today()
+        self._clock = clock
+        self._fixed_today = today is not None
+        self._today = today or clock().astimezone().date()
         self._rows: list[Request] = []
         self._row_of: dict[str, int] = {}
         self._display: list[tuple[str, ...] | None] = []
@@ -223,6 +245,58 @@ class RequestTableModel(QAbstractTableModel):
         self._counts: tuple[int, tuple[int, int, int]] | None = None
         # Bumped whenever rows are replaced, reordered or edited: the proxy's cached matches follow it.
         self.generation = 0
+        self._minute = QTimer(self)
+        self._minute.setInterval(RELATIVE_TIME_MS)
+        self._minute.timeout.connect(self.refresh_relative_times)
+        self._midnight = QTimer(self)
+        self._midnight.setSingleShot(True)
+        self._midnight.timeout.connect(self.check_date)
+
+    def _start_clocks(self) -> None:
+        """Started with the first rows, on a thread whose event loop runs (not at construction)."""
+        if QCoreApplication.instance() is None:
+            return  # a model used on its own (tests, scripts): nothing runs timers
+        if not self._minute.isActive():
+            self._minute.start()
+        if not self._midnight.isActive():
+            self._arm_midnight()
+
+    def _arm_midnight(self) -> None:
+        if not self._fixed_today:
+            self._midnight.start(ms_to_midnight(self._clock().astimezone()))
+
+    def refresh_relative_times(self) -> None:
+        """Redraw "Last change" ("just now" ages): only that column, no filter facts or sort keys touched."""
+        if not self._rows:
+            return
+        column = Column.CHANGED
+        now = self._clock()
+        display = self._display
+        for row, values in enumerate(display):
+            if values is not None:
+                display[row] = (*values[:column], relative_time(self._rows[row].updated_at, now))
+        self.dataChanged.emit(
+            self.index(0, column), self.index(len(self._rows) - 1, column), [Qt.ItemDataRole.DisplayRole]
+        )
+
+    def check_date(self) -> None:
+        """At local midnight (or when asked): a new date changes what is overdue."""
+        self._arm_midnight()
+        today = self._clock().astimezone().date()
+        if self._fixed_today or today == self._today:
+            return
+        self._today = today
+        self._facts = None
+        self._counts = None
+        # Two steps, so the proxy does not take this for one edited row: it filters everything again.
+        self.generation += 2
+        self.day_changed.emit()
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, Column.DUE),
+                self.index(len(self._rows) - 1, Column.DUE),
+                [Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole],
+            )
 
     @property
     def today(self) -> dt.date:
@@ -254,6 +328,8 @@ class RequestTableModel(QAbstractTableModel):
         self._row_of = {request.ref: row for row, request in enumerate(self._rows)}
         self.generation += 1
         self.endResetModel()
+        if self._rows:
+            self._start_clocks()
 
     def update_rows(self, requests: Iterable[Request]) -> None:
         """Replace rows already shown (by ref) and tell the views which rows changed."""
@@ -273,7 +349,7 @@ class RequestTableModel(QAbstractTableModel):
     def _display_at(self, row: int) -> tuple[str, ...]:
         display = self._display[row]
         if display is None:
-            display = self._display[row] = display_values(self._rows[row], dt.datetime.now(dt.UTC))
+            display = self._display[row] = display_values(self._rows[row], self._clock())
         return display
 
     def _sort_column(self, column: int) -> list[SortKey]:
@@ -398,10 +474,13 @@ class RequestFilterProxyModel(QSortFilterProxyModel):
     def setSourceModel(self, model: QAbstractItemModel) -> None:
         if self._watched is not None:
             self._watched.dataChanged.disconnect(self._on_source_data_changed)
+        if self._watched is not None:
+            self._watched.day_changed.disconnect(self._on_source_day_changed)
         self._watched = model if isinstance(model, RequestTableModel) else None
         if self._watched is not None:
             # Connected before the base class connects its own handler, so ours runs first.
             self._watched.dataChanged.connect(self._on_source_data_changed)
+            self._watched.day_changed.connect(self._on_source_day_changed)
         self._generation = -1
         super().setSourceModel(model)
 
@@ -429,6 +508,12 @@ class RequestFilterProxyModel(QSortFilterProxyModel):
             self._accepted = accepted
         self._generation = source.generation
         return self._accepted
+
+    def _on_source_day_changed(self) -> None:
+        # "Overdue" means something else today: one pass over the facts, as for a new filter.
+        self.beginFilterChange()
+        self._refresh()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def _on_source_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex) -> None:
         source = self._watched
