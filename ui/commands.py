@@ -132,7 +132,37 @@ class SetFieldsCommand(_ServiceCommand):
         return Changes(refs=frozenset(changed), people="owner" in fields)
 
 
-class LinkEvidenceCommand(_ServiceCommand):
+class _EvidenceLinksCommand(_ServiceCommand):
+    """Links between one request and some evidence files, made or removed together."""
+
+    def __init__(
+        self,
+        verb: str,
+        workbook: Workbook,
+        ref: str,
+        links: Sequence[tuple[str, str]],
+        on_changed: ChangedCallback,
+        on_error: ErrorCallback,
+    ) -> None:
+        names = ", ".join(name for _, name in links[:3]) + (" …" if len(links) > 3 else "")
+        super().__init__(
+            f"{verb} {names} {'to' if verb == 'Attach' else 'from'} {ref}", workbook, on_changed, on_error
+        )
+        self.ref = ref
+        self.shas = tuple(sha for sha, _ in links)
+
+    def _link(self) -> Changes:
+        for sha in self.shas:
+            self._workbook.evidence.link(self.ref, sha)
+        return Changes(refs=frozenset([self.ref]), evidence=True)
+
+    def _unlink(self) -> Changes:
+        for sha in self.shas:
+            self._workbook.evidence.unlink(self.ref, sha)
+        return Changes(refs=frozenset([self.ref]), evidence=True)
+
+
+class LinkEvidenceCommand(_EvidenceLinksCommand):
     """Evidence newly linked by attach, paste or drop; the attach ran as a job, so first redo is a no-op."""
 
     def __init__(
@@ -143,10 +173,7 @@ class LinkEvidenceCommand(_ServiceCommand):
         on_changed: ChangedCallback,
         on_error: ErrorCallback,
     ) -> None:
-        names = ", ".join(name for _, name in links[:3]) + (" …" if len(links) > 3 else "")
-        super().__init__(f"Attach {names} to {ref}", workbook, on_changed, on_error)
-        self.ref = ref
-        self.shas = tuple(sha for sha, _ in links)
+        super().__init__("Attach", workbook, ref, links, on_changed, on_error)
         self._first = True
 
     def redo(self) -> None:
@@ -158,18 +185,8 @@ class LinkEvidenceCommand(_ServiceCommand):
     def undo(self) -> None:
         self._run(self._unlink)
 
-    def _link(self) -> Changes:
-        for sha in self.shas:
-            self._workbook.evidence.link(self.ref, sha)
-        return Changes(refs=frozenset([self.ref]), evidence=True)
 
-    def _unlink(self) -> Changes:
-        for sha in self.shas:
-            self._workbook.evidence.unlink(self.ref, sha)
-        return Changes(refs=frozenset([self.ref]), evidence=True)
-
-
-class UnlinkEvidenceCommand(_ServiceCommand):
+class UnlinkEvidenceCommand(_EvidenceLinksCommand):
     """Remove evidence links from a request (the bytes stay); undo links them again."""
 
     def __init__(
@@ -180,26 +197,13 @@ class UnlinkEvidenceCommand(_ServiceCommand):
         on_changed: ChangedCallback,
         on_error: ErrorCallback,
     ) -> None:
-        names = ", ".join(name for _, name in links[:3]) + (" …" if len(links) > 3 else "")
-        super().__init__(f"Unlink {names} from {ref}", workbook, on_changed, on_error)
-        self.ref = ref
-        self.shas = tuple(sha for sha, _ in links)
+        super().__init__("Unlink", workbook, ref, links, on_changed, on_error)
 
     def redo(self) -> None:
         self._run(self._unlink)
 
     def undo(self) -> None:
         self._run(self._link)
-
-    def _link(self) -> Changes:
-        for sha in self.shas:
-            self._workbook.evidence.link(self.ref, sha)
-        return Changes(refs=frozenset([self.ref]), evidence=True)
-
-    def _unlink(self) -> Changes:
-        for sha in self.shas:
-            self._workbook.evidence.unlink(self.ref, sha)
-        return Changes(refs=frozenset([self.ref]), evidence=True)
 
 
 @dataclass(frozen=True)
