@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -452,6 +453,12 @@ def main(argv: Sequence[str] | None = None, gui: GuiRunner | None = None) -> int
     except WorkbookError as exc:
         print(f"audit-workbook: {exc.one_line()}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # The reader stopped reading (`… | head`): end quietly, as shell tools do, without a second error
+        # when Python flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + 13
     except OSError as exc:
         # The disk or the operating system refused (a folder where a file was expected, no permission...).
         where = f"{exc.filename}: " if exc.filename else ""

@@ -197,3 +197,19 @@ def test_the_owner_filter_ignores_spacing_and_case(path: Path, capsys: pytest.Ca
     run(capsys, "set", str(path), "PBC-001", "--owner", "Elena Petrova")
     _, out, _ = run(capsys, "items", str(path), "--owner", "elena   petrova", "--json")
     assert [i["ref"] for i in json.loads(out)] == ["PBC-001"]
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(path: Path) -> None:
+    reader = subprocess.Popen(["head", "-c", "10"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    writer = subprocess.run(
+        [sys.executable, "-m", "workbook", "log", str(path), "--json"],
+        stdout=reader.stdin,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    assert reader.stdin is not None
+    reader.stdin.close()
+    reader.wait()
+    assert writer.returncode in (0, 141)
+    assert writer.stderr == ""
