@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -200,16 +201,17 @@ def test_the_owner_filter_ignores_spacing_and_case(path: Path, capsys: pytest.Ca
 
 
 def test_a_reader_that_stops_early_ends_the_command_quietly(path: Path) -> None:
-    reader = subprocess.Popen(["head", "-c", "10"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
-    writer = subprocess.run(
-        [sys.executable, "-m", "workbook", "log", str(path), "--json"],
-        stdout=reader.stdin,
-        stderr=subprocess.PIPE,
-        text=True,
-        check=False,
-    )
-    assert reader.stdin is not None
-    reader.stdin.close()
-    reader.wait()
-    assert writer.returncode in (0, 141)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first write: every write fails with EPIPE
+    try:
+        writer = subprocess.run(
+            [sys.executable, "-m", "workbook", "log", str(path), "--json"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert writer.returncode == 141
     assert writer.stderr == ""
