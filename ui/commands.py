@@ -116,20 +116,24 @@ class SetFieldsCommand(_ServiceCommand):
         groups: dict[tuple[str, Status, dt.date | None, str], list[str]] = defaultdict(list)
         for ref in self.refs:
             groups[self._before[ref]].append(ref)
-        changed: set[str] = set()
-        for (owner, status, due, notes), refs in groups.items():
-            previous = FieldChange(
-                owner=owner if "owner" in fields else None,
-                status=status if "status" in fields else None,
-                due=due if "due" in fields else None,
-                clear_due="due" in fields and due is None,
-                notes=notes if "notes" in fields else None,
+        previous = [
+            (
+                refs,
+                FieldChange(
+                    owner=owner if "owner" in fields else None,
+                    status=status if "status" in fields else None,
+                    due=due if "due" in fields else None,
+                    clear_due="due" in fields and due is None,
+                    notes=notes if "notes" in fields else None,
+                ),
             )
-            changed |= self._workbook.requests.bulk_set(refs, previous).refs
-        if self.created_person is not None:
-            # False when someone else has been given this person since: then they stay.
-            self._workbook.people.remove_if_unused(self.created_person)
-        return Changes(refs=frozenset(changed), people="owner" in fields)
+            for (owner, status, due, notes), refs in groups.items()
+        ]
+        # One unit of work: every request gets its own earlier values back, and a person this step created
+        # goes again unless someone else has been given them since.
+        created = [self.created_person] if self.created_person is not None else []
+        changes = self._workbook.requests.apply_changes(previous, remove_if_unused=created)
+        return Changes(refs=changes.refs, people="owner" in fields or changes.people)
 
 
 class _EvidenceLinksCommand(_ServiceCommand):

@@ -111,3 +111,15 @@ def test_a_person_no_request_names_can_be_removed_again(workbook: Workbook) -> N
     assert workbook.people.list() == []
     assert workbook.activity.list(limit=1)[0].action == "person.remove"
     assert not workbook.people.remove_if_unused("Nobody")
+
+
+def test_several_changes_and_a_person_removal_apply_as_one_unit(workbook: Workbook) -> None:
+    workbook.requests.set("PBC-001", FieldChange(owner="Temp Person", status=Status.IN_PROGRESS))
+    back = [(["PBC-001"], FieldChange(owner="", status=Status.OPEN)), (["PBC-404"], FieldChange(notes="x"))]
+    with pytest.raises(UserError, match="PBC-404"):
+        workbook.requests.apply_changes(back, remove_if_unused=["Temp Person"])
+    assert workbook.requests.get("PBC-001").owner == "Temp Person"
+    assert [p.name for p in workbook.people.list()] == ["Temp Person"]
+    changes = workbook.requests.apply_changes(back[:1], remove_if_unused=["Temp Person"])
+    assert changes.refs == frozenset({"PBC-001"}) and changes.people
+    assert (workbook.requests.get("PBC-001").owner, workbook.people.list()) == ("", [])

@@ -41,6 +41,18 @@ def person_for(session: Session, actor: Actor, name: str) -> PersonRow | None:
     return row
 
 
+def remove_person_if_unused(session: Session, actor: Actor, name: str) -> bool:
+    """Inside the caller's transaction: remove `name` if no request names them; logged."""
+    row = find_person(session, name)
+    if row is None:
+        return False
+    if session.scalar(select(func.count()).where(RequestRow.owner_id == row.id)):
+        return False
+    record(session, actor, "person.remove", target=row.name)
+    session.delete(row)
+    return True
+
+
 class PeopleService:
     def __init__(self, db: Database, actor: Actor) -> None:
         self._db = db
@@ -96,15 +108,7 @@ class PeopleService:
     def remove_if_unused(self, name: str) -> bool:
         """Remove a person no request names (undoing an owner added on the fly); False if still in use."""
         with self._db.write() as session:
-            row = find_person(session, name)
-            if row is None:
-                return False
-            used = session.scalar(select(func.count()).where(RequestRow.owner_id == row.id))
-            if used:
-                return False
-            record(session, self._actor, "person.remove", target=row.name)
-            session.delete(row)
-            return True
+            return remove_person_if_unused(session, self._actor, name)
 
     def merge(self, duplicate: str, into: str) -> Changes:
         """Give every request of `duplicate` to `into`, then remove `duplicate`."""

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from workbook.errors import UserError
 from workbook.model import Actor, Changes, Comment, Request, RequestFilter, Status
 from workbook.services.activity import record
-from workbook.services.people import clean_name, person_for
+from workbook.services.people import clean_name, person_for, remove_person_if_unused
 from workbook.services.previews import evidence_text_by_request
 from workbook.storage.database import Database
 from workbook.storage.schema import CommentRow, EvidenceRow, LinkRow, PersonRow, RequestRow
@@ -154,17 +154,32 @@ class RequestService:
 
     def bulk_set(self, refs: Sequence[str], change: FieldChange) -> Changes:
         """Apply the same change to every ref, all or none, one activity entry per field changed."""
-        if not refs:
+        return self.apply_changes([(refs, change)])
+
+    def apply_changes(
+        self, changes: Sequence[tuple[Sequence[str], FieldChange]], *, remove_if_unused: Sequence[str] = ()
+    ) -> Changes:
+        """Several field changes (and removals of people left without requests) as one unit of work.
+
+        An undo that puts back each request's own earlier values is one of these: all or nothing.
+        """
+        if not any(refs for refs, _ in changes) and not remove_if_unused:
             return Changes()
         with self._db.write() as session:
             changed: set[str] = set()
             now = dt.datetime.now(dt.UTC)
-            for ref in refs:
-                row = load_request_row(session, ref)
-                if self._apply(session, row, change):
-                    row.updated_at = now
-                    changed.add(ref)
-            return Changes(refs=frozenset(changed), people=change.owner is not None)
+            for refs, change in changes:
+                for ref in refs:
+                    row = load_request_row(session, ref)
+                    if self._apply(session, row, change):
+                        row.updated_at = now
+                        changed.add(ref)
+            session.flush()
+            removed = [
+                name for name in remove_if_unused if remove_person_if_unused(session, self._actor, name)
+            ]
+            people = any(change.owner is not None for _, change in changes) or bool(removed)
+            return Changes(refs=frozenset(changed), people=people)
 
     def _apply(self, session: Session, row: RequestRow, change: FieldChange) -> bool:
         dirty = False
