@@ -139,9 +139,10 @@ class SetFieldsCommand(_ServiceCommand):
 class _EvidenceLinksCommand(_ServiceCommand):
     """Links between one request and some evidence files, made or removed together."""
 
+    verb, preposition = "Attach", "to"
+
     def __init__(
         self,
-        verb: str,
         workbook: Workbook,
         ref: str,
         links: Sequence[tuple[str, str]],
@@ -150,7 +151,10 @@ class _EvidenceLinksCommand(_ServiceCommand):
     ) -> None:
         names = ", ".join(name for _, name in links[:3]) + (" …" if len(links) > 3 else "")
         super().__init__(
-            f"{verb} {names} {'to' if verb == 'Attach' else 'from'} {ref}", workbook, on_changed, on_error
+            f"{self.verb} {names} {self.preposition} {ref}",
+            workbook,
+            on_changed,
+            on_error,
         )
         self.ref = ref
         self.shas = tuple(sha for sha, _ in links)
@@ -177,7 +181,7 @@ class LinkEvidenceCommand(_EvidenceLinksCommand):
         on_changed: ChangedCallback,
         on_error: ErrorCallback,
     ) -> None:
-        super().__init__("Attach", workbook, ref, links, on_changed, on_error)
+        super().__init__(workbook, ref, links, on_changed, on_error)
         self._first = True
 
     def redo(self) -> None:
@@ -193,15 +197,7 @@ class LinkEvidenceCommand(_EvidenceLinksCommand):
 class UnlinkEvidenceCommand(_EvidenceLinksCommand):
     """Remove evidence links from a request (the bytes stay); undo links them again."""
 
-    def __init__(
-        self,
-        workbook: Workbook,
-        ref: str,
-        links: Sequence[tuple[str, str]],
-        on_changed: ChangedCallback,
-        on_error: ErrorCallback,
-    ) -> None:
-        super().__init__("Unlink", workbook, ref, links, on_changed, on_error)
+    verb, preposition = "Unlink", "from"
 
     def redo(self) -> None:
         self._run(self._unlink)
