@@ -306,7 +306,7 @@ class EvidenceService:
                 session, refs, path, original, effective_date, description, follow_symlinks, cancel
             )
             evidence_id = results[0].evidence.id
-            wants_preview = self.build_previews and _needs_preview(session, evidence_id)
+            wants_preview = self._wants_preview(session, evidence_id)
         if wants_preview:
             self._preview(evidence_id)
         return results
@@ -349,7 +349,7 @@ class EvidenceService:
                 if on_file is not None:
                     on_file(index, outcome)
             ids = [o[0].evidence.id for o in outcomes if isinstance(o, list) and o]
-            wanted = [i for i in ids if self.build_previews and _needs_preview(session, i)]
+            wanted = [i for i in ids if self._wants_preview(session, i)]
         for evidence_id in wanted:
             self._preview(evidence_id)
         return outcomes, cancelled
@@ -380,7 +380,7 @@ class EvidenceService:
             )
             out.append((ref, already))
             new = False
-        linked = dataclasses.replace(evidence, refs=tuple(self._refs_of(session, evidence.id)))
+        linked = self._with_refs(session, evidence)
         return [
             AttachResult(linked, ref, stored and index == 0, already)
             for index, (ref, already) in enumerate(out)
@@ -407,16 +407,24 @@ class EvidenceService:
                 session, request_id, ref, evidence, new, source="clipboard", original=name
             )
             result = AttachResult(
-                dataclasses.replace(evidence, refs=tuple(self._refs_of(session, evidence.id))),
+                self._with_refs(session, evidence),
                 ref,
                 new,
                 already,
             )
             evidence_id = evidence.id
-            wants_preview = self.build_previews and _needs_preview(session, evidence_id)
+            wants_preview = self._wants_preview(session, evidence_id)
         if wants_preview:
             self._preview(evidence_id)
         return result
+
+    def _with_refs(self, session: Session, evidence: Evidence) -> Evidence:
+        """The evidence as returned to callers: with every request it is now current evidence of."""
+        return dataclasses.replace(evidence, refs=tuple(self._refs_of(session, evidence.id)))
+
+    def _wants_preview(self, session: Session, evidence_id: int) -> bool:
+        """Decided inside the unit of work; the preview itself is built after the commit."""
+        return self.build_previews and _needs_preview(session, evidence_id)
 
     def _store_file(
         self,
@@ -686,13 +694,13 @@ class EvidenceService:
             )
             session.flush()
             result = AttachResult(
-                dataclasses.replace(evidence, refs=tuple(self._refs_of(session, evidence.id))),
+                self._with_refs(session, evidence),
                 request.ref,
                 new,
                 already,
             )
             evidence_id = evidence.id
-            wants_preview = self.build_previews and _needs_preview(session, evidence_id)
+            wants_preview = self._wants_preview(session, evidence_id)
         if wants_preview:
             self._preview(evidence_id)
         return result
