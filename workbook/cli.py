@@ -177,7 +177,7 @@ def cmd_verify(args: argparse.Namespace, actor: Actor) -> int:
     if args.expect_head is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", args.expect_head):
         raise UsageError(f"--expect-head {args.expect_head!r} is not a log head", hint="give the 64-hex hash")
     if target.suffix.lower() in (".zip", ".pdf"):
-        from workbook.formats.package_verify import verify_package
+        from workbook.formats.package.verify import verify_package
 
         report = verify_package(target)
     else:

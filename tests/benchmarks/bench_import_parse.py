@@ -12,7 +12,7 @@ from pathlib import Path
 
 import openpyxl
 
-from workbook.formats.checklist_reader import analyse_sheet
+from workbook.formats.checklist.reader import analyse_sheet
 
 HEADERS = [
     "Request ID", "Control", "TSC Ref", "Request Description", "Section", "Assigned To",
@@ -59,7 +59,7 @@ def best_of(fn: object, repeat: int = 3) -> float:
 def peak_rss_child(path: Path) -> float:
     """Peak RSS in MB of a fresh process that analyses `path` (so this process's memory does not count)."""
     code = (
-        "import resource,sys;from workbook.formats.checklist_reader import analyse_sheet;"
+        "import resource,sys;from workbook.formats.checklist.reader import analyse_sheet;"
         "a=analyse_sheet(sys.argv[1]);print(len(a.rows));"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )

@@ -45,7 +45,7 @@ from workbook.errors import WorkbookError
 from workbook.model import FIELDS
 
 if TYPE_CHECKING:
-    from workbook.formats.checklist_reader import ChecklistAnalysis, ChecklistInfo
+    from workbook.formats.checklist.reader import ChecklistAnalysis, ChecklistInfo
     from workbook.services.importing import ImportService, ImportSummary, RequestDiff
     from workbook.services.workbook import Workbook
 

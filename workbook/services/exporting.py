@@ -21,7 +21,7 @@ from workbook.model import Request, RequestFilter, Status
 from workbook.services.importing import ImportService, OriginalChecklist
 
 if TYPE_CHECKING:
-    from workbook.formats.package_input import PackageInput, PageSize, WritebackInput
+    from workbook.formats.package.inputs import PackageInput, PageSize, WritebackInput
     from workbook.services.workbook import Workbook
 
 _RESPONSE_HEADER = re.compile(r"\b(response|answer|management comment|client comment)", re.IGNORECASE)
@@ -97,7 +97,7 @@ class ExportService:
 
     def package_input(self, options: ExportOptions, today: dt.date | None = None) -> PackageInput:
         """Gather everything the writers need from the services (no storage rows cross this line)."""
-        from workbook.formats.package_input import (
+        from workbook.formats.package.inputs import (
             PackageComment,
             PackageEvidence,
             PackageInput,
@@ -197,7 +197,7 @@ class ExportService:
         self, original: OriginalChecklist | None, requests: Sequence[Request], vocabulary: dict[Status, str]
     ) -> WritebackInput | None:
         """Answers for the requests in scope only; every other row stays as the auditor sent it."""
-        from workbook.formats.package_input import WritebackAnswer, WritebackInput
+        from workbook.formats.package.inputs import WritebackAnswer, WritebackInput
 
         if original is None:
             return None
@@ -243,9 +243,9 @@ class ExportService:
 
         A failure or a cancel leaves none of the outputs behind, and nothing logged.
         """
-        from workbook.formats.pdf_package import write_pdf_package
-        from workbook.formats.xlsx_writeback import write_back_input
-        from workbook.formats.zip_bundle import write_zip_bundle
+        from workbook.formats.package.pdf import write_pdf_package
+        from workbook.formats.package.writeback import write_back_input
+        from workbook.formats.package.zip_bundle import write_zip_bundle
 
         wanted = {
             kind: Path(dest)

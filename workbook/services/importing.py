@@ -27,7 +27,7 @@ from workbook.storage.database import Database
 from workbook.storage.schema import ImportRow, RequestRow
 
 if TYPE_CHECKING:
-    from workbook.formats.checklist_reader import ChecklistAnalysis, ChecklistInfo, ChecklistRow
+    from workbook.formats.checklist.reader import ChecklistAnalysis, ChecklistInfo, ChecklistRow
     from workbook.services.workbook import Workbook
 
 # Fields the checklist owns: a re-import updates them. Owner, status, notes and evidence belong to the user.
@@ -264,7 +264,7 @@ class ImportService:
         self._profiles_path = profiles_path
 
     def inspect(self, path: Path) -> ChecklistInfo:
-        from workbook.formats.checklist_reader import inspect_checklist
+        from workbook.formats.checklist.reader import inspect_checklist
 
         return inspect_checklist(Path(path))
 
@@ -278,7 +278,7 @@ class ImportService:
         duplicates: Literal["merge", "suffix"] = "merge",
     ) -> ChecklistAnalysis:
         """The guess a wizard shows: sheet, header row, mapping (a saved profile wins), rows, problems."""
-        from workbook.formats.checklist_reader import analyse_sheet
+        from workbook.formats.checklist.reader import analyse_sheet
 
         analysis = analyse_sheet(
             Path(path), sheet=sheet, header_row=header_row, mapping=mapping, duplicates=duplicates
@@ -299,9 +299,9 @@ class ImportService:
 
     def preview_rows(self, path: Path, sheet: str, rows: int) -> list[tuple[str, ...]]:
         """The sheet's first rows as its cells show them (the reader's parsing, no analysis), for previews."""
-        from workbook.formats.checklist_cells import clean_text, to_text
-        from workbook.formats.checklist_grid import open_source
-        from workbook.formats.checklist_preflight import preflight
+        from workbook.formats.checklist.cells import clean_text, to_text
+        from workbook.formats.checklist.grid import open_source
+        from workbook.formats.checklist.preflight import preflight
 
         with open_source(preflight(Path(path))) as source:
             grid = source.read(sheet, max_rows=rows)

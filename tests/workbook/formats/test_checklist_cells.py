@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from workbook.formats.checklist_cells import (
+from workbook.formats.checklist.cells import (
     DateReading,
     clean_text,
     general,
@@ -17,7 +17,7 @@ from workbook.formats.checklist_cells import (
     split_criteria,
     to_text,
 )
-from workbook.formats.checklist_reader import analyse_sheet
+from workbook.formats.checklist.reader import analyse_sheet
 
 MARCH_31 = dt.date(2025, 3, 31)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from workbook.formats.checklist_reader import analyse_sheet
+from workbook.formats.checklist.reader import analyse_sheet
 
 CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus"
 

@@ -6,8 +6,9 @@ from typing import Any
 
 from openpyxl.styles.colors import Color
 
-from workbook.formats.checklist_grid import SheetEntry, SheetGrid, is_grey
-from workbook.formats.checklist_layout import (
+from workbook.formats.checklist.grid import SheetEntry, SheetGrid, is_grey
+from workbook.formats.checklist.header import HeaderCandidate
+from workbook.formats.checklist.layout import (
     is_placeholder,
     is_repeated_header,
     looks_like_ref,
@@ -15,7 +16,6 @@ from workbook.formats.checklist_layout import (
     rank_sheets,
     sample_rows,
 )
-from workbook.formats.header_detect import HeaderCandidate
 
 REQUESTS = [["Request ID", "Request", "Owner"]] + [[f"PBC-{i}", f"Request {i}", "Ann"] for i in range(1, 21)]
 

@@ -10,7 +10,7 @@ import pytest
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from workbook.errors import UserError
-from workbook.formats.checklist_reader import analyse_sheet, inspect_checklist
+from workbook.formats.checklist.reader import analyse_sheet, inspect_checklist
 from workbook.model import Status
 
 HEADER = ["Request ID", "Request Description", "TSC Ref", "Assigned To", "Due Date", "Status"]

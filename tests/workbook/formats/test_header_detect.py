@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from workbook.formats.checklist_grid import CellRange, SheetGrid
-from workbook.formats.header_detect import (
+from workbook.formats.checklist.grid import CellRange, SheetGrid
+from workbook.formats.checklist.header import (
     FieldGuess,
     guess_field,
     header_candidates,

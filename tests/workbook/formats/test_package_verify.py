@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from workbook.errors import UserError
-from workbook.formats.package_input import PackageEvidence, PackageInput, PackageRequest
-from workbook.formats.package_verify import verify_package
-from workbook.formats.pdf_package import write_pdf_package
-from workbook.formats.zip_bundle import write_zip_bundle
+from workbook.formats.package.inputs import PackageEvidence, PackageInput, PackageRequest
+from workbook.formats.package.pdf import write_pdf_package
+from workbook.formats.package.verify import verify_package
+from workbook.formats.package.zip_bundle import write_zip_bundle
 from workbook.model import Problem, Status
 
 NOW = dt.datetime(2025, 3, 4, 12, 30, tzinfo=dt.UTC)

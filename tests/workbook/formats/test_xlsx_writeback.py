@@ -13,8 +13,8 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from workbook.errors import UserError
-from workbook.formats.package_input import WritebackAnswer, WritebackInput
-from workbook.formats.xlsx_writeback import write_back, write_back_input
+from workbook.formats.package.inputs import WritebackAnswer, WritebackInput
+from workbook.formats.package.writeback import write_back, write_back_input
 
 
 def _checklist() -> bytes:

@@ -17,8 +17,9 @@ import bagit
 import pytest
 
 from workbook.errors import UserError
-from workbook.formats.package_input import PackageEvidence, PackageInput, PackageRequest
-from workbook.formats.zip_bundle import safe_name, write_zip_bundle
+from workbook.formats.package.inputs import PackageEvidence, PackageInput, PackageRequest
+from workbook.atomic import safe_name
+from workbook.formats.package.zip_bundle import write_zip_bundle
 from workbook.model import Status
 
 NOW = dt.datetime(2025, 3, 4, 12, 30, tzinfo=dt.UTC)

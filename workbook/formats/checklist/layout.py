@@ -7,8 +7,8 @@ import re
 from collections.abc import Sequence, Set
 from dataclasses import dataclass
 
-from workbook.formats.checklist_grid import SheetEntry, SheetGrid
-from workbook.formats.header_detect import HeaderCandidate, header_candidates, normalise_header
+from workbook.formats.checklist.grid import SheetEntry, SheetGrid
+from workbook.formats.checklist.header import HeaderCandidate, header_candidates, normalise_header
 
 _SKIP_NAMES = re.compile(
     r"\b(instructions?|read ?me|about|guide|help|how to|dashboard|summary|overview|charts?|lookups?|"

@@ -60,30 +60,31 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.tableofcontents import drawPageNumbers
 
+from workbook.atomic import UniqueNames, publish, safe_name
 from workbook.errors import UserError
-from workbook.formats.checklist_cells import to_text
-from workbook.formats.checklist_grid import SheetGrid, open_source
-from workbook.formats.checklist_preflight import (
+from workbook.formats.checklist.cells import to_text
+from workbook.formats.checklist.grid import SheetGrid, open_source
+from workbook.formats.checklist.preflight import (
     OLE_MAGIC,
     ZIP_MAGIC,
     FileFacts,
     column_letter,
     preflight,
 )
-from workbook.formats.package_input import (
+from workbook.formats.package.inputs import (
     PackageEvidence,
     PackageInput,
     PackageRequest,
     package_manifest,
     summarise,
 )
-from workbook.formats.zip_bundle import UniqueNames, publish, safe_name
 from workbook.jobs import CancelToken, Progress, no_progress
+from workbook.resources import resource
 
 FONT = "AuditWorkbookSans"
 FONT_BOLD = "AuditWorkbookSans-Bold"
 FONT_FALLBACK = "AuditWorkbookFallback"  # Droid Sans Fallback: CJK
-_FONT_DIR = Path(__file__).resolve().parents[2] / "resources" / "fonts"
+_FONT_DIR = resource("fonts")
 _BAND = 34.0  # points added below each evidence page for its stamp and footer
 _TEXT_LINE_CAP = 2_000
 _TEXT_BYTE_CAP = 256 * 1024

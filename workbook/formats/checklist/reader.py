@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 from workbook.errors import UserError
-from workbook.formats.checklist_cells import (
+from workbook.formats.checklist.cells import (
     CellValue,
     clean_text,
     numeric_date_order,
@@ -18,19 +18,8 @@ from workbook.formats.checklist_cells import (
     split_criteria,
     to_text,
 )
-from workbook.formats.checklist_grid import ChecklistSource, SheetGrid, open_source
-from workbook.formats.checklist_layout import (
-    SheetRank,
-    is_placeholder,
-    is_repeated_header,
-    looks_like_ref,
-    rank_sheet,
-    rank_sheets,
-    sample_rows,
-)
-from workbook.formats.checklist_preflight import FileFacts, column_letter, place, preflight
-from workbook.formats.checklist_status import map_status_word, status_vocabulary
-from workbook.formats.header_detect import (
+from workbook.formats.checklist.grid import ChecklistSource, SheetGrid, open_source
+from workbook.formats.checklist.header import (
     PREFIXED_ID,
     FieldGuess,
     HeaderCandidate,
@@ -41,6 +30,17 @@ from workbook.formats.header_detect import (
     normalise_header,
     prefixed_id_share,
 )
+from workbook.formats.checklist.layout import (
+    SheetRank,
+    is_placeholder,
+    is_repeated_header,
+    looks_like_ref,
+    rank_sheet,
+    rank_sheets,
+    sample_rows,
+)
+from workbook.formats.checklist.preflight import FileFacts, column_letter, place, preflight
+from workbook.formats.checklist.status_words import map_status_word, status_vocabulary
 from workbook.model import FIELDS, Problem, Status
 
 DuplicatePolicy = Literal["merge", "suffix"]

@@ -18,8 +18,8 @@ from typing import IO, Any, Protocol, Self
 from xml.etree.ElementTree import Element, ParseError
 
 from workbook.errors import UserError
-from workbook.formats.checklist_cells import CellValue, clean_text, general, render_number
-from workbook.formats.checklist_preflight import (
+from workbook.formats.checklist.cells import CellValue, clean_text, general, render_number
+from workbook.formats.checklist.preflight import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
     MAX_ROWS,
@@ -672,7 +672,7 @@ def _iso_datetime(text: str) -> CellValue:
 
 
 def _as_text(value: CellValue) -> str:
-    from workbook.formats.checklist_cells import to_text
+    from workbook.formats.checklist.cells import to_text
 
     return to_text(value)
 

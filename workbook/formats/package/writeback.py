@@ -16,9 +16,9 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from workbook.atomic import atomic_output
 from workbook.errors import UserError
-from workbook.formats.package_input import WritebackAnswer, WritebackInput
-from workbook.formats.zip_bundle import atomic_output
+from workbook.formats.package.inputs import WritebackAnswer, WritebackInput
 
 # The fields write-back fills, in the order appended columns are added, with their appended headers.
 WRITEBACK_FIELDS: tuple[tuple[str, str], ...] = (
