@@ -299,9 +299,9 @@ class ImportService:
 
     def preview_rows(self, path: Path, sheet: str, rows: int) -> list[tuple[str, ...]]:
         """The sheet's first rows as its cells show them (the reader's parsing, no analysis), for previews."""
-        from workbook.formats.checklist.cells import clean_text, to_text
-        from workbook.formats.checklist.grid import open_source
-        from workbook.formats.checklist.preflight import preflight
+        from workbook.formats.sheets.cells import clean_text, to_text
+        from workbook.formats.sheets.grid import open_source
+        from workbook.formats.sheets.preflight import preflight
 
         with open_source(preflight(Path(path))) as source:
             grid = source.read(sheet, max_rows=rows)

@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 
 from workbook.cli import main
-from workbook.formats.checklist.preflight import OLE_MAGIC
+from workbook.formats.sheets.preflight import OLE_MAGIC
 
 SHEET = "xl/worksheets/sheet1.xml"
 HEADER = ["Request ID", "Request", "Owner"]

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from workbook.formats.checklist.cells import (
+from workbook.formats.checklist.reader import analyse_sheet
+from workbook.formats.sheets.cells import (
     DateReading,
     clean_text,
     general,
@@ -17,7 +18,6 @@ from workbook.formats.checklist.cells import (
     split_criteria,
     to_text,
 )
-from workbook.formats.checklist.reader import analyse_sheet
 
 MARCH_31 = dt.date(2025, 3, 31)
 

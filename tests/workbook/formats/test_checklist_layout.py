@@ -6,7 +6,6 @@ from typing import Any
 
 from openpyxl.styles.colors import Color
 
-from workbook.formats.checklist.grid import SheetEntry, SheetGrid, is_grey
 from workbook.formats.checklist.header import HeaderCandidate
 from workbook.formats.checklist.layout import (
     is_placeholder,
@@ -16,6 +15,8 @@ from workbook.formats.checklist.layout import (
     rank_sheets,
     sample_rows,
 )
+from workbook.formats.sheets.grid import SheetEntry, SheetGrid
+from workbook.formats.sheets.xlsx_source import is_grey
 
 REQUESTS = [["Request ID", "Request", "Owner"]] + [[f"PBC-{i}", f"Request {i}", "Ann"] for i in range(1, 21)]
 

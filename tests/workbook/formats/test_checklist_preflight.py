@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from workbook.errors import UserError
-from workbook.formats.checklist.preflight import OLE_MAGIC, column_letter, ensure_defusedxml, place, preflight
 from workbook.formats.checklist.reader import analyse_sheet, inspect_checklist
+from workbook.formats.sheets.preflight import OLE_MAGIC, column_letter, ensure_defusedxml, place, preflight
 
 SHEET = "xl/worksheets/sheet1.xml"
 HEADER = ["Request ID", "Request", "Owner"]

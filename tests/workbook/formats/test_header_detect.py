@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from workbook.formats.checklist.grid import CellRange, SheetGrid
 from workbook.formats.checklist.header import (
     FieldGuess,
     guess_field,
@@ -17,6 +16,7 @@ from workbook.formats.checklist.header import (
     map_columns,
     normalise_header,
 )
+from workbook.formats.sheets.grid import CellRange, SheetGrid
 
 
 def grid(rows: Sequence[Sequence[Any]], merged: tuple[CellRange, ...] = ()) -> SheetGrid:

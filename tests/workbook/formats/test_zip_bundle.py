@@ -16,9 +16,9 @@ from pathlib import Path
 import bagit
 import pytest
 
+from workbook.atomic import safe_name
 from workbook.errors import UserError
 from workbook.formats.package.inputs import PackageEvidence, PackageInput, PackageRequest
-from workbook.atomic import safe_name
 from workbook.formats.package.zip_bundle import write_zip_bundle
 from workbook.model import Status
 

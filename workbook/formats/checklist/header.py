@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeGuard
 
-from workbook.formats.checklist.cells import CellValue, clean_text, to_text
-from workbook.formats.checklist.grid import CellRange, SheetGrid
+from workbook.formats.sheets.cells import CellValue, clean_text, to_text
+from workbook.formats.sheets.grid import CellRange, SheetGrid
 
 HEADER_SCAN_ROWS = 40
 

@@ -7,8 +7,8 @@ import re
 from collections.abc import Sequence, Set
 from dataclasses import dataclass
 
-from workbook.formats.checklist.grid import SheetEntry, SheetGrid
 from workbook.formats.checklist.header import HeaderCandidate, header_candidates, normalise_header
+from workbook.formats.sheets.grid import SheetEntry, SheetGrid
 
 _SKIP_NAMES = re.compile(
     r"\b(instructions?|read ?me|about|guide|help|how to|dashboard|summary|overview|charts?|lookups?|"

@@ -10,15 +10,6 @@ from pathlib import Path
 from typing import Literal
 
 from workbook.errors import UserError
-from workbook.formats.checklist.cells import (
-    CellValue,
-    clean_text,
-    numeric_date_order,
-    read_date,
-    split_criteria,
-    to_text,
-)
-from workbook.formats.checklist.grid import ChecklistSource, SheetGrid, open_source
 from workbook.formats.checklist.header import (
     PREFIXED_ID,
     FieldGuess,
@@ -39,8 +30,17 @@ from workbook.formats.checklist.layout import (
     rank_sheets,
     sample_rows,
 )
-from workbook.formats.checklist.preflight import FileFacts, column_letter, place, preflight
 from workbook.formats.checklist.status_words import map_status_word, status_vocabulary
+from workbook.formats.sheets.cells import (
+    CellValue,
+    clean_text,
+    numeric_date_order,
+    read_date,
+    split_criteria,
+    to_text,
+)
+from workbook.formats.sheets.grid import ChecklistSource, SheetGrid, open_source
+from workbook.formats.sheets.preflight import FileFacts, column_letter, place, preflight
 from workbook.model import FIELDS, Problem, Status
 
 DuplicatePolicy = Literal["merge", "suffix"]

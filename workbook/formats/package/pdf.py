@@ -62,21 +62,21 @@ from reportlab.platypus.tableofcontents import drawPageNumbers
 
 from workbook.atomic import UniqueNames, publish, safe_name
 from workbook.errors import UserError
-from workbook.formats.checklist.cells import to_text
-from workbook.formats.checklist.grid import SheetGrid, open_source
-from workbook.formats.checklist.preflight import (
-    OLE_MAGIC,
-    ZIP_MAGIC,
-    FileFacts,
-    column_letter,
-    preflight,
-)
 from workbook.formats.package.inputs import (
     PackageEvidence,
     PackageInput,
     PackageRequest,
     package_manifest,
     summarise,
+)
+from workbook.formats.sheets.cells import to_text
+from workbook.formats.sheets.grid import SheetGrid, open_source
+from workbook.formats.sheets.preflight import (
+    OLE_MAGIC,
+    ZIP_MAGIC,
+    FileFacts,
+    column_letter,
+    preflight,
 )
 from workbook.jobs import CancelToken, Progress, no_progress
 from workbook.resources import resource

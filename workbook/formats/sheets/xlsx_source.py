@@ -1,212 +1,42 @@
-"""Readers that turn an xlsx/xlsm, xls or csv/tsv checklist into grids of display values, within caps."""
+"""xlsx/xlsm: one streaming pass per sheet reads values as shown, merges, hidden rows, dropdowns."""
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
 import io
 import re
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Any, Protocol, Self
+from typing import IO, Any
 from xml.etree.ElementTree import Element, ParseError
 
 from workbook.errors import UserError
-from workbook.formats.checklist.cells import CellValue, clean_text, general, render_number
-from workbook.formats.checklist.preflight import (
-    MAX_CELL_CHARS,
+from workbook.formats.sheets.cells import CellValue, clean_text, general, render_number
+from workbook.formats.sheets.grid import (
+    GHOST_GAP,
+    CellRange,
+    ListValidation,
+    SheetEntry,
+    SheetGrid,
+    _caused_by,
+    _check_text,
+    _ClosedOnExit,
+    _damaged,
+    _GridBuilder,
+    _too_wide,
+    _unsafe,
+)
+from workbook.formats.sheets.preflight import (
     MAX_COLUMNS,
-    MAX_ROWS,
     FileFacts,
     ensure_defusedxml,
     place,
 )
 
-# A run of this many empty rows after the last value is a ghost grid: stop reading rows there.
-GHOST_GAP = 2_000
 _CHUNK = 64 * 1024
-
-
-@dataclass(frozen=True)
-class CellRange:
-    """A rectangle of cells, 1-based and inclusive."""
-
-    min_row: int
-    min_col: int
-    max_row: int
-    max_col: int
-
-
-@dataclass(frozen=True)
-class ListValidation:
-    """A dropdown (data validation of type list) and the cells it applies to."""
-
-    ranges: tuple[CellRange, ...]
-    values: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class SheetGrid:
-    """One sheet's cells as display values; `rows[0]` is sheet row 1, rows are ragged (no trailing blanks)."""
-
-    name: str
-    rows: tuple[tuple[CellValue, ...], ...]
-    hidden_rows: frozenset[int] = frozenset()
-    hidden_columns: frozenset[int] = frozenset()
-    merged: tuple[CellRange, ...] = ()
-    validations: tuple[ListValidation, ...] = ()
-    claimed_rows: int = 0
-    claimed_columns: int = 0
-    ghost_rows_skipped: bool = False
-    complete: bool = True
-    # Rows whose every filled cell is shaded grey or set in italic or grey type: how sample rows look.
-    shaded_rows: frozenset[int] = frozenset()
-
-    @property
-    def width(self) -> int:
-        return max((len(row) for row in self.rows), default=0)
-
-    def value(self, row: int, col: int) -> CellValue:
-        """The value at 1-based (row, col), None outside the grid."""
-        if row < 1 or row > len(self.rows):
-            return None
-        cells = self.rows[row - 1]
-        return cells[col - 1] if 0 < col <= len(cells) else None
-
-
-@dataclass(frozen=True)
-class SheetEntry:
-    name: str
-    index: int
-    hidden: bool
-    kind: str = "worksheet"
-
-
-class ChecklistSource(Protocol):
-    """An opened checklist file: list its sheets and read one into a grid."""
-
-    facts: FileFacts
-
-    def sheets(self) -> tuple[SheetEntry, ...]: ...
-
-    def read(self, sheet: str, max_rows: int | None = None) -> SheetGrid: ...
-
-    def close(self) -> None: ...
-
-    def __enter__(self) -> ChecklistSource: ...
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None: ...
-
-
-class _ClosedOnExit:
-    """The context-manager half every source shares: leaving the `with` block closes the file."""
-
-    def close(self) -> None:
-        raise NotImplementedError
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-
-def open_source(facts: FileFacts) -> ChecklistSource:
-    """Open a preflighted file with the reader for its kind."""
-    if facts.kind in ("xlsx", "xlsm"):
-        return XlsxSource(facts)
-    if facts.kind == "xls":
-        return XlsSource(facts)
-    return TextSource(facts)
-
-
-def _damaged(facts: FileFacts, detail: str, sheet: str | None = None) -> UserError:
-    return UserError(
-        f"The file is damaged or not a valid workbook ({detail}).",
-        where=place(facts.name, sheet),
-        hint="Open it in Excel and save it again, or ask the auditor to send it again.",
-    )
-
-
-def _unsafe(facts: FileFacts, sheet: str | None) -> UserError:
-    return UserError(
-        "The workbook contains unsafe XML (entity or DTD declarations), so it was not read.",
-        where=place(facts.name, sheet),
-        hint="Open it in Excel and save it again, then import the new copy.",
-    )
-
-
-def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
-    seen: BaseException | None = exc
-    for _ in range(10):
-        if seen is None:
-            return False
-        if isinstance(seen, kind):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
-
-
-def _check_text(facts: FileFacts, sheet: str, row: int, col: int, text: str) -> None:
-    if len(text) > MAX_CELL_CHARS:
-        raise UserError(
-            f"A cell holds {len(text):,} characters; Excel cells hold at most {MAX_CELL_CHARS:,}.",
-            where=place(facts.name, sheet, row, col),
-            hint="Shorten that cell in a copy of the file and import the copy.",
-        )
-
-
-def _too_wide(facts: FileFacts, sheet: str, row: int | None, col: int) -> UserError:
-    return UserError(
-        f"The sheet is {col:,} columns wide; Excel sheets hold at most {MAX_COLUMNS:,} columns.",
-        where=place(facts.name, sheet, row),
-        hint="The file was not written by Excel; open it in Excel, save it again and import that copy.",
-    )
-
-
-def _too_long(facts: FileFacts, sheet: str, row: int) -> UserError:
-    return UserError(
-        f"The sheet has more than {MAX_ROWS:,} rows with data; a checklist should be far shorter.",
-        where=place(facts.name, sheet, row),
-        hint="Delete rows that are not requests from a copy of the file and import the copy.",
-    )
-
-
-class _GridBuilder:
-    """Collect rows into a ragged grid, dropping trailing blanks and enforcing the caps."""
-
-    def __init__(self, facts: FileFacts, sheet: str) -> None:
-        self.facts = facts
-        self.sheet = sheet
-        self.rows: list[tuple[CellValue, ...]] = []
-        self.last_filled = 0
-
-    def add(self, row: int, cells: list[CellValue]) -> None:
-        while cells and (cells[-1] is None or cells[-1] == ""):
-            cells.pop()
-        if not cells:
-            return
-        if len(cells) > MAX_COLUMNS:
-            raise _too_wide(self.facts, self.sheet, row, len(cells))
-        if row > MAX_ROWS:
-            raise _too_long(self.facts, self.sheet, row)
-        if row > len(self.rows) + 1:
-            self.rows.extend(() for _ in range(row - len(self.rows) - 1))
-        if row <= len(self.rows):
-            self.rows[row - 1] = tuple(cells)
-        else:
-            self.rows.append(tuple(cells))
-        self.last_filled = max(self.last_filled, row)
 
 
 class _RowBoundaryStream(io.RawIOBase):
@@ -672,227 +502,6 @@ def _iso_datetime(text: str) -> CellValue:
 
 
 def _as_text(value: CellValue) -> str:
-    from workbook.formats.checklist.cells import to_text
+    from workbook.formats.sheets.cells import to_text
 
     return to_text(value)
-
-
-class XlsSource(_ClosedOnExit):
-    """Legacy .xls through xlrd, with merged cells, hidden rows/columns and number formats."""
-
-    def __init__(self, facts: FileFacts) -> None:
-        import xlrd
-
-        self.facts = facts
-        try:
-            try:
-                self._book: Any = xlrd.open_workbook(str(facts.path), formatting_info=True, on_demand=True)
-            except NotImplementedError:
-                self._book = xlrd.open_workbook(str(facts.path), on_demand=True)
-        except xlrd.XLRDError as exc:
-            if "encrypt" in str(exc).lower():
-                raise UserError(
-                    "The workbook is password-protected (encrypted), so it cannot be read.",
-                    where=place(facts.name),
-                    hint="Open it in Excel with the password and save a copy as .xlsx without a password.",
-                ) from exc
-            raise _damaged(facts, str(exc)) from exc
-        # xlrd reports malformed BIFF records with these plain exceptions.
-        except (AssertionError, IndexError, KeyError, ValueError, struct_error(), EOFError) as exc:
-            raise _damaged(facts, str(exc) or type(exc).__name__) from exc
-
-    def close(self) -> None:
-        self._book.release_resources()
-
-    def sheets(self) -> tuple[SheetEntry, ...]:
-        return tuple(
-            SheetEntry(name, index, self._book.sheet_by_index(index).visibility != 0)
-            for index, name in enumerate(self._book.sheet_names())
-        )
-
-    def read(self, sheet: str, max_rows: int | None = None) -> SheetGrid:
-        import xlrd
-
-        facts = self.facts
-        try:
-            sh = self._book.sheet_by_name(sheet)
-        except xlrd.XLRDError as exc:
-            raise UserError(f"There is no sheet named {sheet!r}.", where=place(facts.name)) from exc
-        builder = _GridBuilder(facts, sheet)
-        book = self._book
-        nrows = sh.nrows if max_rows is None else min(sh.nrows, max_rows)
-        for r in range(nrows):
-            cells: list[CellValue] = []
-            for c in range(sh.ncols):
-                cell = sh.cell(r, c)
-                ctype = cell.ctype
-                value: CellValue = None
-                if ctype == xlrd.XL_CELL_TEXT:
-                    value = cell.value
-                elif ctype == xlrd.XL_CELL_NUMBER:
-                    fmt = None
-                    if book.formatting_info:
-                        xf = book.xf_list[sh.cell_xf_index(r, c)]
-                        fmt_obj = book.format_map.get(xf.format_key)
-                        fmt = fmt_obj.format_str if fmt_obj is not None else None
-                    value = render_number(cell.value, fmt) if fmt else general(cell.value)
-                elif ctype == xlrd.XL_CELL_DATE:
-                    try:
-                        value = xlrd.xldate.xldate_as_datetime(cell.value, book.datemode)
-                    except (ValueError, OverflowError, xlrd.xldate.XLDateError):
-                        value = general(cell.value)
-                elif ctype == xlrd.XL_CELL_BOOLEAN:
-                    value = "TRUE" if cell.value else "FALSE"
-                elif ctype == xlrd.XL_CELL_ERROR:
-                    value = xlrd.error_text_from_code.get(cell.value, "#ERR")
-                if isinstance(value, str):
-                    _check_text(facts, sheet, r + 1, c + 1, value)
-                cells.append(value)
-            builder.add(r + 1, cells)
-        merged = tuple(CellRange(rlo + 1, clo + 1, rhi, chi) for rlo, rhi, clo, chi in sh.merged_cells)
-        hidden_cols = frozenset(c + 1 for c, info in sh.colinfo_map.items() if info.hidden)
-        hidden_rows = frozenset(r + 1 for r, info in sh.rowinfo_map.items() if info.hidden)
-        return SheetGrid(
-            name=sheet,
-            rows=tuple(builder.rows),
-            hidden_rows=hidden_rows,
-            hidden_columns=hidden_cols,
-            merged=merged,
-            claimed_rows=sh.nrows,
-            claimed_columns=sh.ncols,
-            complete=max_rows is None or sh.nrows <= max_rows,
-        )
-
-
-def struct_error() -> type[Exception]:
-    import struct
-
-    return struct.error
-
-
-class TextSource(_ClosedOnExit):
-    """CSV/TSV: sniff the encoding (UTF-8 ± BOM, UTF-16, cp1252) and the delimiter (`,` `;` tab `|`)."""
-
-    def __init__(self, facts: FileFacts) -> None:
-        self.facts = facts
-        self.sheet_name = facts.path.stem or "Sheet1"
-        self.text, self.encoding = decode_text(facts.path.read_bytes(), facts.name)
-        self.delimiter = sniff_delimiter(self.text, prefer_tab=facts.kind == "tsv")
-
-    def close(self) -> None:
-        pass
-
-    def sheets(self) -> tuple[SheetEntry, ...]:
-        return (SheetEntry(self.sheet_name, 0, False),)
-
-    def read(self, sheet: str, max_rows: int | None = None) -> SheetGrid:
-        facts = self.facts
-        if sheet != self.sheet_name:
-            raise UserError(
-                f"A {facts.kind.upper()} file has one sheet, {self.sheet_name!r}; there is no {sheet!r}.",
-                where=place(facts.name),
-            )
-        builder = _GridBuilder(facts, sheet)
-        reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)
-        row = 0
-        try:
-            for row, fields in enumerate(_rows(reader), start=1):
-                if max_rows is not None and row > max_rows:
-                    break
-                if len(fields) > MAX_COLUMNS:
-                    raise _too_wide(facts, sheet, row, len(fields))
-                cells: list[CellValue] = []
-                for col, text in enumerate(fields, start=1):
-                    _check_text(facts, sheet, row, col, text)
-                    cells.append(text or None)
-                builder.add(row, cells)
-        except csv.Error as exc:
-            raise UserError(
-                f"The file cannot be read as {facts.kind.upper()}: {exc}.",
-                where=place(facts.name, None, row + 1),
-                hint="Open it in a spreadsheet program and save it as .xlsx or UTF-8 CSV.",
-            ) from exc
-        return SheetGrid(name=sheet, rows=tuple(builder.rows), claimed_rows=row, complete=max_rows is None)
-
-
-def _rows(reader: Iterator[list[str]]) -> Iterator[list[str]]:
-    yield from reader
-
-
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-
-
-def decode_text(data: bytes, name: str) -> tuple[str, str]:
-    """Decode a CSV's bytes; refuse binary data. Returns (text, encoding used)."""
-    text: str | None = None
-    encoding = ""
-    for bom, enc in _BOMS:
-        if data.startswith(bom):
-            try:
-                text, encoding = data[len(bom) :].decode(enc), enc
-            except UnicodeDecodeError:
-                text = None
-            break
-    if text is None and len(data) >= 4:
-        sample = data[:4096]
-        even_nuls, odd_nuls = sample[0::2].count(0), sample[1::2].count(0)
-        half = len(sample) // 2
-        if odd_nuls > 0.4 * half and even_nuls < 0.05 * half:
-            encoding = "utf-16-le"
-        elif even_nuls > 0.4 * half and odd_nuls < 0.05 * half:
-            encoding = "utf-16-be"
-        if encoding:
-            try:
-                text = data.decode(encoding)
-            except UnicodeDecodeError:
-                text, encoding = None, ""
-    if text is None:
-        for enc in ("utf-8", "cp1252"):
-            try:
-                text, encoding = data.decode(enc), enc
-                break
-            except UnicodeDecodeError:
-                continue
-    if text is None:
-        text, encoding = data.decode("latin-1"), "latin-1"
-    bad = sum(1 for ch in text[:100_000] if (ord(ch) < 32 and ch not in "\t\r\n") or ch == "\ufffd")
-    if "\x00" in text or bad > max(2, len(text[:100_000]) // 200):
-        raise UserError(
-            "The file is not text: it looks like binary data, so it cannot be read as CSV.",
-            where=name,
-            hint="Check that you chose the right file; export the checklist as .xlsx or CSV.",
-        )
-    return text, encoding
-
-
-def sniff_delimiter(text: str, prefer_tab: bool = False) -> str:
-    """Pick the delimiter that splits the first lines into the most consistent number of fields (>1)."""
-    lines = [line for line in text.splitlines()[:50] if line.strip()]
-    if not lines:
-        return "\t" if prefer_tab else ","
-    best = "\t" if prefer_tab else ","
-    best_score = (0, 0, 0)
-    for delimiter in ("\t", ",", ";", "|") if prefer_tab else (",", ";", "\t", "|"):
-        counts = [len(fields) for fields in csv.reader(lines, delimiter=delimiter)]
-        modal = max(set(counts), key=counts.count)
-        if modal < 2:
-            continue
-        score = (counts.count(modal), modal, 0)
-        if score > best_score:
-            best, best_score = delimiter, score
-    return best
-
-
-def cell_date(value: CellValue) -> dt.date | None:
-    """The date part of a datetime/date cell; None for anything else."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return None
