@@ -254,7 +254,7 @@ def cmd_demo(args: argparse.Namespace, actor: Actor) -> int:
 
 
 def cmd_import(args: argparse.Namespace, actor: Actor) -> int:
-    from workbook.services.importing import import_checklist_cli
+    from workbook.services.importing import ImportService
 
     mapping = {}
     for item in args.map:
@@ -262,16 +262,54 @@ def cmd_import(args: argparse.Namespace, actor: Actor) -> int:
         if not sep:
             raise UsageError(f"--map {item!r} should be FIELD=COLUMN")
         mapping[field.strip()] = column
+    sheets = args.sheet or None
     with _writable(args, actor) as workbook:
-        return import_checklist_cli(
-            workbook,
+        summary = ImportService(workbook.db, workbook.actor).import_checklist(
             Path(args.checklist),
-            sheet=args.sheet,
+            sheet=sheets[0] if sheets and len(sheets) == 1 else sheets,
             header_row=args.header_row,
-            mapping=mapping,
+            mapping=mapping or None,
+            include_rows=args.include_row,
             dry_run=args.dry_run,
-            as_json=args.json,
         )
+    if args.json:
+        print(json.dumps(summary.as_json(), ensure_ascii=False, indent=2))
+        return 0
+    _print_import(summary, Path(args.checklist).name)
+    return 0
+
+
+def _print_import(summary: Any, name: str) -> None:
+    verb = "would import" if summary.dry_run else "imported"
+    sheets = ", ".join(repr(s) for s in summary.sheets) if len(summary.sheets) > 1 else repr(summary.sheet)
+    print(f"{verb} {name}: sheet {sheets}, header row {summary.header_row}")
+    print("mapping: " + ", ".join(f"{k} ← {v!r}" for k, v in summary.mapping.items()))
+    if summary.answer_columns:
+        print("answers go to: " + ", ".join(f"{k} → {v!r}" for k, v in summary.answer_columns.items()))
+    print(
+        f"{summary.added} added, {summary.updated} changed, {summary.unchanged} unchanged, "
+        f"{summary.removed} removed; {summary.items} requests"
+    )
+    print(
+        f"rows below the header: {summary.non_empty_rows} with content = {summary.imported_rows} imported + "
+        f"{len(summary.merged_rows)} merged + {len(summary.skipped_rows)} left out"
+    )
+    for warning in summary.warnings:
+        print(f"warning: check this: {warning}", file=sys.stderr)
+    for d in summary.diff:
+        if d.kind == "changed":
+            extra = " (re-check evidence: the request wording changed)" if d.recheck_evidence else ""
+            print(f"  changed {d.ref}: {', '.join(f.field for f in d.fields)}{extra}")
+        else:
+            print(f"  {d.kind} {d.ref}")
+    for row in summary.skipped_rows:
+        print(f"  left out: {row.sheet}, row {row.row}: {row.reason} — {row.text}")
+    for row in summary.merged_rows:
+        print(f"  merged: {row.sheet}, row {row.row} into {row.into}: {row.reason}")
+    for problem in summary.problems:
+        print(f"  problem: {problem}")
+    if summary.skipped_rows:
+        print("  (bring a row back in with --include-row N)")
 
 
 def cmd_export(args: argparse.Namespace, actor: Actor) -> int:
@@ -346,9 +384,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("import", cmd_import, "import (or re-import) the auditor's checklist")
     p.add_argument("file")
     p.add_argument("checklist")
-    p.add_argument("--sheet")
+    p.add_argument(
+        "--sheet", action="append", default=[], help="the sheet to read (repeat to read several as one list)"
+    )
     p.add_argument("--header-row", type=int)
     p.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN")
+    p.add_argument(
+        "--include-row",
+        action="append",
+        type=int,
+        default=[],
+        metavar="N",
+        help="import row N as a request although it was left out (repeatable)",
+    )
     p.add_argument("--dry-run", action="store_true")
     p.add_argument("--json", action="store_true")
 

@@ -60,6 +60,8 @@ FIELDS: tuple[str, ...] = (
     "priority",
     "comment",
 )
+# Columns the import can also confirm as the auditor's own answer columns (write-back fills them).
+MAPPABLE_FIELDS: tuple[str, ...] = (*FIELDS, "response", "evidence")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from workbook.errors import UserError
 from workbook.jobs import CancelToken, Progress, no_progress
-from workbook.model import Actor, Status
+from workbook.model import FIELDS, Actor, Status
 from workbook.services.activity import record
 from workbook.services.people import person_for
 from workbook.storage.database import Database
@@ -28,7 +28,6 @@ from workbook.storage.schema import ImportRow, RequestRow
 
 if TYPE_CHECKING:
     from workbook.formats.checklist.reader import ChecklistAnalysis, ChecklistInfo, ChecklistRow
-    from workbook.services.workbook import Workbook
 
 # Fields the checklist owns: a re-import updates them. Owner, status, notes and evidence belong to the user.
 CHECKLIST_FIELDS = ("title", "request", "criteria", "section", "priority", "auditor_comment", "extra")
@@ -72,12 +71,24 @@ class ImportSummary:
     diff: tuple[RequestDiff, ...] = ()
     problems: tuple[str, ...] = ()
     status_vocabulary: dict[str, str] = field(default_factory=dict)
+    sheets: tuple[str, ...] = ()
+    skipped_rows: tuple[SkippedRowInfo, ...] = ()
+    merged_rows: tuple[MergedRowInfo, ...] = ()
+    non_empty_rows: int = 0
+    imported_rows: int = 0
+    answer_columns: dict[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    needs_review: bool = False
+    candidates: tuple[dict[str, Any], ...] = ()
+    included_rows: tuple[int, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {
             "sheet": self.sheet,
+            "sheets": list(self.sheets or (self.sheet,)),
             "header_row": self.header_row,
             "mapping": self.mapping,
+            "answer_columns": self.answer_columns,
             "added": self.added,
             "updated": self.updated,
             "unchanged": self.unchanged,
@@ -86,6 +97,23 @@ class ImportSummary:
             "items": self.items,
             "dry_run": self.dry_run,
             "generated_refs": self.generated_refs,
+            "rows": {
+                "non_empty": self.non_empty_rows,
+                "imported": self.imported_rows,
+                "merged": len(self.merged_rows),
+                "skipped": len(self.skipped_rows),
+            },
+            "skipped_rows": [
+                {"sheet": s.sheet, "row": s.row, "reason": s.reason, "text": s.text}
+                for s in self.skipped_rows
+            ],
+            "merged_rows": [
+                {"sheet": m.sheet, "row": m.row, "into": m.into, "reason": m.reason} for m in self.merged_rows
+            ],
+            "included_rows": list(self.included_rows),
+            "needs_review": self.needs_review,
+            "warnings": list(self.warnings),
+            "candidates": list(self.candidates),
             "diff": {
                 "added": [d.ref for d in self.diff if d.kind == "added"],
                 "changed": [
@@ -106,6 +134,44 @@ class ImportSummary:
 
 
 @dataclass(frozen=True)
+class SkippedRowInfo:
+    """A non-empty row the import left out, and why (the wizard offers it back)."""
+
+    sheet: str
+    row: int
+    reason: str
+    text: str
+
+
+@dataclass(frozen=True)
+class MergedRowInfo:
+    """A row folded into another request, and why."""
+
+    sheet: str
+    row: int
+    into: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """Everything the import wizard shows, in one call: the reading, raw rows, the plan, a saved profile."""
+
+    analysis: ChecklistAnalysis
+    rows: tuple[tuple[str, ...], ...]
+    plan: tuple[RequestDiff, ...]
+    profile: dict[str, Any] | None
+    profile_applied: bool
+    profile_words: str
+    same_list: tuple[str, ...]
+
+    @property
+    def doubtful(self) -> tuple[str, ...]:
+        """The decisions below the confidence threshold, in plain words."""
+        return tuple(f"{d.subject}: {d.reason}" for d in self.analysis.decisions if d.doubtful)
+
+
+@dataclass(frozen=True)
 class OriginalChecklist:
     """The auditor's file as imported last: its bytes, the sheet and header row, and every column's header."""
 
@@ -116,6 +182,11 @@ class OriginalChecklist:
     mapping: dict[str, str] = field(default_factory=dict)
     vocabulary: dict[str, str] = field(default_factory=dict)
     headers: tuple[str, ...] = ()
+    # Per sheet: header row, each answer column (1-based) and its dropdown, as confirmed at import.
+    layouts: tuple[dict[str, Any], ...] = ()
+    # (sheet, row) -> {answer field: the cell's text at import}; write-back changes only what differs.
+    at_import: dict[tuple[str, int], dict[str, str]] = field(default_factory=dict)
+    kind: str = ""
 
 
 def _row_values(row: ChecklistRow) -> dict[str, Any]:
@@ -257,6 +328,70 @@ def save_profile(signature: str, profile: Mapping[str, Any], path: Path | None =
     os.replace(tmp, path)
 
 
+def _reasons(analysis: ChecklistAnalysis) -> str:
+    counts: dict[str, int] = {}
+    for row in analysis.skipped:
+        counts[row.kind or row.reason] = counts.get(row.kind or row.reason, 0) + 1
+    words = {
+        "repeated_header": "repeated headers",
+        "section": "section headings",
+        "note": "notes",
+        "example": "examples",
+        "no_request": "rows with no request text",
+    }
+    return ", ".join(f"{n} {words.get(kind, kind)}" for kind, n in counts.items()) or "none"
+
+
+def _answers_at_import(analysis: ChecklistAnalysis) -> list[list[Any]]:
+    """Each request's answer cells at import: [sheet, row, status, owner, due, response, evidence]."""
+    names = {
+        c.field: c.header.replace("\n", " ") or f"Column {c.letter}" for c in analysis.columns if c.field
+    }
+    out: list[list[Any]] = []
+    for row in analysis.rows:
+        extra = dict(row.extra)
+        out.append(
+            [
+                row.sheet or analysis.sheet,
+                row.source_row,
+                row.status_text,
+                row.owner,
+                row.due.isoformat() if row.due else row.due_text,
+                extra.get(names.get("response", "\x00"), ""),
+                extra.get(names.get("evidence", "\x00"), ""),
+            ]
+        )
+    return out
+
+
+def _confirmed(mapping: Mapping[str, str]) -> dict[str, str]:
+    """A confirmed mapping names every request field: the ones it leaves out were left out on purpose."""
+    return {field: str(mapping.get(field, "")) for field in FIELDS} | {
+        k: str(v) for k, v in mapping.items() if k not in FIELDS
+    }
+
+
+def _profile_words(profile: Mapping[str, Any] | None, last_import: Mapping[str, Any] | None) -> str:
+    """Say whose mapping is being reused: "using the mapping you confirmed for <file> on <date>"."""
+    if not profile:
+        return ""
+    file_name = str(profile.get("file_name") or "")
+    at: object = None
+    if isinstance(profile.get("confirmed_at"), str):
+        with contextlib.suppress(ValueError):
+            at = dt.datetime.fromisoformat(profile["confirmed_at"])
+    if last_import and last_import.get("mapping") == profile.get("mapping"):
+        file_name = file_name or str(last_import.get("file_name") or "")
+        at = at or last_import.get("imported_at")
+    when = ""
+    if isinstance(at, dt.datetime):
+        # Stored times are UTC; naive ones come from SQLite and are UTC too.
+        at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+        when = f" on {at.astimezone():%d %b %Y}"
+    target = f" for {file_name}" if file_name else " for a checklist with these headings"
+    return f"Using the mapping you confirmed{target}{when}."
+
+
 class ImportService:
     def __init__(self, db: Database, actor: Actor, profiles_path: Path | None = None) -> None:
         self._db = db
@@ -272,16 +407,22 @@ class ImportService:
         self,
         path: Path,
         *,
-        sheet: str | None = None,
+        sheet: str | Sequence[str] | None = None,
         header_row: int | None = None,
         mapping: Mapping[str, str] | None = None,
-        duplicates: Literal["merge", "suffix"] = "merge",
+        duplicates: Literal["merge", "suffix"] | None = None,
+        include_rows: Sequence[int] = (),
     ) -> ChecklistAnalysis:
-        """The guess a wizard shows: sheet, header row, mapping (a saved profile wins), rows, problems."""
+        """The guess a wizard shows: sheet(s), header row, mapping (a saved profile wins), rows, problems."""
         from workbook.formats.checklist.reader import analyse_sheet
 
         analysis = analyse_sheet(
-            Path(path), sheet=sheet, header_row=header_row, mapping=mapping, duplicates=duplicates
+            Path(path),
+            sheet=sheet,
+            header_row=header_row,
+            mapping=mapping,
+            duplicates=duplicates,
+            include_rows=include_rows,
         )
         if mapping is None:
             profile = self.profile_for(analysis.header_signature)
@@ -290,12 +431,56 @@ class ImportService:
                 with contextlib.suppress(UserError):
                     analysis = analyse_sheet(
                         Path(path),
-                        sheet=analysis.sheet,
+                        sheet=analysis.sheets_used or analysis.sheet,
                         header_row=analysis.header_row,
-                        mapping=profile["mapping"],
+                        mapping=_confirmed(profile["mapping"]),
                         duplicates=duplicates,
+                        include_rows=include_rows,
                     )
         return analysis
+
+    def preview(
+        self,
+        path: Path,
+        *,
+        sheet: str | Sequence[str] | None = None,
+        header_row: int | None = None,
+        mapping: Mapping[str, str] | None = None,
+        duplicates: Literal["merge", "suffix"] | None = None,
+        include_rows: Sequence[int] = (),
+        preview_rows: int = 60,
+    ) -> ImportPreview:
+        """Everything the import wizard shows for one set of choices, in one call (nothing is written)."""
+        analysis = self.analyse(
+            path,
+            sheet=sheet,
+            header_row=header_row,
+            mapping=mapping,
+            duplicates=duplicates,
+            include_rows=include_rows,
+        )
+        rows = self.preview_rows(path, analysis.sheet, max(preview_rows, analysis.header_row + 20))
+        profile = self.profile_for(analysis.header_signature) if mapping is None else None
+        applied = profile is not None and _confirmed(profile.get("mapping") or {}) == {
+            **_confirmed({}),
+            **{k: v for k, v in analysis.mapping.items() if k in FIELDS},
+        }
+        words = _profile_words(profile, self.last_import()) if applied else ""
+        same = analysis.sheets_used
+        if len(analysis.sheets) > 1:
+            from workbook.formats.checklist.reader import ChecklistInfo
+
+            info = ChecklistInfo(analysis.file_name, 0, analysis.sha256, analysis.kind, analysis.sheets)
+            same = info.same_list_as(analysis.sheet)
+        return ImportPreview(
+            analysis=analysis,
+            rows=tuple(rows),
+            plan=tuple(self.plan(analysis)),
+            profile=profile,
+            profile_applied=applied,
+            profile_words=words,
+            same_list=same,
+        )
 
     def preview_rows(self, path: Path, sheet: str, rows: int) -> list[tuple[str, ...]]:
         """The sheet's first rows as its cells show them (the reader's parsing, no analysis), for previews."""
@@ -351,7 +536,16 @@ class ImportService:
             row = session.scalar(select(ImportRow).order_by(ImportRow.id.desc()))
             if row is None:
                 return None
-            headers = row.summary.get("headers") if isinstance(row.summary, dict) else None
+            summary = row.summary if isinstance(row.summary, dict) else {}
+            headers = summary.get("headers")
+            layouts = summary.get("layouts")
+            at_import: dict[tuple[str, int], dict[str, str]] = {}
+            for item in summary.get("at_import") or ():
+                if isinstance(item, list) and len(item) == 7:
+                    sheet, number, *values = item
+                    at_import[(str(sheet), int(number))] = dict(
+                        zip(("status", "owner", "due", "response", "evidence"), map(str, values), strict=True)
+                    )
             return OriginalChecklist(
                 file_name=row.file_name,
                 data=row.data,
@@ -360,16 +554,20 @@ class ImportService:
                 mapping=dict(row.mapping),
                 vocabulary=dict(row.status_vocabulary),
                 headers=tuple(str(h) for h in headers) if isinstance(headers, list) else (),
+                layouts=tuple(x for x in layouts if isinstance(x, dict)) if isinstance(layouts, list) else (),
+                at_import=at_import,
+                kind=str(summary.get("kind") or ""),
             )
 
     def import_checklist(
         self,
         path: Path,
         *,
-        sheet: str | None = None,
+        sheet: str | Sequence[str] | None = None,
         header_row: int | None = None,
         mapping: Mapping[str, str] | None = None,
-        duplicates: Literal["merge", "suffix"] = "merge",
+        duplicates: Literal["merge", "suffix"] | None = None,
+        include_rows: Sequence[int] = (),
         dry_run: bool = False,
         remember: bool = True,
         analysis: ChecklistAnalysis | None = None,
@@ -381,7 +579,22 @@ class ImportService:
         path = Path(path)
         if analysis is None:
             analysis = self.analyse(
-                path, sheet=sheet, header_row=header_row, mapping=mapping, duplicates=duplicates
+                path,
+                sheet=sheet,
+                header_row=header_row,
+                mapping=mapping,
+                duplicates=duplicates,
+                include_rows=include_rows,
+            )
+        if not analysis.rows:
+            left = len(analysis.skipped)
+            raise UserError(
+                f"No requests to import: all {left} row{'s' if left != 1 else ''} below the header were "
+                "left out "
+                f"({_reasons(analysis)}).",
+                where=f"{analysis.file_name}, sheet {analysis.sheet!r}",
+                hint="Bring rows back in (--include-row N, or the wizard's problems step), or choose another "
+                "sheet or header row.",
             )
         cancel.raise_if_cancelled()
         progress(1, 4)
@@ -412,7 +625,21 @@ class ImportService:
                     mapping=dict(analysis.mapping),
                     status_vocabulary=vocabulary,
                     header_signature=analysis.header_signature,
-                    summary={**summary.as_json(), "headers": [c.header for c in analysis.columns]},
+                    summary={
+                        **summary.as_json(),
+                        "headers": [c.header for c in analysis.columns],
+                        "kind": analysis.kind,
+                        "layouts": [
+                            {
+                                "sheet": layout.sheet,
+                                "header_row": layout.header_row,
+                                "answer_columns": dict(layout.answer_columns),
+                                "dropdowns": {k: list(v) for k, v in layout.dropdowns.items()},
+                            }
+                            for layout in analysis.layouts
+                        ],
+                        "at_import": _answers_at_import(analysis),
+                    },
                     imported_by=self._actor.name,
                     imported_at=dt.datetime.now(dt.UTC),
                 )
@@ -492,6 +719,23 @@ class ImportService:
                 p.message if not p.where else f"{p.where}: {p.message}" for p in analysis.problems
             ),
             status_vocabulary=vocabulary,
+            sheets=analysis.sheets_used or (analysis.sheet,),
+            skipped_rows=tuple(
+                SkippedRowInfo(r.sheet or analysis.sheet, r.row, r.reason, r.text) for r in analysis.skipped
+            ),
+            merged_rows=tuple(
+                MergedRowInfo(m.sheet or analysis.sheet, m.row, m.into, m.reason) for m in analysis.merged
+            ),
+            non_empty_rows=analysis.non_empty_rows,
+            imported_rows=sum(len(r.source_rows) for r in analysis.rows) - len(analysis.merged),
+            answer_columns=analysis.answer_columns,
+            warnings=tuple(f"{d.subject}: {d.reason}" for d in analysis.decisions if d.doubtful),
+            needs_review=analysis.needs_review,
+            candidates=tuple(
+                {"sheet": r.name, "score": r.score, "reason": r.reason, "header_row": r.header_row}
+                for r in analysis.sheets
+            ),
+            included_rows=analysis.included_rows,
         )
 
     def _apply(
@@ -553,7 +797,7 @@ class ImportService:
                         "notes": "",
                         "auditor_comment": src.comment,
                         "extra": dict(src.extra),
-                        "source_sheet": analysis.sheet,
+                        "source_sheet": src.sheet or analysis.sheet,
                         "source_row": src.source_row,
                         "position": order,
                         "archived": False,
@@ -570,7 +814,11 @@ class ImportService:
                     record(session, self._actor, "request.add", diff.ref, after=src.title or src.request[:80])
                 continue
             row = by_ref[diff.previous_ref or diff.ref]
-            row.source_row, row.source_sheet, row.position = src.source_row, analysis.sheet, order
+            row.source_row, row.source_sheet, row.position = (
+                src.source_row,
+                src.sheet or analysis.sheet,
+                order,
+            )
             if diff.kind == "unchanged":
                 continue
             row.ref = src.ref
@@ -602,40 +850,3 @@ class ImportService:
         if new_rows:
             session.execute(insert(RequestRow), new_rows)
             new_rows.clear()
-
-
-def import_checklist_cli(
-    workbook: Workbook,
-    checklist: Path,
-    *,
-    sheet: str | None,
-    header_row: int | None,
-    mapping: Mapping[str, str],
-    dry_run: bool,
-    as_json: bool,
-) -> int:
-    service = ImportService(workbook.db, workbook.actor)
-    summary = service.import_checklist(
-        checklist, sheet=sheet, header_row=header_row, mapping=mapping or None, dry_run=dry_run
-    )
-    if as_json:
-        print(json.dumps(summary.as_json(), ensure_ascii=False, indent=2))
-        return 0
-    verb = "would import" if dry_run else "imported"
-    print(f"{verb} {checklist.name}: sheet {summary.sheet!r}, header row {summary.header_row}")
-    print("mapping: " + ", ".join(f"{k} ← {v!r}" for k, v in summary.mapping.items()))
-    print(
-        f"{summary.added} added, {summary.updated} changed, {summary.unchanged} unchanged, "
-        f"{summary.removed} removed, {summary.skipped} rows skipped; {summary.items} requests"
-    )
-    if summary.generated_refs:
-        print("note: the checklist has no ref column; refs were made from sheet and row")
-    for d in summary.diff:
-        if d.kind == "changed":
-            extra = " (re-check evidence: the request wording changed)" if d.recheck_evidence else ""
-            print(f"  changed {d.ref}: {', '.join(f.field for f in d.fields)}{extra}")
-        else:
-            print(f"  {d.kind} {d.ref}")
-    for problem in summary.problems:
-        print(f"  problem: {problem}")
-    return 0

@@ -10,7 +10,6 @@ from workbook.formats.checklist.header import HeaderCandidate
 from workbook.formats.checklist.layout import (
     is_placeholder,
     is_repeated_header,
-    looks_like_ref,
     rank_sheet,
     rank_sheets,
     sample_rows,
@@ -35,7 +34,9 @@ def test_request_list_outranks_instructions_lookup_hidden_and_chart_sheets() -> 
     ranked = rank_sheets([rank_sheet(entry, g) for entry, g in sheets])
     assert [r.name for r in ranked] == ["PBC Requests", "Instructions", "Lists", "Chart1"]
     assert ranked[0].header_row == 1
-    assert ranked[0].reason == "name suggests requests; header at row 1, 20 rows below"
+    assert ranked[0].reason == (
+        "its name suggests requests; header at row 1, 20 rows below, a column of unique codes"
+    )
     assert ranked[-1].reason == "a chart, not a table"
 
 
@@ -45,10 +46,35 @@ def test_a_plain_named_sheet_with_the_table_beats_an_empty_requests_sheet() -> N
     assert rank_sheets([empty, table])[0].name == "Sheet2"
 
 
+def test_summary_retired_and_formula_mirror_sheets_rank_below_the_list() -> None:
+    retired = rank_sheet(SheetEntry("Retired IDs", 0, False), grid("Retired IDs", REQUESTS))
+    summary = rank_sheet(SheetEntry("Benchmark summary", 1, False), grid("Benchmark summary", REQUESTS))
+    locked = grid("Scores", [["Changes cannot be made in this sheet"], *REQUESTS])
+    scorecard = rank_sheet(SheetEntry("Scores", 2, False), locked)
+    mirror_grid = SheetGrid(
+        name="Overview2",
+        rows=tuple(tuple(r) for r in REQUESTS),
+        formula_cells={n: (1, 2, 3) for n in range(2, 22)},
+    )
+    mirror = rank_sheet(SheetEntry("Overview2", 3, False), mirror_grid)
+    checklist = rank_sheet(SheetEntry("Checklist", 4, False), grid("Checklist", REQUESTS))
+    ranked = rank_sheets([retired, summary, scorecard, mirror, checklist])
+    assert ranked[0].name == "Checklist"
+    assert "formulas copying other sheets" in mirror.reason
+    assert "must not be edited" in scorecard.reason
+
+
 def test_placeholders_and_example_rows_are_recognised() -> None:
     samples = ["[Insert request]", "<owner>", "{ref}", "e.g. user list", "Example: HR policy", "XXX", "TBD"]
     assert all(is_placeholder(text) for text in samples)
-    requests = ["Access review [quarterly]", "Provide the list of users", "PBC-1", ""]
+    assert is_placeholder("PBC-00X")
+    requests = [
+        "Access review [quarterly]",
+        "Provide the list of users",
+        "PBC-1",
+        "",
+        "Sample of change tickets",
+    ]
     assert not any(is_placeholder(text) for text in requests)
 
 
@@ -56,18 +82,6 @@ def test_repeated_header_rows_match_the_header_loosely() -> None:
     header = HeaderCandidate(1, 1, 10.0, ("Request ID", "Request", "Owner"))
     assert is_repeated_header(["Request\u00a0ID:", "REQUEST", "Owner"], header)
     assert not is_repeated_header(["PBC-1", "Access list", "Owner"], header)
-
-
-def test_refs_are_short_tokens_not_sentences() -> None:
-    assert [
-        looks_like_ref(t) for t in ("PBC-012", "3.10", "AC-2(1)", "CC 6.1", "Access control policies")
-    ] == [
-        True,
-        True,
-        True,
-        True,
-        False,
-    ]
 
 
 def test_shaded_rows_opening_the_list_are_samples() -> None:

@@ -125,13 +125,14 @@ def test_spacer_section_repeated_header_placeholder_and_footer_rows_are_skipped(
         ("PBC-1", "Access control", ("CC6.1", "CC6.2")),
         ("PBC-2", "Access control", ("CC8.1", "CC8.2")),
     ]
-    assert [s.reason for s in analysis.skipped] == [
-        "section heading or note",
-        "blank",
-        "repeated header",
-        "example or placeholder",
-        "section heading or note",
+    # Every non-empty row is accounted for; blank rows are not rows to account for.
+    assert [(s.row, s.kind) for s in analysis.skipped] == [
+        (2, "section"),
+        (5, "repeated_header"),
+        (6, "example"),
+        (8, "note"),
     ]
+    assert analysis.non_empty_rows == len(analysis.rows) + len(analysis.skipped) + len(analysis.merged)
 
 
 def test_dates_in_excel_forms_become_dates_and_text_is_kept(make_xlsx: Any) -> None:
@@ -186,17 +187,25 @@ def test_without_a_ref_column_refs_come_from_row_numbers_and_the_user_is_told(ma
     assert [r.ref for r in analysis.rows] == ["R0002", "R0003"]
 
 
-def test_duplicate_refs_merge_or_take_suffixes(make_xlsx: Any) -> None:
+def test_rows_sharing_a_ref_stay_apart_numbered_unless_asked_to_merge(make_xlsx: Any) -> None:
     rows = [["Ref", "Request", "TSC"], ["PBC-1", "a", "CC6.1"], ["PBC-1", "b", "CC6.2"], ["PBC-2", "c", ""]]
     path = make_xlsx({"PBC": rows})
-    merged = analyse_sheet(path)
+    apart = analyse_sheet(path)
+    assert [(r.ref, r.request) for r in apart.rows] == [("PBC-1", "a"), ("PBC-1-2", "b"), ("PBC-2", "c")]
+    assert apart.duplicates[0].refs == ("PBC-1", "PBC-1-2")
+    merged = analyse_sheet(path, duplicates="merge")
     assert [(r.ref, r.request, r.criteria, r.source_rows) for r in merged.rows] == [
         ("PBC-1", "a\n\nb", ("CC6.1", "CC6.2"), (2, 3)),
         ("PBC-2", "c", (), (4,)),
     ]
-    suffixed = analyse_sheet(path, duplicates="suffix")
-    assert [r.ref for r in suffixed.rows] == ["PBC-1", "PBC-1-2", "PBC-2"]
-    assert suffixed.duplicates[0].refs == ("PBC-1", "PBC-1-2")
+    assert [(m.row, m.into) for m in merged.merged] == [(3, "PBC-1")]
+
+
+def test_the_same_row_twice_is_one_request(make_xlsx: Any) -> None:
+    rows = [["Ref", "Request"], ["PBC-1", "a"], ["PBC-2", "b"], ["PBC-2", "b"], ["PBC-3", "c"]]
+    analysis = analyse_sheet(make_xlsx({"PBC": rows}))
+    assert [r.ref for r in analysis.rows] == ["PBC-1", "PBC-2", "PBC-3"]
+    assert [(m.row, m.into) for m in analysis.merged] == [(4, "PBC-2")]
 
 
 def test_caller_mapping_by_header_or_letter_overrides_guesses(make_xlsx: Any) -> None:
@@ -287,7 +296,7 @@ def shade(ws: Any, row: int, fill: Any = None, font: Any = None) -> None:
                 cell.font = font
 
 
-def test_grey_and_italic_sample_rows_under_the_header_are_skipped_with_a_reason(make_xlsx: Any) -> None:
+def test_grey_or_italic_rows_are_skipped_only_when_they_hold_template_text(make_xlsx: Any) -> None:
     from openpyxl.styles import Font, PatternFill
 
     rows = [
@@ -306,10 +315,10 @@ def test_grey_and_italic_sample_rows_under_the_header_are_skipped_with_a_reason(
         shade(ws, 3, font=Font(italic=True))
 
     analysis = analyse_sheet(make_xlsx({"PBC": rows}, edit=style))
-    assert [r.ref for r in analysis.rows] == ["PBC-001", "PBC-002", "PBC-003"]
+    # Grey alone is not enough (row 2 reads as a real request); grey or italic template text is.
+    assert [r.ref for r in analysis.rows] == ["PBC-000", "PBC-001", "PBC-002", "PBC-003"]
     assert [(s.row, s.reason) for s in analysis.skipped] == [
-        (2, "example row (shaded grey or italic)"),
-        (3, "example row (shaded grey or italic)"),
+        (3, "an example row (grey or italic template text)"),
     ]
 
 
@@ -352,4 +361,6 @@ def test_italic_e_g_row_anywhere_is_a_sample_even_in_an_extra_column(make_xlsx: 
 
     analysis = analyse_sheet(make_xlsx({"PBC": rows}, edit=style))
     assert [r.ref for r in analysis.rows] == ["PBC-1", "PBC-2", "PBC-3"]
-    assert [(s.row, s.reason) for s in analysis.skipped] == [(4, "example row (shaded grey or italic)")]
+    assert [(s.row, s.reason) for s in analysis.skipped] == [
+        (4, "an example row (grey or italic template text)")
+    ]

@@ -7,15 +7,8 @@ from typing import Any
 
 import pytest
 
-from workbook.formats.checklist.header import (
-    FieldGuess,
-    guess_field,
-    header_candidates,
-    header_signature,
-    is_id_list,
-    map_columns,
-    normalise_header,
-)
+from workbook.formats.checklist.header import header_candidates
+from workbook.formats.checklist.synonyms import FieldGuess, guess_field, header_signature, normalise_header
 from workbook.formats.sheets.grid import CellRange, SheetGrid
 
 
@@ -25,6 +18,9 @@ def grid(rows: Sequence[Sequence[Any]], merged: tuple[CellRange, ...] = ()) -> S
 
 def test_normalise_header_folds_case_breaks_nbsp_colons_plurals_and_number_words() -> None:
     assert normalise_header("Request\nID:") == "request id"
+    assert normalise_header("Référence de la demande") == "ref de la demande"
+    assert normalise_header("genericId") == "generic id"
+    assert normalise_header("統制ID") == "統制 id"
     assert normalise_header(" Request\u00a0No. ") == "request #"
     assert normalise_header("Client's Comments") == "client comment"
     assert normalise_header("ＰＢＣ　＃") == "pbc #"
@@ -54,8 +50,20 @@ def test_header_signature_ignores_cosmetics_and_trailing_blanks_but_not_order() 
         ("Auditor Comments", "comment", 0.9),
         ("Request Description", "request", 0.95),
         ("Status of request", "status", 0.665),
-        ("Owner (Client)", "owner", 0.665),
+        ("Owner (Client)", "owner", 0.855),
         ("NIST SP 800-53, Revision 5 Control", "criteria", 0.56),
+        ("Assignees", "owner", 0.95),
+        ("Evidence Owner", "owner", 0.95),
+        ("Documentation Artifact", "title", 0.9),
+        ("Référence", "ref", 1.0),
+        ("Verantwortlich", "owner", 0.95),
+        ("Fecha límite", "due", 0.95),
+        ("Responsável", "owner", 0.95),
+        ("Scadenza", "due", 0.95),
+        ("Eigenaar", "owner", 0.95),
+        ("統制の内容", "request", 0.95),
+        ("담당 부서", "owner", 0.95),
+        ("genericId", "ref", 0.6),
     ],
 )
 def test_guess_field_knows_synonyms_with_a_confidence(header: str, field: str, confidence: float) -> None:
@@ -102,33 +110,3 @@ def test_a_title_merged_across_the_whole_width_is_not_a_band() -> None:
     ]
     best = header_candidates(grid(rows, (CellRange(1, 1, 1, 3),)))[0]
     assert (best.first_row, best.row, best.headers) == (2, 2, ("Ref", "Request", "Owner"))
-
-
-def test_map_columns_gives_each_field_one_column_most_confident_first() -> None:
-    headers = ["Ref", "Request", "Comments", "Notes", "Request Description"]
-    assert map_columns(headers) == {
-        0: FieldGuess("ref", 1.0),
-        1: FieldGuess("request", 0.95),
-        2: FieldGuess("comment", 0.9),
-    }
-
-
-def test_map_columns_finds_an_unnamed_ref_column_from_its_values() -> None:
-    samples = [["PBC-1", "x"], ["PBC-2", "y"], ["PBC-3", "z"]]
-    assert map_columns(["", "Description"], samples) == {
-        1: FieldGuess("request", 0.95),
-        0: FieldGuess("ref", 0.5),
-    }
-
-
-def test_map_columns_takes_refs_out_of_id_prefixed_text() -> None:
-    samples = [["GV.OC-01: The mission is understood", "x"], ["GV.OC-02: Stakeholders", "y"]]
-    assert map_columns(["Subcategory", "Examples"], samples) == {0: FieldGuess("ref", 0.5)}
-
-
-def test_a_column_of_control_id_lists_maps_to_criteria() -> None:
-    samples = [["A-1", "AC-2, AC-3"], ["A-2", "CM-8"], ["A-3", "PM-5, PM-9"]]
-    assert map_columns(["Ref", "Control"], samples)[1] == FieldGuess("criteria", 0.6)
-    assert map_columns(["Ref", "Mapped controls"], samples)[1] == FieldGuess("criteria", 0.8)
-    assert is_id_list("A.9.2.1, A.9.2.2*") and is_id_list("CC6.1\nCC6.2")
-    assert not is_id_list("Access review of privileged users")

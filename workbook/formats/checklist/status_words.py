@@ -4,10 +4,27 @@ from __future__ import annotations
 
 import re
 
+from workbook.formats.checklist.synonyms import fold_latin
 from workbook.model import Status
+
+_TOKENS = re.compile(r"[a-z0-9]+|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
 
 _PHRASES: dict[Status, tuple[str, ...]] = {
     Status.NOT_APPLICABLE: (
+        "no es necesario",
+        "nao e necessario",
+        "non necessaire",
+        "nicht erforderlich",
+        "entbehrlich",
+        "nicht anwendbar",
+        "no aplica",
+        "nao aplicavel",
+        "non applicabile",
+        "niet van toepassing",
+        "対象外",
+        "該当なし",
+        "해당없음",
+        "해당 없음",
         "n a",
         "na",
         "not applicable",
@@ -24,6 +41,25 @@ _PHRASES: dict[Status, tuple[str, ...]] = {
         "descoped",
     ),
     Status.FOLLOW_UP: (
+        "issues",
+        "issue",
+        "failed",
+        "fail",
+        "not met",
+        "gap",
+        "teilweise",
+        "partially implemented",
+        "not effective",
+        "ineffective",
+        "deficiency",
+        "finding",
+        "non conforme",
+        "no conforme",
+        "nao conforme",
+        "abweichung",
+        "不備",
+        "一部不備",
+        "미흡",
         "follow up",
         "followup",
         "more info needed",
@@ -70,6 +106,23 @@ _PHRASES: dict[Status, tuple[str, ...]] = {
         "completed pending review",
     ),
     Status.ACCEPTED: (
+        "fulfilled",
+        "pass",
+        "met",
+        "compliant",
+        "implemented",
+        "effective",
+        "cumplido",
+        "cumprido",
+        "conforme",
+        "umgesetzt",
+        "erfullt",
+        "voldaan",
+        "soddisfatto",
+        "有効",
+        "適合",
+        "완료",
+        "적정",
         "accepted",
         "complete",
         "completed",
@@ -99,6 +152,17 @@ _PHRASES: dict[Status, tuple[str, ...]] = {
         "management review",
     ),
     Status.IN_PROGRESS: (
+        "en cours",
+        "en curso",
+        "en progreso",
+        "em andamento",
+        "in bearbeitung",
+        "in corso",
+        "in uitvoering",
+        "対応中",
+        "進行中",
+        "진행중",
+        "진행 중",
         "in progress",
         "wip",
         "work in progress",
@@ -116,6 +180,29 @@ _PHRASES: dict[Status, tuple[str, ...]] = {
         "gathering",
     ),
     Status.OPEN: (
+        "not verified",
+        "unverified",
+        "no verificado",
+        "nao verificado",
+        "non verifie",
+        "nicht gepruft",
+        "non verificato",
+        "niet geverifieerd",
+        "abrir",
+        "abierto",
+        "aberto",
+        "ouvert",
+        "offen",
+        "aperto",
+        "a faire",
+        "por hacer",
+        "pendiente",
+        "pendente",
+        "未着手",
+        "未対応",
+        "미착수",
+        "not implemented",
+        "nicht umgesetzt",
         "open",
         "not started",
         "new",
@@ -150,7 +237,7 @@ _ORDERED.sort(key=lambda item: -len(item[0]))
 
 
 def _key(word: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", word.lower()))
+    return " ".join(_TOKENS.findall(fold_latin(word).casefold()))
 
 
 def map_status_word(word: str) -> Status | None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -55,6 +56,14 @@ class SheetGrid:
     complete: bool = True
     # Rows whose every filled cell is shaded grey or set in italic or grey type: how sample rows look.
     shaded_rows: frozenset[int] = frozenset()
+    # Rows whose every filled cell is bold: how section headings and header rows often look.
+    bold_rows: frozenset[int] = frozenset()
+    # Cells holding a formula, by 1-based row: {row: (col, ...)}; their value is the cached result.
+    formula_cells: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
+
+    def formula_count(self, first_row: int = 1) -> int:
+        """Cells holding a formula from `first_row` down."""
+        return sum(len(cols) for row, cols in self.formula_cells.items() if row >= first_row)
 
     @property
     def width(self) -> int:

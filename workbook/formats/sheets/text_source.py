@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 from collections.abc import Iterator
 
 from workbook.errors import UserError
@@ -125,19 +126,39 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
     return text, encoding
 
 
+_SNIFF_CHARS = 64 * 1024
+_SNIFF_RECORDS = 60
+
+
 def sniff_delimiter(text: str, prefer_tab: bool = False) -> str:
-    """Pick the delimiter that splits the first lines into the most consistent number of fields (>1)."""
-    lines = [line for line in text.splitlines()[:50] if line.strip()]
-    if not lines:
-        return "\t" if prefer_tab else ","
-    best = "\t" if prefer_tab else ","
-    best_score = (0, 0, 0)
-    for delimiter in ("\t", ",", ";", "|") if prefer_tab else (",", ";", "\t", "|"):
-        counts = [len(fields) for fields in csv.reader(lines, delimiter=delimiter)]
-        modal = max(set(counts), key=counts.count)
+    """The delimiter that splits the first records into the most consistent number of fields (more than one).
+
+    Records are parsed as CSV (RFC 4180), so quoted cells holding line breaks or the other delimiters
+    count as one field: a `;` file whose quoted cells contain commas is still read with `;`.
+    """
+    sample = text[:_SNIFF_CHARS]
+    order = ("\t", ",", ";", "|") if prefer_tab else (",", ";", "\t", "|")
+    best = order[0]
+    best_score: tuple[int, int, int] = (0, 0, 0)
+    for rank, delimiter in enumerate(order):
+        try:
+            records = [
+                len(fields)
+                for fields in itertools.islice(
+                    csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), _SNIFF_RECORDS + 1
+                )
+                if any(f.strip() for f in fields)
+            ]
+        except csv.Error:
+            continue
+        if len(sample) < len(text) and len(records) > 1:
+            records.pop()  # the sample may cut the last record short
+        if not records:
+            continue
+        modal = max(set(records), key=lambda n: (records.count(n), n))
         if modal < 2:
             continue
-        score = (counts.count(modal), modal, 0)
+        score = (records.count(modal), modal, -rank)
         if score > best_score:
             best, best_score = delimiter, score
     return best

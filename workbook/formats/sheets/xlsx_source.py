@@ -133,6 +133,8 @@ class _XlsxSheetState:
     hidden_columns: set[int] = field(default_factory=set)
     hidden_rows: set[int] = field(default_factory=set)
     shaded_rows: set[int] = field(default_factory=set)
+    bold_rows: set[int] = field(default_factory=set)
+    formula_cells: dict[int, tuple[int, ...]] = field(default_factory=dict)
     validations: list[tuple[tuple[CellRange, ...], str]] = field(default_factory=list)
     claimed_rows: int = 0
     claimed_columns: int = 0
@@ -171,6 +173,7 @@ class XlsxSource(_ClosedOnExit):
         self._styles: list[Any] = list(wb._cell_styles)
         self._formats: dict[int, str | None] = {}
         self._shaded: frozenset[int] | None = None
+        self._bold: frozenset[str] | None = None
 
     def close(self) -> None:
         self._wb.close()
@@ -218,6 +221,17 @@ class XlsxSource(_ClosedOnExit):
                     ids.add(index)
             self._shaded = frozenset(ids)
         return frozenset(str(i) for i in self._shaded)
+
+    def _bold_styles(self) -> frozenset[str]:
+        """The `s` attributes of styles set in bold type."""
+        if self._bold is None:
+            fonts: list[Any] = list(getattr(self._wb, "_fonts", ()))
+            self._bold = frozenset(
+                str(index)
+                for index, style in enumerate(self._styles)
+                if 0 <= style.fontId < len(fonts) and bool(fonts[style.fontId].b)
+            )
+        return self._bold
 
     def read(self, sheet: str, max_rows: int | None = None) -> SheetGrid:
         if max_rows is None and sheet in self._grids:
@@ -268,6 +282,7 @@ class XlsxSource(_ClosedOnExit):
         row_index = 0
         complete = True
         shaded_styles = self._shaded_styles()
+        bold_styles = self._bold_styles()
         ghost = False
         for _, el in iterparse(stream):
             tag = el.tag
@@ -281,7 +296,8 @@ class XlsxSource(_ClosedOnExit):
                     continue
                 cells: list[CellValue] = []
                 col = 0
-                shaded = True
+                shaded = bold = True
+                formulas: list[int] = []
                 for c in el:
                     ref = c.get("r")
                     col = _column_index(ref.rstrip("0123456789")) if ref else col + 1
@@ -294,10 +310,14 @@ class XlsxSource(_ClosedOnExit):
                         value = "".join(node.itertext()) if node is not None else None
                     else:
                         text = c.findtext(v_tag)
+                        formula = c.find(f_tag)
+                        if formula is not None:
+                            formulas.append(col)
                         if text is None or text == "":
-                            if c.find(f_tag) is None:
+                            if formula is None:
                                 continue
-                            value = None
+                            # Saved without a cached result (other tools): show what the formula plainly says.
+                            value = formula_display(formula.text or "")
                         elif kind == "s":
                             item = shared[int(text)]
                             value = item if isinstance(item, str) else str(item)
@@ -318,8 +338,10 @@ class XlsxSource(_ClosedOnExit):
                             value = _iso_datetime(text)
                         else:
                             value = text
-                    if shaded and value is not None and value != "" and c.get("s") not in shaded_styles:
-                        shaded = False
+                    if value is not None and value != "":
+                        style_id = c.get("s")
+                        shaded = shaded and style_id in shaded_styles
+                        bold = bold and style_id in bold_styles
                     if isinstance(value, str) and len(value) > 255:
                         _check_text(facts, sheet, row_index, col, value)
                     if col > len(cells) + 1:
@@ -329,8 +351,13 @@ class XlsxSource(_ClosedOnExit):
                     else:
                         cells.append(value)
                 el.clear()
-                if shaded and cells:
-                    state.shaded_rows.add(row_index)
+                if cells and any(v is not None and v != "" for v in cells):
+                    if shaded:
+                        state.shaded_rows.add(row_index)
+                    if bold:
+                        state.bold_rows.add(row_index)
+                if formulas:
+                    state.formula_cells[row_index] = tuple(formulas)
                 builder.add(row_index, cells)
                 if max_rows is not None and row_index >= max_rows:
                     stream.skip_rows = True
@@ -372,6 +399,8 @@ class XlsxSource(_ClosedOnExit):
             claimed_columns=state.claimed_columns,
             ghost_rows_skipped=ghost,
             shaded_rows=frozenset(r for r in state.shaded_rows if r <= len(builder.rows)),
+            bold_rows=frozenset(r for r in state.bold_rows if r <= len(builder.rows)),
+            formula_cells={r: c for r, c in state.formula_cells.items() if r <= len(builder.rows)},
             complete=complete,
         )
         if complete and state.validations:
@@ -492,6 +521,23 @@ def _load_workbook_lazily(path: Path) -> Any:
         warnings.filterwarnings("ignore", message="Workbook contains no default style", category=UserWarning)
         reader.read()
     return reader.wb
+
+
+_STRING = r'"((?:[^"]|"")*)"'
+_HYPERLINK = re.compile(
+    rf"^\s*=?\s*HYPERLINK\s*\(\s*{_STRING}\s*(?:[,;]\s*{_STRING}\s*)?\)\s*$", re.IGNORECASE
+)
+_LITERAL = re.compile(rf"^\s*=?\s*{_STRING}\s*$")
+
+
+def formula_display(formula: str) -> str | None:
+    """What a formula saved without its result plainly shows: a HYPERLINK's label, a string literal."""
+    if m := _HYPERLINK.match(formula):
+        label = m.group(2) if m.group(2) is not None else m.group(1)
+        return label.replace('""', '"')
+    if m := _LITERAL.match(formula):
+        return m.group(1).replace('""', '"')
+    return None
 
 
 def _iso_datetime(text: str) -> CellValue:
