@@ -1,4 +1,4 @@
-"""Column mapping judged from the data: which column is the ref, the request, the owner, whatever the headers"""
+"""Column mapping judged from the data: which column is the ref, the request, the owner."""
 
 from __future__ import annotations
 
