@@ -6,7 +6,6 @@ import argparse
 import datetime as dt
 import hashlib
 import os
-import re
 import secrets
 import shutil
 import tempfile
@@ -17,15 +16,13 @@ from typing import TYPE_CHECKING
 
 from workbook.errors import StorageError, UserError
 from workbook.jobs import CancelToken, Progress, no_progress
-from workbook.model import Request, RequestFilter, Status
+from workbook.model import RequestFilter, Status
+from workbook.services.answers import answered_name, writeback_input
 from workbook.services.importing import ImportService, OriginalChecklist
 
 if TYPE_CHECKING:
-    from workbook.formats.package.inputs import PackageInput, PageSize, WritebackInput
+    from workbook.formats.package.inputs import PackageInput, PageSize
     from workbook.services.workbook import Workbook
-
-_RESPONSE_HEADER = re.compile(r"\b(response|answer|management comment|client comment)", re.IGNORECASE)
-_EVIDENCE_HEADER = re.compile(r"\b(evidence|attachment|documents? provided|file name)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -178,7 +175,7 @@ class ExportService:
             activity_head=wb.activity.head(),
             requests=tuple(packaged),
             page_size=options.page_size,
-            checklist=self._writeback(original, requests, vocabulary),
+            checklist=writeback_input(original, requests, vocabulary) if original is not None else None,
             scope=options.scope,
         )
 
@@ -193,49 +190,6 @@ class ExportService:
                 words.setdefault(Status(status), word)
         return words
 
-    def _writeback(
-        self, original: OriginalChecklist | None, requests: Sequence[Request], vocabulary: dict[Status, str]
-    ) -> WritebackInput | None:
-        """Answers for the requests in scope only; every other row stays as the auditor sent it."""
-        from workbook.formats.package.inputs import WritebackAnswer, WritebackInput
-
-        if original is None:
-            return None
-        target: dict[str, str | int] = {k: v for k, v in original.mapping.items() if k in ("status", "owner")}
-        headers = original.headers or tuple(
-            dict.fromkeys(
-                h
-                for r in self._workbook.requests.list(RequestFilter(include_archived=True))
-                for h, _ in r.extra
-            )
-        )
-        mapped = set(original.mapping.values())
-        for header in (h for h in headers if h and h not in mapped):
-            if "response" not in target and _RESPONSE_HEADER.search(header):
-                target["response"] = header
-            elif "evidence" not in target and _EVIDENCE_HEADER.search(header):
-                target["evidence"] = header
-        answers = tuple(
-            WritebackAnswer(
-                source_row=r.source_row,
-                status=vocabulary.get(r.status, r.status.label),
-                owner=r.owner,
-                # An empty note never blanks what the checklist's response column already said.
-                response=r.notes or dict(r.extra).get(str(target.get("response", "")), ""),
-                evidence=r.evidence_names,
-            )
-            for r in requests
-            if r.source_row is not None and r.source_sheet == original.sheet and not r.archived
-        )
-        return WritebackInput(
-            original_bytes=original.data,
-            file_name=original.file_name,
-            sheet=original.sheet,
-            header_row=original.header_row,
-            mapping=target,
-            answers=answers,
-        )
-
     def export(
         self, options: ExportOptions, *, progress: Progress = no_progress, cancel: CancelToken | None = None
     ) -> ExportResult:
@@ -244,7 +198,7 @@ class ExportService:
         A failure or a cancel leaves none of the outputs behind, and nothing logged.
         """
         from workbook.formats.package.pdf import write_pdf_package
-        from workbook.formats.package.writeback import write_back_input
+        from workbook.formats.package.writeback import write_back
         from workbook.formats.package.zip_bundle import write_zip_bundle
 
         wanted = {
@@ -283,8 +237,14 @@ class ExportService:
                 hashes["pdf"] = result.sha256
             xlsx_path = None
             if pkg.checklist is not None and ("xlsx" in wanted or "zip" in wanted):
-                xlsx_path = staged.get("xlsx") or work / _filled_name(pkg.checklist.file_name)
-                write_back_input(pkg.checklist, xlsx_path)
+                xlsx_path = staged.get("xlsx") or work / answered_name(
+                    pkg.checklist.file_name, pkg.checklist.kind
+                )
+                filled = write_back(pkg.checklist, xlsx_path)
+                problems.extend(
+                    f"{r.ref}: its {r.field} went to column {r.column} ({r.reason})"
+                    for r in filled.redirected
+                )
                 hashes["xlsx"] = file_sha256(xlsx_path)
             cancel.raise_if_cancelled()
             if "zip" in wanted:
@@ -359,11 +319,6 @@ def _check_destinations(wanted: dict[str, Path]) -> None:
         if key in seen:
             raise UserError(f"--{seen[key]} and --{kind} name the same file", where=where)
         seen[key] = kind
-
-
-def _filled_name(file_name: str) -> str:
-    stem = Path(file_name).stem or "checklist"
-    return f"{stem} (answered).xlsx"
 
 
 def _status(text: str) -> Status:

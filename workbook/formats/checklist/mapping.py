@@ -473,7 +473,8 @@ def _choose_section(ch: _Chooser) -> None:
         if p.filled and (codes or p.date_share >= 0.5 or p.avg_length > longest):
             continue
         grouping = p.unique < 0.9 or p.fill < 0.9
-        if h >= 0.5 and (not p.filled or grouping) and not ch.named_otherwise(column, "section"):
+        named = h >= 0.8 or (h >= 0.5 and (not p.filled or grouping))
+        if named and not ch.named_otherwise(column, "section"):
             score = 1.0 + h + (0.5 if grouping else 0.0)
         elif (
             request is not None
@@ -523,7 +524,8 @@ def _choose_answer(ch: _Chooser, field: str) -> None:
     best: tuple[float, int, float, ColumnProfile] | None = None
     for column, p in ch.free():
         h = ch.h(column, field)
-        if h < 0.6 or p.fill > 0.3 or column in ch.dropdowns or p.formula_share >= 0.3:
+        # Mostly empty: where answers go; a column the auditor filled (`Correct Answer: Yes`) is theirs.
+        if h < 0.6 or p.fill > (0.6 if h >= 0.9 else 0.3) or column in ch.dropdowns or p.formula_share >= 0.3:
             continue
         if best is None or h > best[0]:
             best = (h, column, h, p)

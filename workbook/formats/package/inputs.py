@@ -74,28 +74,81 @@ class PackageRequest:
         return self.status.label
 
 
+# The answer fields write-back fills, in the order appended columns are added, with our header for each.
+ANSWER_FIELDS: tuple[tuple[str, str], ...] = (
+    ("status", "Status"),
+    ("owner", "Owner"),
+    ("due", "Due date"),
+    ("response", "Response"),
+    ("evidence", "Evidence"),
+)
+
+AnswerValue = str | dt.date
+
+
+@dataclass(frozen=True)
+class AnswerColumn:
+    """Where one answer field goes on one sheet: the column confirmed at import, or a new one appended."""
+
+    field: str
+    # 1-based column confirmed at import; None appends a column after the sheet's last one.
+    column: int | None
+    # The column's own header (a confirmed column) or ours (an appended one).
+    header: str
+    # The values the column's dropdown admits, as read at import; None when the column has no dropdown.
+    allowed: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class SheetAnswers:
+    """One answered sheet: its header row and where each answer field goes."""
+
+    sheet: str
+    header_row: int
+    columns: tuple[AnswerColumn, ...]
+
+
 @dataclass(frozen=True)
 class WritebackAnswer:
-    """What goes back into one row of the auditor's sheet."""
+    """What goes back into one row: only the fields whose value differs from what the file said at import."""
 
-    source_row: int
-    status: str
-    owner: str
-    response: str
-    evidence: tuple[str, ...] = ()
+    sheet: str
+    row: int
+    ref: str
+    values: tuple[tuple[str, AnswerValue], ...]
 
 
 @dataclass(frozen=True)
 class WritebackInput:
-    """The auditor's original checklist and where the answers go."""
+    """The auditor's original checklist, where the answers go, and the answers that changed."""
 
     original_bytes: bytes = field(repr=False)
     file_name: str
-    sheet: str
-    header_row: int
-    # field (`status`, `owner`, `response`, `evidence`) -> header as written, or 1-based column number
-    mapping: Mapping[str, str | int]
+    kind: str  # xlsx, xlsm, xls, csv, tsv
+    sheets: tuple[SheetAnswers, ...]
     answers: tuple[WritebackAnswer, ...]
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """An answer that could not go into its own column, and why (a formula, a dropdown, a merged cell)."""
+
+    sheet: str
+    row: int
+    ref: str
+    field: str
+    reason: str
+    column: str  # the letter of the column it went to instead
+
+
+@dataclass(frozen=True)
+class WritebackResult:
+    """What write-back did: the output's SHA-256, the columns it appended and the answers it redirected."""
+
+    sha256: str
+    appended: tuple[tuple[str, str, str, str], ...] = ()  # (sheet, field, column letter, header)
+    redirected: tuple[Redirect, ...] = ()
+    written: int = 0  # cells written
 
 
 @dataclass(frozen=True)

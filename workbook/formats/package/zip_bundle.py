@@ -118,13 +118,13 @@ def write_zip_bundle(
             done += 1
             progress(done, total)
             if checklist_xlsx_path is None and pkg.checklist is not None:
-                from workbook.formats.package.writeback import write_back_input
+                from workbook.formats.package.writeback import write_back
 
                 stem = Path(pkg.checklist.file_name).stem or "checklist"
-                suffix = ".xlsm" if pkg.checklist.file_name.lower().endswith(".xlsm") else ".xlsx"
+                suffix = ".xlsm" if pkg.checklist.kind == "xlsm" else ".xlsx"
                 extra_tmp = Path(tempfile.mkdtemp(prefix=".auditwb-bag-", dir=out_path.parent))
                 checklist_xlsx_path = extra_tmp / f"{stem} (answered){suffix}"
-                write_back_input(pkg.checklist, checklist_xlsx_path)
+                write_back(pkg.checklist, checklist_xlsx_path)
             if checklist_xlsx_path is not None:
                 _add_data_file(bag, payload_names, Path(checklist_xlsx_path))
             done += 1
