@@ -23,6 +23,13 @@ FIELD_LABELS: dict[str, str] = {
     "status": "Status",
     "priority": "Priority",
     "comment": "Auditor's comment",
+    "response": "Response",
+    "evidence": "Evidence",
+}
+# The field menu says what the two answer fields are for: the auditor's columns our answers are written into.
+FIELD_MENU_HINTS: dict[str, str] = {
+    "response": " (your answers go here)",
+    "evidence": " (file names go here)",
 }
 NOT_IMPORTED = "not imported (kept as extra column)"
 HEADER_TINT = "#d6e6f5"
@@ -39,19 +46,39 @@ class PreviewColumn:
     field: str | None
     confidence: float
     hidden: bool
+    reason: str = ""
+
+    @property
+    def doubtful(self) -> bool:
+        return self.field is not None and self.confidence < LOW_CONFIDENCE
+
+    @property
+    def target(self) -> str:
+        """What the column fills, in words: "Owner", or "Owner?" when the guess is weak."""
+        if not self.field:
+            return "not imported"
+        return FIELD_LABELS.get(self.field, self.field) + ("?" if self.doubtful else "")
 
     @property
     def heading(self) -> str:
         name = " ".join(self.header.split()) or "(no heading)"
         if len(name) > 28:
             name = name[:27] + "…"
-        target = (
-            f"→ {FIELD_LABELS.get(self.field, self.field)} {self.confidence:.0%}"
-            if self.field
-            else "→ not imported"
-        )
         hidden = " · hidden" if self.hidden else ""
-        return f"{self.letter}{hidden} · {name}\n{target}"
+        return f"{self.letter}{hidden} · {name}\n→ {self.target}"
+
+    @property
+    def tooltip(self) -> str:
+        target = FIELD_LABELS.get(self.field, self.field) if self.field else NOT_IMPORTED
+        lines = [f"{self.header or 'Column ' + self.letter} → {target}"]
+        if self.field and self.reason:
+            lines.append(f"Why: {self.reason}.")
+        if self.doubtful:
+            lines.append("A weak guess: check it.")
+        if self.hidden:
+            lines.append("This column is hidden in the checklist.")
+        lines.append("Click to change what it fills.")
+        return "\n".join(lines)
 
 
 class MappingPreviewModel(QAbstractTableModel):
@@ -114,7 +141,7 @@ class MappingPreviewModel(QAbstractTableModel):
             return flat if len(flat) <= MAX_CELL_CHARS else flat[: MAX_CELL_CHARS - 1] + "…"
         if role == Qt.ItemDataRole.ToolTipRole:
             if number in self._skipped:
-                return f"Row {number} is skipped: {self._skipped[number]}"
+                return f"Row {number} is left out: {self._skipped[number]}"
             if above:
                 return f"Row {number} is above the header and is not imported"
             return text or None
@@ -147,18 +174,11 @@ class MappingPreviewModel(QAbstractTableModel):
                 return f"Column {section + 1}\n→ not imported"
             return column.heading
         if role == Qt.ItemDataRole.ToolTipRole and column is not None:
-            target = FIELD_LABELS.get(column.field, column.field) if column.field else NOT_IMPORTED
-            hidden = "\nThis column is hidden in the checklist." if column.hidden else ""
-            unsure = (
-                "\nA weak guess: check it." if column.field and column.confidence < LOW_CONFIDENCE else ""
-            )
-            return (
-                f"{column.header or column.letter} → {target}{hidden}{unsure}\nClick to change what it fills."
-            )
+            return column.tooltip
         if role == Qt.ItemDataRole.ForegroundRole and column is not None:
             if not column.field:
                 return QApplication.palette().brush(QPalette.ColorRole.PlaceholderText)
-            if column.confidence < LOW_CONFIDENCE:
+            if column.doubtful:
                 return QBrush(QColor(LOW_CONFIDENCE_COLOR))
         return None
 

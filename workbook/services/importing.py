@@ -371,7 +371,7 @@ def _confirmed(mapping: Mapping[str, str]) -> dict[str, str]:
     }
 
 
-def _profile_words(profile: Mapping[str, Any] | None, last_import: Mapping[str, Any] | None) -> str:
+def profile_words(profile: Mapping[str, Any] | None, last_import: Mapping[str, Any] | None) -> str:
     """Say whose mapping is being reused: "using the mapping you confirmed for <file> on <date>"."""
     if not profile:
         return ""
@@ -465,7 +465,7 @@ class ImportService:
             **_confirmed({}),
             **{k: v for k, v in analysis.mapping.items() if k in FIELDS},
         }
-        words = _profile_words(profile, self.last_import()) if applied else ""
+        words = profile_words(profile, self.last_import()) if applied else ""
         same = analysis.sheets_used
         if len(analysis.sheets) > 1:
             from workbook.formats.checklist.reader import ChecklistInfo

@@ -82,7 +82,11 @@ def rank_sheet(entry: SheetEntry, grid: SheetGrid | None) -> SheetRank:
             best = candidates[0]
             header_row = best.row
             header_key = tuple(normalise_header(h) for h in best.headers)
-            body = [r for r in grid.rows[best.row :] if sum(1 for v in r if v not in (None, "")) >= 2]
+            filled = [sum(1 for v in r if v not in (None, "")) for r in grid.rows[best.row :]]
+            several = sum(1 for n in filled if n >= 2)
+            # A form-like list fills one cell a row: then those rows are its body.
+            least = 2 if several >= sum(1 for n in filled if n == 1) else 1
+            body = [r for r, n in zip(grid.rows[best.row :], filled, strict=True) if n >= least]
             profiles = profile_columns(body, max(grid.width, len(best.headers)))
             named = {f for h in best.headers for f, c in guess_fields(h).items() if c >= 0.6}
             codes = [p for p in profiles if p.is_code and p.fill >= 0.6 and p.unique >= 0.9]
@@ -99,8 +103,8 @@ def rank_sheet(entry: SheetEntry, grid: SheetGrid | None) -> SheetRank:
                 score -= 15
             reasons.append(", ".join(said))
             formulas = grid.formula_count(best.row + 1)
-            filled = sum(1 for r in body for v in r if v not in (None, ""))
-            if filled and formulas >= 0.4 * filled:
+            cells = sum(1 for r in body for v in r if v not in (None, ""))
+            if cells and formulas >= 0.4 * cells:
                 score -= 20
                 reasons.append("its cells are formulas copying other sheets")
         else:

@@ -128,12 +128,14 @@ class _Chooser:
         dropdowns: Mapping[int, tuple[str, ...]],
         prefixed: Mapping[int, float],
         fixed: Mapping[str, int | None],
+        hidden: frozenset[int] = frozenset(),
     ) -> None:
         self.headers = list(headers) + [""] * max(0, len(profiles) - len(headers))
         self.profiles = profiles
         self.dropdowns = dropdowns
         self.prefixed = prefixed
         self.fixed = fixed
+        self.hidden = hidden
         self.guesses = [guess_fields(h) for h in self.headers]
         self.choices: dict[str, FieldChoice] = {}
         self.taken: set[int] = set()
@@ -185,13 +187,14 @@ def choose_mapping(
     dropdowns: Mapping[int, tuple[str, ...]] | None = None,
     prefixed: Mapping[int, float] | None = None,
     fixed: Mapping[str, int | None] | None = None,
+    hidden: frozenset[int] = frozenset(),
 ) -> ColumnMapping:
     """Map columns (0-based) to fields from the header words and the values' shape.
 
     `fixed` holds the user's own choices (a column, or None for "no column"); they are kept with
     confidence 1 and never change how sure the other guesses are.
     """
-    chooser = _Chooser(headers, profiles, dropdowns or {}, prefixed or {}, fixed or {})
+    chooser = _Chooser(headers, profiles, dropdowns or {}, prefixed or {}, fixed or {}, hidden)
     ref_mode, ref_reason = _choose_ref(chooser)
     _choose_request(chooser)
     _choose_title(chooser)
@@ -227,6 +230,8 @@ def _choose_ref(ch: _Chooser) -> tuple[RefMode, str]:
         if p.date_share >= 0.5 or p.formula_share >= 0.5 or (p.rows and p.fill < 0.6):
             continue
         score = 4.0 * min(p.unique / UNIQUE_ENOUGH, 1.0) + 1.5 * p.fill + 1.2 * h + 0.3 * p.code_share
+        if column in ch.hidden:
+            score -= 2.0  # auditors hide their helper columns, not the refs they ask about
         scored.append((score - 0.01 * column, column, p, h))
     strong_codes = [c for _, c, p, _ in scored if p.unique >= UNIQUE_ENOUGH and not p.counter]
     ranked = []
@@ -284,6 +289,7 @@ def _choose_request(ch: _Chooser) -> None:
             + 0.5 * min(p.unique, 1.0)
             + (0.3 if p.long_share > 0.3 else 0.0)
             - (1.5 * ch.other(column, "request") if ch.named_otherwise(column, "request") else 0.0)
+            - (1.5 if column in ch.hidden else 0.0)
             - 0.005 * column
         )
         if best is None or score > best[0]:

@@ -455,7 +455,14 @@ def analyse_grid(
             if share >= 0.8:
                 prefixed[p.index] = share
     fixed = _fixed_columns(mapping, header, width, where) if mapping else {}
-    chosen = choose_mapping(header.headers, profiles, dropdowns=dropdowns, prefixed=prefixed, fixed=fixed)
+    chosen = choose_mapping(
+        header.headers,
+        profiles,
+        dropdowns=dropdowns,
+        prefixed=prefixed,
+        fixed=fixed,
+        hidden=frozenset(c - 1 for c in grid.hidden_columns),
+    )
     columns = tuple(_column(grid, header, chosen, i) for i in range(width))
     fields = {c.field: c.index - 1 for c in columns if c.field and c.field in _ROW_FIELDS}
     plan = RowPlan(
@@ -651,7 +658,12 @@ def _decisions(
     examples = [s for s in skipped if s.kind == "example"]
     if examples:
         rows = ", ".join(str(s.row) for s in examples[:5])
-        out.append(Decision("rows left out", 0.5, f"rows {rows} look like examples, not requests"))
+        words = (
+            f"rows {rows} look like examples, not requests"
+            if len(examples) > 1
+            else f"row {rows} looks like an example, not a request"
+        )
+        out.append(Decision("rows left out", 0.5, words))
     continued = [m for m in merged if m.reason.startswith("continues")]
     if continued:
         rows = ", ".join(str(m.row) for m in continued[:5])
