@@ -229,9 +229,13 @@ def _choose_ref(ch: _Chooser) -> tuple[RefMode, str]:
             continue
         if p.date_share >= 0.5 or p.formula_share >= 0.5 or (p.rows and p.fill < 0.6):
             continue
+        if p.unique < GROUPING_BELOW:
+            continue  # one value on most rows (`25`, `CC6.1`): a grouping or a setting, never a ref
         score = 4.0 * min(p.unique / UNIQUE_ENOUGH, 1.0) + 1.5 * p.fill + 1.2 * h + 0.3 * p.code_share
         if column in ch.hidden:
             score -= 2.0  # auditors hide their helper columns, not the refs they ask about
+        if ch.named_otherwise(column, "ref"):
+            score -= 2.0  # `Title: Control 5` is a title that happens to look like a code
         scored.append((score - 0.01 * column, column, p, h))
     strong_codes = [c for _, c, p, _ in scored if p.unique >= UNIQUE_ENOUGH and not p.counter]
     ranked = []
@@ -454,7 +458,7 @@ def _choose_criteria(ch: _Chooser) -> None:
             continue
         elif p.filled >= 2 and p.list_share >= 0.3 and p.list_share + p.code_share >= 0.8:
             score, why = 1.0 + p.list_share, "lists of control IDs"
-        elif p.filled >= 2 and p.is_code and p.unique < 0.9 and p.fill >= 0.5:
+        elif p.filled >= 2 and p.is_code and p.unique < 0.9 and p.fill >= 0.5 and p.integer_share < 0.8:
             score, why = 0.8 + p.fill, f"codes that repeat ({p.distinct} different), a grouping"
         else:
             continue

@@ -218,14 +218,6 @@ def read_rows(
                 current_section = texts[section_col]
                 skip("a section row", "section")
                 continue
-            if len(distinct) == 1:
-                heading = next(iter(distinct))
-                if _is_note(heading):
-                    skip("a note", "note")
-                else:
-                    current_section = heading
-                    skip("a section heading", "section")
-                continue
             continues = (
                 out.rows
                 and last_request_row == number - 1
@@ -261,8 +253,27 @@ def read_rows(
                 )
                 last_request_row = number
                 continue
+            if len(distinct) == 1:
+                heading = next(iter(distinct))
+                if _is_note(heading):
+                    skip("a note", "note")
+                else:
+                    current_section = heading
+                    skip("a section heading", "section")
+                continue
             where = ", ".join(f"{_short(texts[i], 30)!r} in {column_letter(i + 1)}" for i in filled[:3])
             skip(f"no ref, title or request text (only {where})", "no_request")
+            continue
+        if (
+            not forced
+            and ref_col is not None
+            and not texts[ref_col]
+            and plan.ref_mode in ("column", "numbered")
+            and (number in grid.bold_rows or any(_merged_across(grid, number, i + 1) for i in filled))
+        ):
+            # A bold row with no ref in a list of refs names the group below it (`Control 1` over 1.1, 1.2 …).
+            current_section = next((texts[c] for c in content_cols if texts[c]), texts[filled[0]])
+            skip("a section heading (bold, no ref)", "section")
             continue
         if not forced and len(distinct) == 1 and len(filled) == 1:
             only = filled[0]
