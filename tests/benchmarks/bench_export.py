@@ -81,8 +81,8 @@ def _opener(path: Path):  # type: ignore[no-untyped-def]
 
 
 def run_ours(workdir: Path, n: int, out: Path) -> None:
+    from workbook.formats.package.assemble import write_pdf_package
     from workbook.formats.package.inputs import PackageEvidence, PackageInput, PackageRequest
-    from workbook.formats.package.pdf import write_pdf_package
     from workbook.model import Status
 
     now = dt.datetime(2025, 3, 4, tzinfo=dt.UTC)

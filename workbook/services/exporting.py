@@ -197,7 +197,7 @@ class ExportService:
 
         A failure or a cancel leaves none of the outputs behind, and nothing logged.
         """
-        from workbook.formats.package.pdf import write_pdf_package
+        from workbook.formats.package.assemble import write_pdf_package
         from workbook.formats.package.writeback import write_back
         from workbook.formats.package.zip_bundle import write_zip_bundle
 

@@ -23,8 +23,8 @@ from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
 from reportlab.pdfgen.canvas import Canvas
 
+from workbook.formats.package.assemble import write_pdf_package
 from workbook.formats.package.inputs import PackageComment, PackageEvidence, PackageInput, PackageRequest
-from workbook.formats.package.pdf import write_pdf_package
 from workbook.jobs import Cancelled, CancelToken
 from workbook.model import Status
 
@@ -517,8 +517,8 @@ def test_cjk_text_is_drawn_with_the_fallback_font_and_comes_back_out_with_pdftot
 def test_a_package_built_in_many_parts_keeps_outline_links_and_page_numbers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("workbook.formats.package.pdf._CHUNK_PAGES", 3)
-    monkeypatch.setattr("workbook.formats.package.pdf._APPENDIX_ROWS", 2)
+    monkeypatch.setattr("workbook.formats.package.assemble._CHUNK_PAGES", 3)
+    monkeypatch.setattr("workbook.formats.package.assemble._APPENDIX_ROWS", 2)
     requests = [
         _request(
             f"PBC-{i:03d}",
