@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from workbook.errors import UserError
-from workbook.formats.package.inputs import PackageEvidence, PackageInput, PackageRequest
 from workbook.formats.package.assemble import write_pdf_package
+from workbook.formats.package.inputs import PackageEvidence, PackageInput, PackageRequest
 from workbook.formats.package.verify import verify_package
 from workbook.formats.package.zip_bundle import write_zip_bundle
 from workbook.model import Problem, Status
