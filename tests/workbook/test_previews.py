@@ -13,6 +13,7 @@ from PIL import Image
 from reportlab.lib.pagesizes import letter
 from reportlab.pdfgen import canvas
 
+from workbook.formats import evidence_preview
 from workbook.services import previews
 from workbook.services.evidence import EvidenceService
 from workbook.services.workbook import Workbook
@@ -89,7 +90,7 @@ def test_pdf_thumbnail_is_the_first_page_rendered(workbook: Workbook, tmp_path: 
 def test_pdf_thumbnail_is_a_placeholder_without_pdftoppm(
     workbook: Workbook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(previews.shutil, "which", lambda _name: None)
+    monkeypatch.setattr(evidence_preview.shutil, "which", lambda _name: None)
     sha = attach(workbook, tmp_path, "policy.pdf", text_pdf(["Access Control Policy"]))
     assert thumbnail_size(workbook, sha) == (198, 256)
 

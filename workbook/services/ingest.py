@@ -253,7 +253,7 @@ def plan_paths(
 
     With `root`, every folder between root and a file counts too (root's own name does not).
     """
-    from workbook.services.evidence import DEFAULT_MAX_FILE_SIZE
+    from workbook.services.intake import DEFAULT_MAX_FILE_SIZE
 
     limit = DEFAULT_MAX_FILE_SIZE if max_size is None else max_size
     matcher = load_matcher(db)
