@@ -8,6 +8,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -64,6 +65,10 @@ def _engagement(row: EngagementRow) -> Engagement:
     )
 
 
+if TYPE_CHECKING:
+    from workbook.services.importing import ImportService
+
+
 class Workbook:
     """One open .auditwb file and the services that work on it."""
 
@@ -75,6 +80,17 @@ class Workbook:
         self.people = PeopleService(db, actor)
         self.evidence = EvidenceService(db, actor)
         self.activity = ActivityService(db)
+
+    @property
+    def read_only_reason(self) -> str:
+        """Why this workbook is open read-only (who holds it), or "" when it can be changed."""
+        return self.db.read_only_reason or ""
+
+    def imports(self, profiles_path: Path | None = None) -> ImportService:
+        """The checklist importer for this workbook (`profiles_path`: where confirmed mappings are kept)."""
+        from workbook.services.importing import ImportService
+
+        return ImportService(self.db, self.actor, profiles_path)
 
     @classmethod
     def create(
