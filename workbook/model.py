@@ -131,7 +131,13 @@ class Request:
     position: int
 
     def is_overdue(self, today: dt.date) -> bool:
+        """Due before today and not yet ready (services/workbook.py counts the same rule in SQL)."""
         return self.due is not None and self.due < today and not self.status.is_ready
+
+    @property
+    def missing_evidence(self) -> bool:
+        """No file of proof yet, and the request is not marked not applicable."""
+        return not self.evidence_count and self.status is not Status.NOT_APPLICABLE
 
     @property
     def headline(self) -> str:
@@ -153,6 +159,8 @@ class RequestFilter:
     text: str = ""
     overdue: bool = False
     missing_evidence: bool = False
+    # Requests flagged "re-check evidence" after the auditor reworded them.
+    flagged: bool = False
     include_archived: bool = False
     today: dt.date | None = None
 

@@ -8,7 +8,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -23,7 +23,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 
-from workbook.model import Request, Status
+from workbook.filtering import RequestFacts, matching, request_facts
+from workbook.model import Request, RequestFilter, Status
 
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 REF_ROLE = int(Qt.ItemDataRole.UserRole) + 3
@@ -38,8 +39,6 @@ _ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
 _NUMBER = re.compile(r"(\d+)")
 OVERDUE_COLOR = QColor("#e53935")
 STATUS_ORDER = {status: index for index, status in enumerate(Status)}
-_READY = frozenset(s for s in Status if s.is_ready)
-_NOT_APPLICABLE = Status.NOT_APPLICABLE
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 # One column's keys share a type: str for text, int for order/dates/counts, float for timestamps.
@@ -103,42 +102,8 @@ def relative_time(when: dt.datetime, now: dt.datetime) -> str:
     return when.astimezone().strftime("%Y-%m-%d")
 
 
-class FilterFacts(NamedTuple):
-    """Every filterable fact of one row, casefolded once so a keystroke only compares strings."""
-
-    status: str
-    owner: str
-    section: str
-    overdue: bool
-    missing_evidence: bool
-    flagged: bool
-    text: str
-
-
-def filter_facts(request: Request, today: dt.date) -> FilterFacts:
-    status = request.status
-    due = request.due
-    text = " ".join(
-        (
-            request.ref,
-            request.title,
-            request.request,
-            request.notes,
-            request.owner,
-            request.section,
-            *request.criteria,
-            *request.evidence_names,
-        )
-    )
-    return FilterFacts(
-        status.value,
-        request.owner.casefold(),
-        request.section.casefold(),
-        due is not None and due < today and status not in _READY,
-        not request.evidence_count and status is not _NOT_APPLICABLE,
-        request.recheck_evidence,
-        " ".join(text.casefold().split()),
-    )
+def filter_facts(request: Request, today: dt.date) -> RequestFacts:
+    return request_facts(request, today)
 
 
 def display_values(r: Request, now: dt.datetime) -> tuple[str, ...]:
@@ -190,30 +155,25 @@ class RequestCriteria:
     flagged: bool = False
     text: str = ""
 
-    def accepts(self, facts: FilterFacts) -> bool:
+    def accepts(self, facts: RequestFacts) -> bool:
         return bool(self.matching([facts]))
 
-    def matching(self, facts: Sequence[FilterFacts]) -> list[int]:
-        """Indexes of the rows meeting every condition: one list comprehension per condition, no regex."""
-        rows: Iterable[int] = range(len(facts))
-        if self.statuses:
-            wanted = {s.value for s in self.statuses}
-            rows = [i for i in rows if facts[i].status in wanted]
-        if self.owner is not None:
-            owner = self.owner.casefold()
-            rows = [i for i in rows if facts[i].owner == owner]
-        if self.section is not None:
-            section = self.section.casefold()
-            rows = [i for i in rows if facts[i].section == section]
-        if self.overdue:
-            rows = [i for i in rows if facts[i].overdue]
-        if self.missing_evidence:
-            rows = [i for i in rows if facts[i].missing_evidence]
-        if self.flagged:
-            rows = [i for i in rows if facts[i].flagged]
-        for word in self.text.casefold().split():
-            rows = [i for i in rows if word in facts[i].text]
-        return list(rows)
+    def as_filter(self) -> RequestFilter:
+        """The same question in the workbook's terms (an owner of "" asks for unassigned requests)."""
+        return RequestFilter(
+            statuses=self.statuses,
+            owners=() if self.owner is None else (self.owner,),
+            sections=() if self.section is None else (self.section,),
+            overdue=self.overdue,
+            missing_evidence=self.missing_evidence,
+            flagged=self.flagged,
+            text=self.text,
+            include_archived=True,
+        )
+
+    def matching(self, facts: Sequence[RequestFacts]) -> list[int]:
+        """Indexes of the rows meeting every condition: the workbook's one filter rule."""
+        return matching(self.as_filter(), facts)
 
     @property
     def is_empty(self) -> bool:
@@ -240,7 +200,7 @@ class RequestTableModel(QAbstractTableModel):
         self._row_of: dict[str, int] = {}
         self._display: list[tuple[str, ...] | None] = []
         self._sort_keys: dict[int, list[SortKey]] = {}
-        self._facts: list[FilterFacts] | None = None
+        self._facts: list[RequestFacts] | None = None
         self._sorted_as: tuple[int, Qt.SortOrder, int] | None = None
         self._counts: tuple[int, tuple[int, int, int]] | None = None
         # Bumped whenever rows are replaced, reordered or edited: the proxy's cached matches follow it.
@@ -303,7 +263,7 @@ class RequestTableModel(QAbstractTableModel):
         return self._today
 
     @property
-    def facts(self) -> list[FilterFacts]:
+    def facts(self) -> list[RequestFacts]:
         if self._facts is None:
             today = self._today
             self._facts = [filter_facts(request, today) for request in self._rows]
@@ -314,8 +274,8 @@ class RequestTableModel(QAbstractTableModel):
         if self._counts is None or self._counts[0] != self.generation:
             today = self._today
             rows = self._rows
-            ready = sum(1 for r in rows if r.status in _READY)
-            overdue = sum(1 for r in rows if r.due is not None and r.due < today and r.status not in _READY)
+            ready = sum(1 for r in rows if r.status.is_ready)
+            overdue = sum(1 for r in rows if r.is_overdue(today))
             self._counts = (self.generation, (ready, overdue, len(rows)))
         return self._counts[1]
 

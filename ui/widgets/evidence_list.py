@@ -10,6 +10,7 @@ from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QWidget
 
+from workbook.filtering import human_size
 from workbook.model import EvidenceLink
 
 SHA_ROLE = int(Qt.ItemDataRole.UserRole) + 1
@@ -39,15 +40,6 @@ def files_in(paths: Iterable[Path]) -> list[Path]:
         else:
             found.append(path)
     return found
-
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{int(value)} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} bytes"
 
 
 class EvidenceList(QListWidget):

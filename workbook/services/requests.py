@@ -12,9 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workbook.errors import UserError
+from workbook.filtering import matching, request_facts
 from workbook.model import Actor, Changes, Comment, Request, RequestFilter, Status
 from workbook.services.activity import record
-from workbook.services.people import clean_name, person_for, remove_person_if_unused
+from workbook.services.people import person_for, remove_person_if_unused
 from workbook.services.previews import evidence_text_by_request
 from workbook.storage.database import Database
 from workbook.storage.schema import CommentRow, EvidenceRow, LinkRow, PersonRow, RequestRow
@@ -74,40 +75,6 @@ def to_request(row: RequestRow, owner: str, evidence: Sequence[str]) -> Request:
     )
 
 
-def matches(request: Request, wanted: RequestFilter, today: dt.date, evidence_text: str = "") -> bool:
-    if not wanted.include_archived and request.archived:
-        return False
-    if wanted.statuses and request.status not in wanted.statuses:
-        return False
-    if wanted.owners and request.owner.casefold() not in {clean_name(o).casefold() for o in wanted.owners}:
-        return False
-    if wanted.sections and request.section not in wanted.sections:
-        return False
-    if wanted.refs and request.ref not in wanted.refs:
-        return False
-    if wanted.overdue and not request.is_overdue(today):
-        return False
-    if wanted.missing_evidence and (request.evidence_count or request.status is Status.NOT_APPLICABLE):
-        return False
-    if wanted.text:
-        haystack = " ".join(
-            (
-                request.ref,
-                request.title,
-                request.request,
-                request.notes,
-                request.owner,
-                request.section,
-                *request.criteria,
-                *request.evidence_names,
-                evidence_text,
-            )
-        ).casefold()
-        if not all(word in haystack for word in wanted.text.casefold().split()):
-            return False
-    return True
-
-
 def load_request_row(session: Session, ref: str) -> RequestRow:
     row = session.scalar(select(RequestRow).where(RequestRow.ref == ref))
     if row is None:
@@ -128,11 +95,12 @@ class RequestService:
             owners = {pid: name for pid, name in session.execute(select(PersonRow.id, PersonRow.name))}
             evidence = _evidence_by_request(session)
             rows = session.scalars(select(RequestRow).order_by(RequestRow.position, RequestRow.id))
-            out = (
+            out = [
                 to_request(row, owners.get(row.owner_id or -1, ""), evidence.get(row.id, ())) for row in rows
-            )
+            ]
             texts = evidence_text_by_request(session) if wanted.text else {}
-            return [r for r in out if matches(r, wanted, today, texts.get(r.id, ""))]
+            facts = [request_facts(r, today, texts.get(r.id, "")) for r in out]
+            return [out[i] for i in matching(wanted, facts)]
 
     def get(self, ref: str) -> Request:
         with self._db.read() as session:

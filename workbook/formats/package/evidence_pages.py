@@ -41,6 +41,7 @@ from reportlab.platypus import (
 )
 
 from workbook.errors import UserError
+from workbook.filtering import human_size
 from workbook.formats.package.evidence_files import (
     Broken,
     ImageKind,
@@ -64,7 +65,6 @@ from workbook.formats.package.pages import (
     Placement,
     date_text,
     grid_table,
-    human_size,
     kv_table,
     when_text,
 )

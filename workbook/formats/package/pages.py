@@ -26,6 +26,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.tableofcontents import drawPageNumbers
 
+from workbook.filtering import human_size
 from workbook.formats.package.evidence_files import Spooled
 from workbook.formats.package.fonts import FONT, FONT_BOLD, clean, draw_text, markup, para_text
 from workbook.formats.package.inputs import PackageInput, PackageRequest, summarise
@@ -42,15 +43,6 @@ class Placement:
     sha256: str
     page_index: int  # source page for PDFs, 0 for images
     box: tuple[float, float, float, float]  # where the evidence is drawn on the page (x, y, w, h)
-
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{size:,} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} bytes"
 
 
 def date_text(value: dt.date | None) -> str:
