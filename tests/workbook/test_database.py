@@ -301,3 +301,39 @@ def test_a_failed_create_leaves_no_file_behind(
     assert list(tmp_path.iterdir()) == []
     monkeypatch.undo()
     Workbook.create(tmp_path / "new.auditwb", actor, client="Acme").close()
+
+
+def test_a_full_disk_is_named_as_such_and_nothing_is_written(workbook: Workbook) -> None:
+    from sqlalchemy import text
+
+    from workbook.errors import StorageError
+
+    before = [r.ref for r in workbook.requests.list()]
+    with pytest.raises(StorageError, match="the disk is full") as caught, workbook.db.write() as session:
+        pages = session.execute(text("PRAGMA page_count")).scalar_one()
+        session.execute(text(f"PRAGMA max_page_count = {pages}"))
+        session.execute(text("UPDATE requests SET notes = :n"), {"n": "x" * 200_000})
+    assert caught.value.hint == "free some space and try again; nothing was changed"
+    assert [r.ref for r in workbook.requests.list()] == before
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        (5, "another program is writing"),
+        (8, "cannot be written"),
+        (11, "damaged"),
+        (26, "not an Audit Workbook"),
+    ],
+)
+def test_sqlite_errors_are_told_apart_by_their_code_not_their_message(code: int, words: str) -> None:
+    import sqlite3
+
+    from sqlalchemy import exc
+
+    from workbook.storage.database import storage_error
+
+    original = sqlite3.OperationalError("some message")
+    original.sqlite_errorcode = code | 0x100  # an extended code keeps its primary code in the low byte
+    error = storage_error(exc.OperationalError("SELECT 1", {}, original), Path("w.auditwb"), "read")
+    assert words in error.message

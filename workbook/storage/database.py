@@ -195,8 +195,10 @@ class Database:
         try:
             with self._writer.begin() as session:
                 yield session
-        except exc.OperationalError as error:
-            raise StorageError(f"could not write the workbook: {error.orig}", where=str(self.path)) from error
+        except exc.IntegrityError:
+            raise  # a broken constraint is a bug, not the disk's fault
+        except exc.DBAPIError as error:
+            raise storage_error(error, self.path, "write") from error
 
     def _check_lock(self) -> None:
         """Before each write: if our lock file was deleted or replaced, take it again or become read-only."""
@@ -210,8 +212,13 @@ class Database:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
-        with self._reader.begin() as session:
-            yield session
+        try:
+            with self._reader.begin() as session:
+                yield session
+        except exc.IntegrityError:
+            raise
+        except exc.DBAPIError as error:
+            raise storage_error(error, self.path, "read") from error
 
     def backup_to(self, dest: Path) -> None:
         """Copy the whole database into a new file at `dest` with SQLite's online backup API."""
@@ -235,6 +242,34 @@ class Database:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+
+
+# SQLite's primary result codes (https://www.sqlite.org/rescode.html), by what they mean to the person.
+_SQLITE_WORDS: dict[int, tuple[str, str]] = {
+    3: ("permission to the workbook file was denied", "check the file's and the folder's permissions"),
+    5: ("another program is writing to the workbook", "wait a moment and try again"),
+    6: ("another program is writing to the workbook", "wait a moment and try again"),
+    8: (
+        "the workbook file cannot be written (the file or its folder is read-only)",
+        "check the file's permissions, or save a copy somewhere you can write",
+    ),
+    10: ("the disk reported an error", "check the disk or the network share, then try again"),
+    11: ("the workbook file is damaged", "restore it from a backup copy (audit-workbook restore)"),
+    13: ("the disk is full", "free some space and try again; nothing was changed"),
+    14: ("the workbook file cannot be opened", "check that it is still there and that you may read it"),
+    26: ("the file is not an Audit Workbook file (or it is damaged)", "restore it from a backup copy"),
+}
+
+
+def storage_error(error: exc.DBAPIError, path: Path, doing: str) -> StorageError:
+    """SQLite's error in words, by its result code, not its message: busy, full, read-only, damaged…"""
+    original = error.orig
+    code = getattr(original, "sqlite_errorcode", None)
+    words = _SQLITE_WORDS.get(code & 0xFF) if isinstance(code, int) else None
+    if words is None:
+        return StorageError(f"could not {doing} the workbook: {original}", where=str(path))
+    message, hint = words
+    return StorageError(message, where=str(path), hint=hint)
 
 
 def _make_engine(path: Path, read_only: bool) -> Engine:
