@@ -27,7 +27,8 @@ def clean(text: str) -> str:
 def _covered() -> frozenset[int]:
     """Characters of DejaVu Sans, registered with reportlab's process-wide font table on first call."""
     regular = TTFont(FONT, str(_FONT_DIR / "DejaVuSans.ttf"))
-    # WORKAROUND: reportlab writes astral characters into ToUnicode as 5-digit hex, which readers reject.
+    # WORKAROUND (https://github.com/Distrotech/reportlab/issues/8, SMP characters in TrueType fonts):
+    # reportlab writes astral characters into ToUnicode as 5-digit hex, which readers reject; keep to the BMP.
     covered = frozenset(c for c in regular.face.charToGlyph if c <= 0xFFFF)
     pdfmetrics.registerFont(regular)
     pdfmetrics.registerFont(TTFont(FONT_BOLD, str(_FONT_DIR / "DejaVuSans-Bold.ttf")))

@@ -492,8 +492,10 @@ def is_grey(color: Any) -> bool:
 def _load_workbook_lazily(path: Path) -> Any:
     """openpyxl's read-only workbook, minus the whole-sheet pass it makes when a sheet has no `<dimension>`.
 
-    WORKAROUND: `ReadOnlyWorksheet.__init__` calls `_get_size()`, which parses every row of a sheet that lacks
-    a dimension tag (a 1,048,576-row ghost sheet cost 5 s in `load_workbook` alone); we never use the size.
+    WORKAROUND (openpyxl's documented read-only limitation, https://openpyxl.readthedocs.io/en/3.1/optimized.html
+    "Worksheet dimensions"): `ReadOnlyWorksheet.__init__` calls `_get_size()`, which parses every row of a
+    sheet that lacks a dimension tag (a 1,048,576-row ghost sheet cost 5 s in `load_workbook` alone); we
+    never use the size.
     """
     from openpyxl.reader.excel import ExcelReader
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
