@@ -65,10 +65,22 @@ def run_gui(argv: list[str], actor_name: str | None) -> int:
     return run(argv, actor_name=actor_name)
 
 
+def check_qt() -> str:
+    """The self-test's Qt check: the modules the window uses load (here, so that workbook/ never loads Qt)."""
+    import PySide6.QtCore
+    import PySide6.QtGui
+    import PySide6.QtPdf
+    import PySide6.QtPdfWidgets
+    import PySide6.QtSvg
+    import PySide6.QtWidgets
+
+    return f"Qt {PySide6.QtCore.qVersion()} (PySide6 {PySide6.__version__}): GUI and PDF modules load"
+
+
 def main() -> None:
     from workbook.cli import main as cli_main
 
-    sys.exit(cli_main(gui=run_gui))
+    sys.exit(cli_main(gui=run_gui, self_checks=[("Qt", check_qt)]))
 
 
 if __name__ == "__main__":

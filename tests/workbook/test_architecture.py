@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from packaging.requirements import Requirement
@@ -130,3 +131,88 @@ def test_installed_pyside6_on_python_3_11_is_below_6_12() -> None:
         pytest.skip("PySide6 is not installed")
 
     assert {name: version for name, version in installed.items() if version >= BROKEN_ON_PY311} == {}
+
+
+def qt_module_names(path: Path) -> list[tuple[int, str]]:
+    """Strings naming a Qt module (`"PySide6.QtGui"`, `f"PySide6.{name}"`): what importlib would load."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and node.value.strip().partition(".")[0] in ("PySide6", "shiboken6")
+    ]
+
+
+def terminal_output(path: Path) -> list[tuple[int, str]]:
+    """`print(...)` calls and uses of `sys.stdout` / `sys.stderr`, with their lines."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print":
+            found.append((node.lineno, "print"))
+        elif (
+            isinstance(node, ast.Attribute)
+            and node.attr in ("stdout", "stderr")
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "sys"
+        ):
+            found.append((node.lineno, f"sys.{node.attr}"))
+    return sorted(found)
+
+
+def test_no_module_under_workbook_loads_qt_by_name() -> None:
+    found = [
+        f"{path.relative_to(REPO_ROOT)}:{lineno} names {name!r}"
+        for path in sorted((REPO_ROOT / "workbook").rglob("*.py"))
+        for lineno, name in qt_module_names(path)
+    ]
+
+    assert found == []
+
+
+def test_services_return_data_and_never_print_or_read_the_command_line() -> None:
+    printing = [
+        f"{path.relative_to(REPO_ROOT)}:{lineno} uses {what}"
+        for path in sorted((REPO_ROOT / "workbook" / "services").rglob("*.py"))
+        for lineno, what in terminal_output(path)
+    ]
+
+    assert printing == []
+    assert violations("workbook.services", ("argparse",)) == []
+
+
+def test_the_scans_find_printing_and_qt_loaded_by_name(tmp_path: Path) -> None:
+    module = tmp_path / "example.py"
+    module.write_text(
+        "import importlib, sys\n"
+        "print('hi')\n"
+        "sys.stderr.write('x')\n"
+        "report.print()\n"
+        "importlib.import_module(f'PySide6.{name}')\n"
+        "label = 'PySide6 is a Qt binding'\n",
+        encoding="utf-8",
+    )
+
+    assert terminal_output(module) == [(2, "print"), (3, "sys.stderr")]
+    assert qt_module_names(module) == [(5, "PySide6.")]
+
+
+def test_the_launcher_hands_its_qt_check_to_the_self_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    import workbook.cli
+    from ui import launch
+
+    received: dict[str, Any] = {}
+
+    def cli_main(**kwargs: Any) -> int:
+        received.update(kwargs)
+        return 0
+
+    monkeypatch.setattr(workbook.cli, "main", cli_main)
+    with pytest.raises(SystemExit) as exit_info:
+        launch.main()
+
+    assert exit_info.value.code == 0
+    assert received["gui"] is launch.run_gui
+    assert list(received["self_checks"]) == [("Qt", launch.check_qt)]

@@ -215,3 +215,38 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(path: Path) -> None:
         os.close(write_end)
     assert writer.returncode == 141
     assert writer.stderr == ""
+
+
+SELF_TEST_WITH_PLUGGED_IN_CHECKS = """
+import sys
+from workbook.cli import main
+
+
+def no_printer() -> str:
+    raise RuntimeError("no printer here")
+
+
+code = main(["--self-test"], self_checks=[("Qt", lambda: "checked by the launcher"), ("Printer", no_printer)])
+print("Qt loaded:", any(name.partition(".")[0] in ("PySide6", "shiboken6") for name in sys.modules))
+sys.exit(code)
+"""
+
+
+def test_the_self_test_reports_the_checks_the_launcher_plugs_in_and_loads_no_qt_itself() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", SELF_TEST_WITH_PLUGGED_IN_CHECKS], capture_output=True, text=True, check=False
+    )
+    lines = result.stdout.splitlines()
+    assert result.returncode == 1
+    assert [line.split(":")[0] for line in lines] == [
+        "ok    libraries",
+        "ok    resources",
+        "ok    workbook round trip",
+        "ok    Qt",
+        "FAIL  Printer",
+        "Qt loaded",
+    ]
+    assert "ok    Qt: checked by the launcher" in lines
+    assert "FAIL  Printer: RuntimeError: no printer here" in lines
+    assert lines[-1] == "Qt loaded: False"
+    assert result.stderr == "self-test failed: 1 check(s)\n"

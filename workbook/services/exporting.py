@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import hashlib
 import os
@@ -320,35 +319,3 @@ def _check_destinations(wanted: dict[str, Path]) -> None:
             raise UserError(f"--{seen[key]} and --{kind} name the same file", where=where)
         seen[key] = kind
 
-
-def _status(text: str) -> Status:
-    try:
-        return Status.parse(text)
-    except ValueError as exc:
-        raise UserError(str(exc)) from exc
-
-
-def export_cli(workbook: Workbook, args: argparse.Namespace) -> int:
-    options = ExportOptions(
-        pdf=Path(args.pdf) if args.pdf else None,
-        zip=Path(args.zip) if args.zip else None,
-        xlsx=Path(args.xlsx) if args.xlsx else None,
-        final=args.final,
-        statuses=tuple(_status(s) for s in args.status),
-        sections=tuple(args.section),
-        owners=tuple(args.owner),
-        refs=tuple(args.ref),
-        page_size=args.page_size,
-    )
-    result = ExportService(workbook).export(options)
-    print(
-        f"package {result.package_id}: {result.requests} requests, {result.evidence} evidence files; "
-        f"activity log head {result.activity_head}"
-    )
-    for out in result.outputs:
-        print(f"{out.kind}: {out.path}  sha256 {out.sha256}")
-    for problem in result.problems:
-        print(f"note: {problem}")
-    if not result.logged:
-        print("note: the workbook is open elsewhere (read-only here), so this export was not logged")
-    return 0

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import stat
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +20,6 @@ from workbook.storage.schema import RequestRow
 if TYPE_CHECKING:
     from workbook.model import AttachResult
     from workbook.services.evidence import EvidenceService
-    from workbook.services.workbook import Workbook
 
 # Letters and digits are separate tokens, so `PBC012`, `pbc_012` and `PBC-012` all read as (pbc, 12).
 _TOKEN = re.compile(r"[^\W\d_]+|\d+")
@@ -421,18 +418,3 @@ def describe(plan: IngestPlan, result: IngestResult | None = None) -> list[str]:
         )
     return lines
 
-
-def attach_folder_cli(
-    workbook: Workbook, folder: Path, *, dry_run: bool, as_json: bool, follow_symlinks: bool = False
-) -> int:
-    """`attach FILE --folder DIR [--dry-run] [--json]`: print the plan, attach unless dry run; exit 0."""
-    plan = plan_folder(
-        workbook.db, folder, follow_symlinks=follow_symlinks, max_size=workbook.evidence.max_file_size
-    )
-    result = None if dry_run else apply_plan(workbook.evidence, plan)
-    if as_json:
-        json.dump(plan_json(plan, result), sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
-    else:
-        print("\n".join(describe(plan, result)))
-    return 0

@@ -5,13 +5,23 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import sqlite3
-import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from workbook.model import Actor
 from workbook.resources import resource
+
+# A check returns what it found in a few words, or raises when the installation cannot do its job.
+Check = Callable[[], str]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    ok: bool
+    detail: str
 
 
 def _check_libraries() -> str:
@@ -46,34 +56,16 @@ def _check_round_trip() -> str:
         )
 
 
-def _check_qt() -> str:
-    """The Qt modules the window uses load (by name: workbook/ never imports Qt at module level)."""
-    for name in (
-        "PySide6.QtGui",
-        "PySide6.QtWidgets",
-        "PySide6.QtSvg",
-        "PySide6.QtPdf",
-        "PySide6.QtPdfWidgets",
-    ):
-        importlib.import_module(name)
-    core = importlib.import_module("PySide6.QtCore")
-    version = importlib.import_module("PySide6").__version__
-    return f"Qt {core.qVersion()} (PySide6 {version}): GUI and PDF modules load"
-
-
-def self_test() -> int:
-    checks: list[tuple[str, Callable[[], str]]] = [
+def run_checks(extra: Sequence[tuple[str, Check]] = ()) -> Iterator[CheckResult]:
+    """Each check's result as soon as it is known; `extra` adds checks from outside workbook/ (the GUI's)."""
+    checks: list[tuple[str, Check]] = [
         ("libraries", _check_libraries),
         ("resources", _check_resources),
         ("workbook round trip", _check_round_trip),
-        ("Qt", _check_qt),
+        *extra,
     ]
-    failed = 0
     for name, check in checks:
         try:
-            print(f"ok    {name}: {check()}")
-        except Exception as exc:
-            failed += 1
-            print(f"FAIL  {name}: {type(exc).__name__}: {exc}")
-    print("self-test passed" if not failed else f"self-test failed: {failed} check(s)", file=sys.stderr)
-    return 0 if not failed else 1
+            yield CheckResult(name, True, check())
+        except Exception as exc:  # a self-test reports every failure and goes on to the next check
+            yield CheckResult(name, False, f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,192 @@
+"""What the commands print: JSON for scripts, lines for people, and a failure as one line on stderr."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from workbook.errors import WorkbookError
+
+if TYPE_CHECKING:
+    from workbook.model import ActivityEntry, AttachResult, Request, VerifyReport
+    from workbook.services.exporting import ExportResult
+    from workbook.services.importing import ImportSummary
+    from workbook.services.ingest import IngestPlan, IngestResult
+    from workbook.services.selftest import CheckResult
+
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def say(line: str) -> None:
+    """One line for the person at the terminal."""
+    print(line)
+
+
+def print_json(value: object) -> None:
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def request_json(request: Request) -> dict[str, Any]:
+    return {
+        "ref": request.ref,
+        "title": request.title,
+        "request": request.request,
+        "criteria": list(request.criteria),
+        "section": request.section,
+        "owner": request.owner,
+        "status": request.status.value,
+        "due": request.due.isoformat() if request.due else None,
+        "evidence_count": request.evidence_count,
+        "extra": dict(request.extra),
+    }
+
+
+def print_requests(requests: Sequence[Request], *, as_json: bool) -> None:
+    if as_json:
+        print_json([request_json(r) for r in requests])
+        return
+    for r in requests:
+        due = r.due.isoformat() if r.due else "-"
+        owner = r.owner or "-"
+        print(f"{r.ref:<14} {r.status.label:<18} {owner:<18} {due:<10} {r.evidence_count:>3}  {r.title}")
+    print(f"{len(requests)} requests")
+
+
+def print_attached(results: Sequence[AttachResult]) -> None:
+    for r in results:
+        state = (
+            "already linked"
+            if r.already_linked
+            else ("stored" if r.stored_new_bytes else "linked (same bytes)")
+        )
+        print(f"{r.ref}: {r.evidence.name} {r.evidence.size:,} bytes sha256 {r.evidence.sha256} — {state}")
+
+
+def print_ingest(plan: IngestPlan, result: IngestResult | None, *, as_json: bool) -> None:
+    from workbook.services.ingest import describe, plan_json
+
+    if as_json:
+        print_json(plan_json(plan, result))
+    else:
+        print("\n".join(describe(plan, result)))
+
+
+def print_verify(report: VerifyReport) -> None:
+    for problem in report.problems:
+        print(f"ALTERED {problem.where}: {problem.message}")
+    print(
+        f"checked {report.evidence_checked} evidence files and {report.activity_checked} activity entries; "
+        f"log head {report.head}"
+    )
+    print("intact" if report.ok else f"{len(report.problems)} problem(s) found")
+
+
+def activity_json(entry: ActivityEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "at": entry.at.isoformat(),
+        "actor": entry.actor,
+        "login": entry.login,
+        "action": entry.action,
+        "target": entry.target,
+        "field": entry.field,
+        "before": entry.before,
+        "after": entry.after,
+        "detail": json.loads(entry.detail) if entry.detail else None,
+        "hash": entry.hash,
+    }
+
+
+def print_activity(entries: Sequence[ActivityEntry], *, as_json: bool) -> None:
+    if as_json:
+        print_json([activity_json(e) for e in entries])
+        return
+    for e in entries:
+        change = f"{e.field}: {e.before!r} → {e.after!r}" if e.field else (e.after or e.before)
+        print(
+            f"#{e.id:<5} {e.at:%Y-%m-%d %H:%M:%S} UTC  {e.actor} ({e.login})  {e.action} {e.target}  {change}"
+        )
+
+
+def print_import(summary: ImportSummary, name: str, *, as_json: bool) -> None:
+    if as_json:
+        print_json(summary.as_json())
+        return
+    verb = "would import" if summary.dry_run else "imported"
+    sheets = ", ".join(repr(s) for s in summary.sheets) if len(summary.sheets) > 1 else repr(summary.sheet)
+    print(f"{verb} {name}: sheet {sheets}, header row {summary.header_row}")
+    print("mapping: " + ", ".join(f"{k} ← {v!r}" for k, v in summary.mapping.items()))
+    if summary.answer_columns:
+        print("answers go to: " + ", ".join(f"{k} → {v!r}" for k, v in summary.answer_columns.items()))
+    print(
+        f"{summary.added} added, {summary.updated} changed, {summary.unchanged} unchanged, "
+        f"{summary.removed} removed; {summary.items} requests"
+    )
+    print(
+        f"rows below the header: {summary.non_empty_rows} with content = {summary.imported_rows} imported + "
+        f"{len(summary.merged_rows)} merged + {len(summary.skipped_rows)} left out"
+    )
+    for warning in summary.warnings:
+        print(f"warning: check this: {warning}", file=sys.stderr)
+    for d in summary.diff:
+        if d.kind == "changed":
+            extra = " (re-check evidence: the request wording changed)" if d.recheck_evidence else ""
+            print(f"  changed {d.ref}: {', '.join(f.field for f in d.fields)}{extra}")
+        else:
+            print(f"  {d.kind} {d.ref}")
+    for row in summary.skipped_rows:
+        print(f"  left out: {row.sheet}, row {row.row}: {row.reason} — {row.text}")
+    for merged in summary.merged_rows:
+        print(f"  merged: {merged.sheet}, row {merged.row} into {merged.into}: {merged.reason}")
+    for problem in summary.problems:
+        print(f"  problem: {problem}")
+    if summary.skipped_rows:
+        print("  (bring a row back in with --include-row N)")
+
+
+def print_export(result: ExportResult) -> None:
+    print(
+        f"package {result.package_id}: {result.requests} requests, {result.evidence} evidence files; "
+        f"activity log head {result.activity_head}"
+    )
+    for out in result.outputs:
+        print(f"{out.kind}: {out.path}  sha256 {out.sha256}")
+    for problem in result.problems:
+        print(f"note: {problem}")
+    if not result.logged:
+        print("note: the workbook is open elsewhere (read-only here), so this export was not logged")
+
+
+def print_check(result: CheckResult) -> None:
+    print(f"{'ok' if result.ok else 'FAIL':<5} {result.name}: {result.detail}")
+
+
+def print_self_test_verdict(failed: int) -> None:
+    print("self-test passed" if not failed else f"self-test failed: {failed} check(s)", file=sys.stderr)
+
+
+def run_command(command: Callable[[], int]) -> int:
+    """The command's exit status; a failure a person can act on ends it with one line on stderr."""
+    try:
+        return command()
+    except WorkbookError as exc:
+        print(f"audit-workbook: {exc.one_line()}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # The reader stopped reading (`… | head`): end quietly, as shell tools do, without a second error
+        # when Python flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + 13
+    except OSError as exc:
+        # The disk or the operating system refused (a folder where a file was expected, no permission...).
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"audit-workbook: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("audit-workbook: interrupted, nothing half-written was kept", file=sys.stderr)
+        return 130

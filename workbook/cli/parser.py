@@ -1,0 +1,134 @@
+"""The argparse parser: every command, its options and the function that runs it."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+from workbook import __version__
+from workbook.cli.app import cmd_open
+from workbook.cli.checklist import cmd_import
+from workbook.cli.evidence import cmd_attach
+from workbook.cli.package import cmd_export
+from workbook.cli.requests import cmd_items, cmd_set
+from workbook.cli.workbook_commands import cmd_backup, cmd_demo, cmd_log, cmd_new, cmd_restore, cmd_verify
+from workbook.model import Actor
+
+Command = Callable[[argparse.Namespace, Actor], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="audit-workbook",
+        description="Answer an auditor's checklist and "
+        "bind the evidence package. With no command, opens the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"audit-workbook {__version__}")
+    parser.add_argument("--as", dest="actor", metavar="NAME", help="who is acting (for the activity log)")
+    parser.add_argument("--self-test", action="store_true", help="check the installation and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument(
+            "--as",
+            dest="actor",
+            metavar="NAME",
+            default=argparse.SUPPRESS,
+            help="who is acting (for the activity log)",
+        )
+        p.set_defaults(func=func)
+        return p
+
+    p = add("open", cmd_open, "open the app on a workbook")
+    p.add_argument("file", nargs="?")
+    p.add_argument("--quit-after-paint", action="store_true", help="exit right after the first paint")
+
+    p = add("demo", cmd_demo, "build DIR/demo.auditwb from the bundled sample checklist and open it")
+    p.add_argument("dir", nargs="?", default=str(Path.home() / "AuditWorkbookDemo"))
+    p.add_argument("--no-gui", action="store_true")
+
+    p = add("new", cmd_new, "create a new workbook")
+    p.add_argument("file")
+    p.add_argument("--client", required=True)
+    p.add_argument("--framework", default="SOC 2 Type II")
+    p.add_argument("--period", metavar="START..END")
+    p.add_argument("--auditor", default="")
+
+    p = add("import", cmd_import, "import (or re-import) the auditor's checklist")
+    p.add_argument("file")
+    p.add_argument("checklist")
+    p.add_argument(
+        "--sheet", action="append", default=[], help="the sheet to read (repeat to read several as one list)"
+    )
+    p.add_argument("--header-row", type=int)
+    p.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN")
+    p.add_argument(
+        "--include-row",
+        action="append",
+        type=int,
+        default=[],
+        metavar="N",
+        help="import row N as a request although it was left out (repeatable)",
+    )
+    p.add_argument("--dry-run", action="store_true")
+    p.add_argument("--json", action="store_true")
+
+    p = add("items", cmd_items, "list requests")
+    p.add_argument("file")
+    p.add_argument("--status", action="append", default=[])
+    p.add_argument("--owner", action="append", default=[])
+    p.add_argument("--section", action="append", default=[])
+    p.add_argument("--search")
+    p.add_argument("--overdue", action="store_true")
+    p.add_argument("--missing-evidence", action="store_true")
+    p.add_argument("--json", action="store_true")
+
+    p = add("set", cmd_set, "change a request's owner, status, due date or note")
+    p.add_argument("file")
+    p.add_argument("ref")
+    p.add_argument("--owner")
+    p.add_argument("--status")
+    p.add_argument("--due", help="YYYY-MM-DD, or 'none' to clear")
+    p.add_argument("--note")
+
+    p = add("attach", cmd_attach, "attach evidence files to a request, or a folder matched by ref")
+    p.add_argument("file")
+    p.add_argument("ref", nargs="?")
+    p.add_argument("paths", nargs="*")
+    p.add_argument("--folder")
+    p.add_argument("--dry-run", action="store_true")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--effective", metavar="DATE")
+    p.add_argument("--description")
+    p.add_argument("--follow-symlinks", action="store_true")
+
+    p = add("export", cmd_export, "export the PDF package, zip bundle and filled-in checklist")
+    p.add_argument("file")
+    p.add_argument("--pdf")
+    p.add_argument("--zip")
+    p.add_argument("--xlsx")
+    p.add_argument("--final", action="store_true")
+    p.add_argument("--status", action="append", default=[])
+    p.add_argument("--section", action="append", default=[])
+    p.add_argument("--owner", action="append", default=[])
+    p.add_argument("--ref", action="append", default=[])
+    p.add_argument("--page-size", choices=("letter", "a4"), default="letter")
+
+    p = add("verify", cmd_verify, "re-check evidence hashes and the activity log (or a package .zip/.pdf)")
+    p.add_argument("file")
+    p.add_argument("--expect-head", metavar="HASH")
+
+    p = add("log", cmd_log, "print the activity log")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true")
+
+    p = add("backup", cmd_backup, "copy the workbook safely (SQLite online backup)")
+    p.add_argument("file")
+    p.add_argument("dest")
+
+    p = add("restore", cmd_restore, "restore a backup to a new workbook file")
+    p.add_argument("backup")
+    p.add_argument("file")
+    return parser
