@@ -46,3 +46,9 @@ def test_offscreen_and_wayland_need_no_x11_libraries(monkeypatch: pytest.MonkeyP
     monkeypatch.delenv("QT_QPA_PLATFORM")
     monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
     assert launch.missing_xcb_packages(lambda name: None) == []
+
+
+def test_the_self_tests_qt_check_loads_the_gui_and_pdf_modules() -> None:
+    from ui.launch import check_qt
+
+    assert "GUI and PDF modules load" in check_qt()
