@@ -5,16 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QUndoCommand
 
 from workbook.errors import WorkbookError
-from workbook.model import Changes, Evidence, Request, Status
+from workbook.model import Changes, EvidenceDetails, Request, Status
 
 if TYPE_CHECKING:
-    from workbook.services.requests import FieldChange
+    from workbook.model import FieldChange
     from workbook.services.workbook import Workbook
 
 ChangedCallback = Callable[[Changes], None]
@@ -110,7 +110,7 @@ class SetFieldsCommand(_ServiceCommand):
         return changes
 
     def _restore(self) -> Changes:
-        from workbook.services.requests import FieldChange
+        from workbook.model import FieldChange
 
         fields = _fields(self.change)
         groups: dict[tuple[str, Status, dt.date | None, str], list[str]] = defaultdict(list)
@@ -204,29 +204,6 @@ class UnlinkEvidenceCommand(_EvidenceLinksCommand):
 
     def undo(self) -> None:
         self._run(self._link)
-
-
-@dataclass(frozen=True)
-class EvidenceDetails:
-    """The editable facts of one evidence file: its effective date and provenance."""
-
-    effective_date: dt.date | None
-    description: str
-    source_system: str
-    shows: str
-    population: str
-    period_covered: str
-
-    @classmethod
-    def of(cls, evidence: Evidence) -> EvidenceDetails:
-        return cls(
-            evidence.effective_date,
-            evidence.description,
-            evidence.source_system,
-            evidence.shows,
-            evidence.population,
-            evidence.period_covered,
-        )
 
 
 class SetEvidenceDetailsCommand(_ServiceCommand):

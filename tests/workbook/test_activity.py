@@ -6,8 +6,7 @@ import hashlib
 import sqlite3
 from pathlib import Path
 
-from workbook.model import Status, VerifyReport
-from workbook.services.requests import FieldChange
+from workbook.model import FieldChange, Status, VerifyReport
 from workbook.services.workbook import Workbook
 
 

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from workbook.errors import ReadOnlyError, StorageError, UserError
-from workbook.model import Actor
-from workbook.services.requests import FieldChange
+from workbook.model import Actor, FieldChange
 from workbook.services.workbook import Workbook
 from workbook.storage.fileformat import KNOWN_REVISIONS, SCHEMA_HEAD
 from workbook.storage.migrate import head_revision

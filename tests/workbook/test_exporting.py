@@ -14,9 +14,9 @@ from pypdf import PdfReader
 
 from workbook.cli import main
 from workbook.errors import UserError
-from workbook.model import Actor, Status
+from workbook.model import Actor, ExportOptions, Status
 from workbook.services.demo import build_demo
-from workbook.services.exporting import ExportOptions, ExportService
+from workbook.services.exporting import ExportService
 from workbook.services.workbook import Workbook
 
 
@@ -178,8 +178,8 @@ def test_a_scoped_write_back_answers_only_the_requests_in_scope(demo: Workbook, 
 
 
 def test_write_back_uses_the_auditors_own_response_and_evidence_columns(tmp_path: Path) -> None:
+    from workbook.model import FieldChange
     from workbook.services.importing import ImportService
-    from workbook.services.requests import FieldChange
 
     book = openpyxl.Workbook()
     sheet = book.active

@@ -12,9 +12,8 @@ import openpyxl
 import pytest
 
 from workbook.cli import main
-from workbook.model import Actor, RequestFilter, Status
+from workbook.model import Actor, FieldChange, RequestFilter, Status
 from workbook.services.importing import ImportService
-from workbook.services.requests import FieldChange
 from workbook.services.workbook import Workbook
 
 

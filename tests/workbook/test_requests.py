@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from workbook.errors import UserError
-from workbook.model import RequestFilter, Status
-from workbook.services.requests import FieldChange
+from workbook.model import FieldChange, RequestFilter, Status
 from workbook.services.workbook import Workbook
 
 TODAY = dt.date(2026, 11, 26)

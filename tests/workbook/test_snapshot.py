@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from workbook.errors import UserError
-from workbook.model import Status
-from workbook.services.requests import FieldChange
+from workbook.model import FieldChange, Status
 from workbook.services.snapshot import read_snapshot
 from workbook.services.workbook import Workbook
 

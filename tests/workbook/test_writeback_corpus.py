@@ -18,10 +18,9 @@ from workbook.errors import UserError
 from workbook.formats.sheets.cells import to_text
 from workbook.formats.sheets.grid import open_source
 from workbook.formats.sheets.preflight import preflight
-from workbook.model import Actor, RequestFilter, Status
-from workbook.services.exporting import ExportOptions, ExportService
+from workbook.model import Actor, ExportOptions, FieldChange, RequestFilter, Status
+from workbook.services.exporting import ExportService
 from workbook.services.importing import ImportService
-from workbook.services.requests import FieldChange
 from workbook.services.workbook import Workbook
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
@@ -30,6 +29,7 @@ pytestmark = [
     pytest.mark.corpus,
     # openpyxl, used here only to read both files back, does not read x14 extensions (write-back keeps them).
     pytest.mark.filterwarnings("ignore:(Conditional Formatting|Data Validation) extension:UserWarning"),
+    pytest.mark.filterwarnings("ignore:Workbook contains no default style:UserWarning"),
 ]
 
 

@@ -11,20 +11,13 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QPainter,
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QWidget
 
 from workbook.filtering import human_size
-from workbook.model import EvidenceLink
+from workbook.model import EvidenceLink, flag_label
 
 SHA_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 MEDIA_ROLE = int(Qt.ItemDataRole.UserRole) + 2
 NAME_ROLE = int(Qt.ItemDataRole.UserRole) + 3
 LINK_ROLE = int(Qt.ItemDataRole.UserRole) + 4
 MAX_FOLDER_FILES = 5000
-# Same words as workbook.services.evidence.FLAG_LABELS, kept here so first paint need not import SQLAlchemy.
-FLAG_WORDS = {
-    "outside_period": "⚠ dated outside the audit period",
-    "stale": "⚠ older than the freshness window",
-    "undated": "⚠ no effective date",
-    "provenance_missing": "⚠ screenshot without source system or what it shows",
-}
 
 
 def files_in(paths: Iterable[Path]) -> list[Path]:
@@ -60,7 +53,10 @@ class EvidenceList(QListWidget):
         self.setAlternatingRowColors(True)
         self.setWordWrap(True)
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.placeholder = "Drop files or folders here, or paste a screenshot (Ctrl+V)"
+        self.placeholder = (
+            "No evidence yet. Use Add files… above, drop files or folders here, "
+            "or paste a screenshot (Ctrl+V)"
+        )
         self._links: list[EvidenceLink] = []
 
     def set_links(self, links: list[EvidenceLink]) -> None:
@@ -76,7 +72,7 @@ class EvidenceList(QListWidget):
                 parts.append(f"effective {evidence.effective_date.isoformat()}")
             if not link.current:
                 parts.append("replaced")
-            parts.extend(FLAG_WORDS.get(flag, flag.replace("_", " ")) for flag in link.flags)
+            parts.extend(f"⚠ {flag_label(flag)}" for flag in link.flags)
             self.addItem(f"{evidence.name}\n{' · '.join(parts)}")
             item = self.item(self.count() - 1)
             item.setData(SHA_ROLE, evidence.sha256)

@@ -11,9 +11,7 @@ from typing import TYPE_CHECKING, Any
 from workbook.errors import WorkbookError
 
 if TYPE_CHECKING:
-    from workbook.model import ActivityEntry, AttachResult, Request, VerifyReport
-    from workbook.services.exporting import ExportResult
-    from workbook.services.importing import ImportSummary
+    from workbook.model import ActivityEntry, AttachResult, ExportResult, ImportSummary, Request, VerifyReport
     from workbook.services.ingest import IngestPlan, IngestResult
     from workbook.services.selftest import CheckResult
 

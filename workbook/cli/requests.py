@@ -25,7 +25,7 @@ def cmd_items(args: argparse.Namespace, actor: Actor) -> int:
 
 
 def cmd_set(args: argparse.Namespace, actor: Actor) -> int:
-    from workbook.services.requests import FieldChange
+    from workbook.model import FieldChange
 
     change = FieldChange(
         owner=args.owner,

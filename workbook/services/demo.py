@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from workbook.errors import UserError
-from workbook.model import Actor, Status
+from workbook.model import Actor, FieldChange, Status
 from workbook.resources import resource
 from workbook.services.importing import ImportService
-from workbook.services.requests import FieldChange
 from workbook.services.workbook import Workbook
 
 DEMO_NAME = "demo.auditwb"

@@ -1,0 +1,100 @@
+"""Evidence files, their links to requests and what is flagged about them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One distinct file of proof (one SHA-256), possibly linked to several requests."""
+
+    id: int
+    sha256: str
+    name: str
+    media_type: str
+    size: int
+    effective_date: dt.date | None
+    description: str
+    source_system: str
+    shows: str
+    population: str
+    period_covered: str
+    added_by: str
+    added_at: dt.datetime
+    refs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EvidenceLink:
+    """Evidence as seen from one request, with its place in that request's version history."""
+
+    evidence: Evidence
+    ref: str
+    linked_by: str
+    linked_at: dt.datetime
+    current: bool
+    replaced_by: int | None
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AttachResult:
+    evidence: Evidence
+    ref: str
+    stored_new_bytes: bool
+    already_linked: bool
+
+
+class EvidenceFlag(enum.StrEnum):
+    """Why an evidence file's dates or provenance need a look; the value is stored, the label is shown."""
+
+    OUTSIDE_PERIOD = "outside_period"
+    STALE = "stale"
+    UNDATED = "undated"
+    PROVENANCE_MISSING = "provenance_missing"
+
+    @property
+    def label(self) -> str:
+        return _FLAG_LABELS[self]
+
+
+_FLAG_LABELS: dict[EvidenceFlag, str] = {
+    EvidenceFlag.OUTSIDE_PERIOD: "dated outside the audit period",
+    EvidenceFlag.STALE: "older than the freshness window",
+    EvidenceFlag.UNDATED: "no effective date",
+    EvidenceFlag.PROVENANCE_MISSING: "screenshot without source system or what it shows",
+}
+
+
+def flag_label(flag: str) -> str:
+    """The words for a stored flag; an unknown one (a newer app's) is shown as written."""
+    try:
+        return EvidenceFlag(flag).label
+    except ValueError:
+        return flag.replace("_", " ")
+
+
+@dataclass(frozen=True)
+class EvidenceDetails:
+    """The editable facts of one evidence file: its effective date and provenance."""
+
+    effective_date: dt.date | None
+    description: str
+    source_system: str
+    shows: str
+    population: str
+    period_covered: str
+
+    @classmethod
+    def of(cls, evidence: Evidence) -> EvidenceDetails:
+        return cls(
+            evidence.effective_date,
+            evidence.description,
+            evidence.source_system,
+            evidence.shows,
+            evidence.population,
+            evidence.period_covered,
+        )
