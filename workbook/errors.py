@@ -33,3 +33,22 @@ class StorageError(WorkbookError):
 
 class ReadOnlyError(StorageError):
     """A write was asked of a workbook opened read-only."""
+
+
+class WorkbookDamaged(StorageError):
+    """The file holds something this version never writes: an odd value, or a schema it does not make."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str = "",
+        where: str = "",
+        table: str = "",
+        row: object = None,
+        column: str = "",
+    ) -> None:
+        super().__init__(message, hint=hint, where=where)
+        self.table = table
+        self.row = row
+        self.column = column

@@ -11,7 +11,8 @@ from workbook.model import Actor
 
 
 def cmd_export(args: argparse.Namespace, actor: Actor) -> int:
-    from workbook.services.exporting import ExportOptions, ExportService
+    from workbook.model import ExportOptions
+    from workbook.services.exporting import ExportService
 
     with open_workbook(args, actor) as workbook:
         options = ExportOptions(

@@ -12,7 +12,15 @@ from workbook.cli.checklist import cmd_import
 from workbook.cli.evidence import cmd_attach
 from workbook.cli.package import cmd_export
 from workbook.cli.requests import cmd_items, cmd_set
-from workbook.cli.workbook_commands import cmd_backup, cmd_demo, cmd_log, cmd_new, cmd_restore, cmd_verify
+from workbook.cli.workbook_commands import (
+    cmd_backup,
+    cmd_demo,
+    cmd_log,
+    cmd_new,
+    cmd_repair,
+    cmd_restore,
+    cmd_verify,
+)
 from workbook.model import Actor
 
 Command = Callable[[argparse.Namespace, Actor], int]
@@ -131,4 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("restore", cmd_restore, "restore a backup to a new workbook file")
     p.add_argument("backup")
     p.add_argument("file")
+
+    p = add(
+        "repair",
+        cmd_repair,
+        "write a clean copy of an odd or damaged workbook (this version's schema, every value checked)",
+    )
+    p.add_argument("file")
+    p.add_argument("out")
     return parser

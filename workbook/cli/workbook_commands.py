@@ -1,4 +1,4 @@
-"""Commands on a workbook file as a whole: new, demo, verify, log, backup, restore."""
+"""Commands on a workbook file as a whole: new, demo, verify, log, backup, restore, repair."""
 
 from __future__ import annotations
 
@@ -78,4 +78,17 @@ def cmd_restore(args: argparse.Namespace, actor: Actor) -> int:
     with Workbook.open(backup, actor, read_only=True) as workbook:
         workbook.backup(dest)
     output.say(f"restored {backup} to {dest}")
+    return output.EXIT_OK
+
+
+def cmd_repair(args: argparse.Namespace, actor: Actor) -> int:
+    """A clean copy of an odd or damaged workbook; one line per thing dropped or fixed."""
+    from workbook.services.workbook import Workbook
+
+    report = Workbook.repair(Path(args.file), Path(args.out), actor)
+    for note in report.notes:
+        output.say(note)
+    counts = ", ".join(f"{n} {table}" for table, n in report.copied if n)
+    output.say(f"wrote {report.path}: {counts or 'no rows'}; {len(report.notes)} thing(s) dropped or fixed")
+    output.say(f"check it with: audit-workbook verify {report.path}")
     return output.EXIT_OK

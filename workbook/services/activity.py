@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from workbook.model import ActivityEntry, Actor, Problem
 from workbook.storage.database import Database, driver
 from workbook.storage.schema import ActivityRow, MetaRow
+from workbook.storage.values import Row
 
 GENESIS = "0" * 64
 _ACTIVITY_COLUMNS = (
@@ -101,19 +102,21 @@ def record(
 
 
 def to_entry(row: ActivityRow) -> ActivityEntry:
+    """The model's log entry; an odd value names its row (verify judges the entry by its hash)."""
+    check = Row("activity", row.id)
     return ActivityEntry(
         id=row.id,
-        at=dt.datetime.fromisoformat(row.at),
-        actor=row.actor,
-        login=row.login,
-        action=row.action,
-        target=row.target,
-        field=row.field,
-        before=row.before,
-        after=row.after,
-        detail=row.detail,
-        prev_hash=row.prev_hash,
-        hash=row.hash,
+        at=check.timestamp("at", row.at),
+        actor=check.text("actor", row.actor),
+        login=check.text("login", row.login),
+        action=check.text("action", row.action),
+        target=check.text("target", row.target),
+        field=check.text("field", row.field),
+        before=check.text("before", row.before),
+        after=check.text("after", row.after),
+        detail=check.text("detail", row.detail),
+        prev_hash=check.text("prev_hash", row.prev_hash),
+        hash=check.text("hash", row.hash),
     )
 
 

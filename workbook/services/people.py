@@ -12,6 +12,12 @@ from workbook.model import Actor, Changes, Person
 from workbook.services.activity import record
 from workbook.storage.database import Database
 from workbook.storage.schema import PersonRow, RequestRow
+from workbook.storage.values import Row
+
+
+def to_person(row: PersonRow, request_count: int) -> Person:
+    check = Row("people", row.id)
+    return Person(row.id, check.text("name", row.name), check.text("email", row.email), request_count)
 
 
 def clean_name(name: str) -> str:
@@ -69,7 +75,7 @@ class PeopleService:
                 )
             }
             rows = session.scalars(select(PersonRow).order_by(func.lower(PersonRow.name)))
-            return [Person(r.id, r.name, r.email, counts.get(r.id, 0)) for r in rows]
+            return [to_person(r, counts.get(r.id, 0)) for r in rows]
 
     def add(self, name: str, email: str = "") -> Person:
         if not clean_name(name):
@@ -80,7 +86,7 @@ class PeopleService:
             row = person_for(session, self._actor, name)
             assert row is not None
             row.email = email.strip()
-            return Person(row.id, row.name, row.email, 0)
+            return to_person(row, 0)
 
     def rename(self, old: str, new: str) -> Changes:
         new = clean_name(new)

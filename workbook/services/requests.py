@@ -6,32 +6,21 @@ import builtins
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workbook.errors import UserError
 from workbook.filtering import matching, request_facts
-from workbook.model import Actor, Changes, Comment, Request, RequestFilter, Status
+from workbook.model import Actor, Changes, Comment, FieldChange, Request, RequestFilter
 from workbook.services.activity import record
 from workbook.services.people import person_for, remove_person_if_unused
 from workbook.services.previews import evidence_text_by_request
 from workbook.storage.database import Database
 from workbook.storage.schema import CommentRow, EvidenceRow, LinkRow, PersonRow, RequestRow
+from workbook.storage.values import Row
 
 _UNSET: object = object()
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    """A set of field values to apply; None leaves a field as it is, "" (or clear_due) clears it."""
-
-    owner: str | None = None
-    status: Status | None = None
-    due: dt.date | None = None
-    clear_due: bool = False
-    notes: str | None = None
 
 
 def _evidence_by_request(session: Session, request_ids: Iterable[int] | None = None) -> dict[int, list[str]]:
@@ -50,28 +39,41 @@ def _evidence_by_request(session: Session, request_ids: Iterable[int] | None = N
 
 
 def to_request(row: RequestRow, owner: str, evidence: Sequence[str]) -> Request:
+    """The model's request, each value checked (an odd one names its table, row and column)."""
+    check = Row("requests", row.id)
     return Request(
         id=row.id,
-        ref=row.ref,
-        title=row.title,
-        request=row.request_text,
-        criteria=tuple(row.criteria or ()),
-        section=row.section,
+        ref=check.text("ref", row.ref),
+        title=check.text("title", row.title),
+        request=check.text("request_text", row.request_text),
+        criteria=check.text_list("criteria", row.criteria),
+        section=check.text("section", row.section),
         owner=owner,
-        status=Status(row.status),
-        due=row.due,
-        priority=row.priority,
-        notes=row.notes,
-        auditor_comment=row.auditor_comment,
-        extra=tuple((str(k), str(v)) for k, v in (row.extra or {}).items()),
-        source_sheet=row.source_sheet,
-        source_row=row.source_row,
+        status=check.status("status", row.status),
+        due=check.date("due", row.due),
+        priority=check.text("priority", row.priority),
+        notes=check.text("notes", row.notes),
+        auditor_comment=check.text("auditor_comment", row.auditor_comment),
+        extra=check.text_pairs("extra", row.extra),
+        source_sheet=check.text("source_sheet", row.source_sheet),
+        source_row=check.optional_integer("source_row", row.source_row),
         evidence_count=len(evidence),
         evidence_names=tuple(evidence),
-        recheck_evidence=row.recheck_evidence,
-        archived=row.archived,
-        updated_at=row.updated_at,
-        position=row.position,
+        recheck_evidence=check.flag("recheck_evidence", row.recheck_evidence),
+        archived=check.flag("archived", row.archived),
+        updated_at=check.timestamp("updated_at", row.updated_at),
+        position=check.integer("position", row.position),
+    )
+
+
+def to_comment(row: CommentRow, ref: str) -> Comment:
+    check = Row("comments", row.id)
+    return Comment(
+        row.id,
+        ref,
+        check.text("author", row.author),
+        check.text("body", row.body),
+        check.timestamp("created_at", row.created_at),
     )
 
 
@@ -193,7 +195,7 @@ class RequestService:
             session.add(comment)
             session.flush()
             record(session, self._actor, "comment.add", row.ref, after=body)
-            return Comment(comment.id, row.ref, comment.author, comment.body, comment.created_at)
+            return to_comment(comment, row.ref)
 
     def comments(self, ref: str) -> builtins.list[Comment]:
         with self._db.read() as session:
@@ -201,4 +203,4 @@ class RequestService:
             rows = session.scalars(
                 select(CommentRow).where(CommentRow.request_id == row.id).order_by(CommentRow.id)
             )
-            return [Comment(c.id, ref, c.author, c.body, c.created_at) for c in rows]
+            return [to_comment(c, ref) for c in rows]

@@ -21,9 +21,16 @@ from workbook.services.evidence import EvidenceService
 from workbook.services.people import PeopleService
 from workbook.services.requests import RequestService
 from workbook.storage import blobs
-from workbook.storage.database import Database, create_database, open_database
+from workbook.storage.database import (
+    Database,
+    create_database,
+    driver,
+    open_database,
+    roll_back_interrupted_write,
+)
 from workbook.storage.fileformat import SCHEMA_HEAD, SUFFIX, check_workbook_file
 from workbook.storage.schema import ActivityRow, EngagementRow, EvidenceRow, MetaRow, RequestRow
+from workbook.storage.values import to_engagement
 
 READY = tuple(s.value for s in Status if s.is_ready)
 # Evidence older than this before the period's end (or today) is flagged: the annual-review rule of thumb.
@@ -60,13 +67,12 @@ def _logged_evidence(session: Session) -> _LoggedEvidence:
 
 
 def _engagement(row: EngagementRow) -> Engagement:
-    return Engagement(
-        row.client, row.framework, row.period_start, row.period_end, row.auditor, row.freshness_days
-    )
+    return to_engagement(row)
 
 
 if TYPE_CHECKING:
     from workbook.services.importing import ImportService
+    from workbook.storage.repair import RepairReport
 
 
 class Workbook:
@@ -142,8 +148,46 @@ class Workbook:
         return cls(create_database(path, actor, populate), actor)
 
     @classmethod
-    def open(cls, path: Path, actor: Actor, *, read_only: bool = False) -> Workbook:
-        return cls(open_database(Path(path), actor, read_only=read_only), actor)
+    def open(
+        cls, path: Path, actor: Actor, *, read_only: bool = False, lock_wait: float | None = None
+    ) -> Workbook:
+        """Open a workbook; a second writer waits `lock_wait` s for the lock (default 3, or as configured)."""
+        return cls(open_database(Path(path), actor, read_only=read_only, lock_wait=lock_wait), actor)
+
+    @classmethod
+    def repair(cls, source: Path, dest: Path, actor: Actor) -> RepairReport:
+        """Write a clean copy of `source` at `dest`: this version's schema, every value checked, nothing run.
+
+        Odd values are replaced (each with a line saying so), evidence is re-hashed against its SHA-256, the
+        activity log is copied as it is, and the repair itself is logged when the log ends where it should.
+        """
+        from workbook.storage import repair
+
+        source, dest = Path(source), Path(dest)
+        if dest.suffix.lower() != SUFFIX:
+            dest = dest.with_name(dest.name + SUFFIX)
+        if dest.exists():
+            raise UserError("the destination exists", where=str(dest), hint="repair to a new file name")
+        facts = repair.read_source(source, lambda real: roll_back_interrupted_write(real.resolve(), actor))
+        copied: list[RepairReport] = []
+
+        def populate(session: Session) -> None:
+            result = repair.copy_clean(source, facts, driver(session))
+            notes = list(result.notes)
+            if result.log_intact:
+                record(
+                    session,
+                    actor,
+                    "workbook.repair",
+                    target=source.name,
+                    detail={"from": str(source), "changes": len(notes)},
+                )
+            else:
+                notes.append("the repair was not added to the log, which does not end where it should")
+            copied.append(repair.RepairReport(dest, tuple(notes), tuple(sorted(result.copied.items()))))
+
+        create_database(dest, actor, populate).close()
+        return copied[0]
 
     def close(self) -> None:
         self.db.close()
@@ -293,6 +337,10 @@ class Workbook:
         except sqlite3.DatabaseError as exc:
             raise UserError(f"the activity log cannot be read ({exc})", where=str(self.path)) from exc
         problems.extend(chain)
+        problems.extend(
+            Problem("schema", "schema", f"the file's schema was changed outside the app: {difference}")
+            for difference in self.db.schema_differences
+        )
         progress(len(ids) + 1, len(ids) + 1)
         return VerifyReport(len(seen), count, head, tuple(problems))
 

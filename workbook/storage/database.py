@@ -3,159 +3,84 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import json
+import errno
 import os
-import socket
 import sqlite3
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import Any
 
 from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from workbook.errors import ReadOnlyError, StorageError, UserError
+from workbook.errors import ReadOnlyError, StorageError, UserError, WorkbookDamaged
 from workbook.model import Actor
+from workbook.storage import schema_check, value_rules
 from workbook.storage.fileformat import (
     APPLICATION_ID,
+    REPAIR_HINT,
     SCHEMA_HEAD,
     InterruptedWrite,
-    check_workbook_file,
+    SchemaObject,
+    check_revision,
+    inspect_workbook_file,
 )
+from workbook.storage.locking import (
+    FileLock,
+    LockHolder,
+    lock_path,
+    lock_wait_seconds,
+    say_waiting,
+    take_lock,
+)
+from workbook.storage.safety import GuardedConnection, connect, reset_budget, stopped_by_budget
+from workbook.storage.schema import Base
 
+# Every row the ORM loads is checked against its columns' rules before any service sees it.
+event.listen(Base, "load", value_rules.check_loaded, propagate=True, raw=True)
 
-@dataclass(frozen=True)
-class LockHolder:
-    name: str
-    login: str
-    host: str
-    pid: int
-    since: str
-
-    def describe(self) -> str:
-        return f"{self.name} ({self.login}@{self.host}, process {self.pid}, since {self.since})"
-
-
-class _FileLock:
-    """An OS lock on `<file>.lock`: released by the OS if the process dies, so it can never go stale."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._handle: IO[bytes] | None = None
-
-    def acquire(self, actor: Actor) -> LockHolder | None:
-        """Take the lock and return None, or return who holds it."""
-        for _attempt in range(5):
-            handle = self.path.open("a+b")
-            try:
-                _lock_byte(handle)
-            except OSError:
-                handle.seek(1)
-                raw = handle.read(4096)
-                handle.close()
-                return _parse_holder(raw)
-            # The locked file must still be the one at the path: a holder removes it as it closes, and a
-            # sync client or a clean-up script may delete it; a lock on an orphan lets a second writer in.
-            try:
-                current = os.stat(self.path)
-            except FileNotFoundError:
-                current = None
-            if current is not None and os.path.samestat(os.fstat(handle.fileno()), current):
-                break
-            handle.close()
-        else:
-            raise StorageError("could not take the workbook's lock", where=str(self.path), hint="try again")
-        info = {
-            "name": actor.name,
-            "login": actor.login,
-            "host": socket.gethostname(),
-            "pid": os.getpid(),
-            "since": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        }
-        handle.seek(0)
-        handle.truncate()
-        handle.write(b"\n" + json.dumps(info).encode())
-        handle.flush()
-        self._handle = handle
-        return None
-
-    def still_held(self) -> bool:
-        """Our locked file is still the one at the path (nobody deleted or replaced it)."""
-        if self._handle is None:
-            return False
-        try:
-            return os.path.samestat(os.fstat(self._handle.fileno()), os.stat(self.path))
-        except OSError:
-            return False
-
-    def reacquire(self, actor: Actor) -> LockHolder | None:
-        """Lock the file now at the path again, or say who holds it."""
-        if self._handle is not None:
-            with contextlib.suppress(OSError):
-                self._handle.close()
-            self._handle = None
-        return self.acquire(actor)
-
-    def release(self) -> None:
-        """Remove the lock file while holding it, then let go: a newcomer locks a fresh file, never ours."""
-        if self._handle is not None:
-            with contextlib.suppress(OSError):
-                self.path.unlink()
-            with contextlib.suppress(OSError):
-                self._handle.close()
-            self._handle = None
-
-
-def _lock_byte(handle: IO[bytes]) -> None:
-    if os.name == "nt":
-        import msvcrt
-
-        handle.seek(0)
-        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined,unused-ignore]
-    else:
-        import fcntl
-
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-
-
-def _parse_holder(raw: bytes) -> LockHolder:
-    try:
-        info = json.loads(raw.decode("utf-8", "replace").strip() or "{}")
-        return LockHolder(
-            name=str(info.get("name", "someone")),
-            login=str(info.get("login", "?")),
-            host=str(info.get("host", "?")),
-            pid=int(info.get("pid", 0)),
-            since=str(info.get("since", "?")),
-        )
-    except (ValueError, TypeError):
-        return LockHolder("someone", "?", "?", 0, "?")
+_PRAGMAS = (
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA secure_delete=ON",
+    "PRAGMA trusted_schema=OFF",
+    "PRAGMA busy_timeout=10000",
+    # A 64 MiB page cache (grown only as used) lets large evidence writes batch their page I/O.
+    "PRAGMA cache_size=-65536",
+)
 
 
 def _on_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
     # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite would defer it otherwise).
     dbapi_connection.isolation_level = None
-    for pragma in (
-        "PRAGMA foreign_keys=ON",
-        "PRAGMA synchronous=FULL",
-        "PRAGMA secure_delete=ON",
-        "PRAGMA trusted_schema=OFF",
-        "PRAGMA busy_timeout=10000",
-        # A 64 MiB page cache (grown only as used) lets large evidence writes batch their page I/O.
-        "PRAGMA cache_size=-65536",
-    ):
+    for pragma in _PRAGMAS:
         dbapi_connection.execute(pragma)
 
 
+def _on_connect_writable(dbapi_connection: sqlite3.Connection, record: ConnectionPoolEntry) -> None:
+    _on_connect(dbapi_connection, record)
+    # The rollback journal, always: a file someone switched to WAL is switched back on the next write open.
+    (mode,) = dbapi_connection.execute("PRAGMA journal_mode=DELETE").fetchone()
+    if str(mode).lower() != "delete":
+        raise StorageError(
+            f"the workbook is in {mode} journal mode and could not be switched back to the rollback journal",
+            hint="close every other program that has it open, then try again",
+        )
+
+
 def _on_begin(conn: Connection) -> None:
+    reset_budget(conn.connection.driver_connection)
     if conn.get_execution_options().get("aw_write"):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         conn.exec_driver_sql("BEGIN")
+
+
+def _on_statement(_conn: Connection, cursor: Any, *_args: object) -> None:
+    # Each SQLAlchemy statement gets the whole step budget (driver statements reset it in GuardedConnection).
+    reset_budget(cursor.connection)
 
 
 def driver(session: Session) -> sqlite3.Connection:
@@ -174,15 +99,22 @@ class Database:
         engine: Engine,
         read_only: bool,
         reason: str,
-        lock: _FileLock | None,
+        lock: FileLock | None,
         actor: Actor | None = None,
+        *,
+        schema_version: int | None = None,
+        schema_differences: tuple[str, ...] = (),
     ) -> None:
         self.path = path
+        self.real_path = Path(path).resolve()
         self._actor = actor
         self.read_only = read_only
         self.read_only_reason = reason
         self._engine = engine
         self._lock = lock
+        self._schema_version = schema_version
+        # How the file's schema differs from this version's (found at open): verify names each.
+        self.schema_differences = schema_differences
         self._reader = sessionmaker(bind=engine, expire_on_commit=False)
         self._writer = sessionmaker(bind=engine.execution_options(aw_write=True), expire_on_commit=False)
 
@@ -192,13 +124,9 @@ class Database:
         self._check_lock()
         if self.read_only:
             raise ReadOnlyError("this workbook is open read-only", hint=self.read_only_reason)
-        try:
-            with self._writer.begin() as session:
-                yield session
-        except exc.IntegrityError:
-            raise  # a broken constraint is a bug, not the disk's fault
-        except exc.DBAPIError as error:
-            raise storage_error(error, self.path, "write") from error
+        with self._explained("write"), self._writer.begin() as session:
+            self._check_schema(session)
+            yield session
 
     def _check_lock(self) -> None:
         """Before each write: if our lock file was deleted or replaced, take it again or become read-only."""
@@ -210,15 +138,86 @@ class Database:
             self.read_only = True
             self.read_only_reason = f"in use by {holder.describe()} (its lock file was replaced)"
 
+    def _check_schema(self, session: Session) -> None:
+        """In the write transaction, before anything is written: the schema is still the one checked at open.
+
+        Nothing can change the schema during our transaction, and a change since the last write (another
+        program added a trigger) is found by SQLite's schema counter before any statement could fire it.
+        """
+        con = driver(session)
+        (version,) = con.execute("PRAGMA schema_version").fetchone()
+        if version == self._schema_version:
+            return
+        objects = [
+            SchemaObject(*row) for row in con.execute("SELECT type, name, tbl_name, sql FROM sqlite_master")
+        ]
+        report = schema_check.compare(objects)
+        if not report.ok:
+            self.read_only = True
+            self.read_only_reason = schema_check.read_only_reason(report)
+            raise ReadOnlyError("this workbook is open read-only", hint=self.read_only_reason)
+        self._schema_version = version
+
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
+        with self._explained("read"), self._reader.begin() as session:
+            yield session
+
+    @contextlib.contextmanager
+    def _explained(self, doing: str) -> Iterator[None]:
+        """A unit of work's failure in words: the disk's by SQLite's code, an odd value by its place."""
         try:
-            with self._reader.begin() as session:
-                yield session
-        except exc.IntegrityError:
+            yield
+        except WorkbookDamaged as error:
+            error.where = error.where or str(self.path)
             raise
+        except (exc.IntegrityError, sqlite3.IntegrityError):
+            raise  # a broken constraint is a bug, not the disk's fault
         except exc.DBAPIError as error:
-            raise storage_error(error, self.path, "read") from error
+            raise self._explain(error.orig, doing) from error
+        except sqlite3.DatabaseError as error:
+            raise self._explain(error, doing) from error
+        except (ValueError, TypeError, AttributeError, KeyError) as error:
+            # A value the ORM could not convert (a date that is no date, JSON that is not JSON): name it.
+            damaged = self.find_odd_value()
+            if damaged is None:
+                raise
+            raise damaged from error
+
+    def _explain(self, original: BaseException | None, doing: str) -> StorageError:
+        if stopped_by_budget(original):
+            return WorkbookDamaged(
+                "a query on the workbook ran past its step budget and was stopped",
+                where=str(self.path),
+                hint=f"the file may hold a query that never ends: {REPAIR_HINT}",
+            )
+        if getattr(original, "sqlite_errorcode", None) is None:
+            # Not SQLite's refusal but the driver's (text that is not UTF-8): find the value.
+            damaged = self.find_odd_value()
+            if damaged is not None:
+                return damaged
+        return sqlite_error_words(original, self.path, doing)
+
+    def find_odd_value(self) -> WorkbookDamaged | None:
+        """The first stored value the model would refuse (read on a connection of its own), named."""
+        try:
+            con = connect(f"{self.real_path.as_uri()}?mode=ro")
+        except sqlite3.Error:
+            return None
+        try:
+            tables = tuple(
+                name
+                for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                if name in value_rules.rules()
+            )
+            damaged = value_rules.find_odd_value(con, tables)
+        except sqlite3.Error:
+            return None
+        finally:
+            con.close()
+        if damaged is not None:
+            damaged.where = str(self.path)
+        return damaged
 
     def backup_to(self, dest: Path) -> None:
         """Copy the whole database into a new file at `dest` with SQLite's online backup API."""
@@ -253,17 +252,17 @@ _SQLITE_WORDS: dict[int, tuple[str, str]] = {
         "the workbook file cannot be written (the file or its folder is read-only)",
         "check the file's permissions, or save a copy somewhere you can write",
     ),
+    9: ("a query on the workbook ran past its step budget and was stopped", REPAIR_HINT),
     10: ("the disk reported an error", "check the disk or the network share, then try again"),
-    11: ("the workbook file is damaged", "restore it from a backup copy (audit-workbook restore)"),
+    11: ("the workbook file is damaged", "restore a backup copy, or copy what can be read with repair"),
     13: ("the disk is full", "free some space and try again; nothing was changed"),
     14: ("the workbook file cannot be opened", "check that it is still there and that you may read it"),
     26: ("the file is not an Audit Workbook file (or it is damaged)", "restore it from a backup copy"),
 }
 
 
-def storage_error(error: exc.DBAPIError, path: Path, doing: str) -> StorageError:
+def sqlite_error_words(original: BaseException | None, path: Path, doing: str) -> StorageError:
     """SQLite's error in words, by its result code, not its message: busy, full, read-only, damaged…"""
-    original = error.orig
     code = getattr(original, "sqlite_errorcode", None)
     words = _SQLITE_WORDS.get(code & 0xFF) if isinstance(code, int) else None
     if words is None:
@@ -272,16 +271,46 @@ def storage_error(error: exc.DBAPIError, path: Path, doing: str) -> StorageError
     return StorageError(message, where=str(path), hint=hint)
 
 
-def _make_engine(path: Path, read_only: bool) -> Engine:
+def storage_error(error: exc.DBAPIError, path: Path, doing: str) -> StorageError:
+    """SQLite's error in words, by its result code, not its message: busy, full, read-only, damaged…"""
+    return sqlite_error_words(error.orig, path, doing)
+
+
+def _make_engine(real_path: Path, read_only: bool) -> Engine:
     # mode=rw never creates a file: a workbook moved or deleted while open is an error, not a new empty file.
-    url = f"{path.resolve().as_uri()}?mode={'ro' if read_only else 'rw'}&uri=true"
+    url = f"{real_path.as_uri()}?mode={'ro' if read_only else 'rw'}&uri=true"
     engine = create_engine(
         f"sqlite:///{url}",
-        connect_args={"check_same_thread": False, "timeout": 10},
+        connect_args={"check_same_thread": False, "timeout": 10, "factory": GuardedConnection},
     )
-    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "connect", _on_connect if read_only else _on_connect_writable)
     event.listen(engine, "begin", _on_begin)
+    event.listen(engine, "before_cursor_execute", _on_statement)
     return engine
+
+
+_CREATE_WORDS = {
+    errno.ENOSPC: ("the disk is full", "free some space and try again"),
+    errno.EDQUOT: ("your disk quota is used up", "free some space and try again"),
+    errno.EROFS: ("the folder is on a read-only disk", "choose a folder you can write to"),
+    errno.EACCES: ("you may not write in that folder", "choose a folder you can write to"),
+    errno.EPERM: ("you may not write in that folder", "choose a folder you can write to"),
+}
+
+
+def _creation_failed(error: BaseException, path: Path) -> StorageError:
+    """Why a new workbook could not be made, in words (never the driver's text or its web links)."""
+    original = error.orig if isinstance(error, exc.DBAPIError) else error
+    if isinstance(original, OSError) and original.errno in _CREATE_WORDS:
+        message, hint = _CREATE_WORDS[original.errno]
+    elif isinstance(original, OSError):
+        message, hint = (original.strerror or "the disk refused"), "check the folder and try again"
+    elif isinstance(getattr(original, "sqlite_errorcode", None), int):
+        words = sqlite_error_words(original, path, "create")
+        message, hint = words.message, words.hint
+    else:
+        message, hint = "the database library refused", "check the folder and try again"
+    return StorageError(f"could not create the workbook: {message}", where=str(path), hint=hint)
 
 
 def create_database(path: Path, actor: Actor, populate: Callable[[Session], None]) -> Database:
@@ -290,6 +319,12 @@ def create_database(path: Path, actor: Actor, populate: Callable[[Session], None
         raise UserError("a file already exists there", where=str(path), hint="choose another name")
     if not path.parent.is_dir():
         raise UserError("the folder does not exist", where=str(path.parent))
+    if not os.access(path.parent, os.W_OK):
+        raise StorageError(
+            "could not create the workbook: you may not write in that folder",
+            where=str(path),
+            hint="choose a folder you can write to",
+        )
     tmp = path.with_name(path.name + ".creating")
     try:
         tmp.unlink(missing_ok=True)
@@ -300,7 +335,7 @@ def create_database(path: Path, actor: Actor, populate: Callable[[Session], None
             con.commit()
         finally:
             con.close()
-        engine = _make_engine(tmp, read_only=False)
+        engine = _make_engine(tmp.resolve(), read_only=False)
         try:
             from workbook.storage.migrate import upgrade
 
@@ -311,30 +346,30 @@ def create_database(path: Path, actor: Actor, populate: Callable[[Session], None
             engine.dispose()
         os.replace(tmp, path)
     except (OSError, sqlite3.Error, exc.DBAPIError) as error:
-        raise StorageError(f"could not create the workbook: {error}", where=str(path)) from error
+        raise _creation_failed(error, path) from error
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
     return open_database(path, actor)
 
 
-def _roll_back_interrupted_write(path: Path, actor: Actor) -> None:
+def roll_back_interrupted_write(real_path: Path, actor: Actor) -> None:
     """Let SQLite roll a cut-off write back (as the next writer would) so the last committed state reads."""
-    where = str(path)
-    if not os.access(path.parent, os.W_OK) or not os.access(path, os.W_OK):
+    where = str(real_path)
+    if not os.access(real_path.parent, os.W_OK) or not os.access(real_path, os.W_OK):
         raise UserError(
             "a write to this workbook was interrupted and it must be recovered first",
             where=where,
             hint="open it once where its folder is writable",
         )
-    lock = _FileLock(path.with_name(path.name + ".lock"))
+    lock = FileLock(lock_path(real_path))
     holder = lock.acquire(actor)
     if holder is not None:
         raise StorageError(
             f"the workbook is being written by {holder.describe()}", where=where, hint="try again"
         )
     try:
-        con = sqlite3.connect(str(path))
+        con = connect(f"{real_path.as_uri()}?mode=rw")
         try:
             con.execute("SELECT count(*) FROM sqlite_master").fetchone()
         finally:
@@ -347,37 +382,75 @@ def _roll_back_interrupted_write(path: Path, actor: Actor) -> None:
         lock.release()
 
 
-def open_database(path: Path, actor: Actor, *, read_only: bool = False) -> Database:
-    """Open a workbook: check it, take the writer lock (or fall back to read-only), migrate if older."""
+def open_database(
+    path: Path,
+    actor: Actor,
+    *,
+    read_only: bool = False,
+    lock_wait: float | None = None,
+    on_lock_wait: Callable[[LockHolder, float], None] = say_waiting,
+) -> Database:
+    """Open a workbook: check it, take the writer lock (or fall back to read-only), migrate if older.
+
+    The schema is compared with the one this version makes before anything else is read: a file with a
+    trigger, a view or anything else opens read-only (and is never written), and one whose own tables are
+    missing or replaced by views is refused. A second writer waits up to `lock_wait` seconds for the lock.
+    """
     path = Path(path)
+    real = path.resolve()
+    where = str(path)
     try:
-        revision = check_workbook_file(path)
+        facts = inspect_workbook_file(path)
     except InterruptedWrite:
-        _roll_back_interrupted_write(path, actor)
-        revision = check_workbook_file(path)
+        roll_back_interrupted_write(real, actor)
+        facts = inspect_workbook_file(path)
+    if facts.revision is not None:
+        check_revision(facts.revision, where)
+    report = schema_check.compare(facts.objects, facts.revision or SCHEMA_HEAD)
+    if report.blocking:
+        raise WorkbookDamaged(
+            f"this workbook cannot be opened safely: {report.describe(report.blocking)}",
+            where=where,
+            hint=REPAIR_HINT,
+        )
+    revision = check_revision(facts.revision, where)
     reason = "opened read-only on request" if read_only else ""
-    lock: _FileLock | None = None
+    if not report.ok:
+        read_only, reason = True, schema_check.read_only_reason(report)
+    lock: FileLock | None = None
     if not read_only:
-        if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        if not os.access(real, os.W_OK) or not os.access(real.parent, os.W_OK):
             read_only, reason = True, "the file or its folder is not writable"
         else:
-            lock = _FileLock(path.with_name(path.name + ".lock"))
-            holder = lock.acquire(actor)
+            lock = FileLock(lock_path(real))
+            wait = lock_wait_seconds() if lock_wait is None else lock_wait
+            holder = take_lock(lock, actor, wait, on_lock_wait)
             if holder is not None:
                 read_only, reason, lock = True, f"in use by {holder.describe()}", None
-    engine = _make_engine(path, read_only)
-    db = Database(path, engine, read_only, reason, lock, actor)
+    engine = _make_engine(real, read_only)
+    db = Database(
+        path,
+        engine,
+        read_only,
+        reason,
+        lock,
+        actor,
+        schema_version=facts.schema_version,
+        schema_differences=report.differences,
+    )
     try:
         if not read_only and revision != SCHEMA_HEAD:
             from workbook.storage.migrate import migrate_with_backup
 
             migrate_with_backup(db, engine)
-            check_workbook_file(path)
+            inspect_workbook_file(real)
+            db._schema_version = None  # the migration changed it: the next write compares again
         with db.read() as session:
             session.connection().exec_driver_sql("SELECT count(*) FROM requests").scalar()
     except (sqlite3.DatabaseError, exc.DatabaseError) as error:
         db.close()
-        raise UserError(f"the workbook is damaged ({error})", where=str(path)) from error
+        original = error.orig if isinstance(error, exc.DBAPIError) else error
+        raise sqlite_error_words(original, path, "open") from error
     except BaseException:
         db.close()
         raise

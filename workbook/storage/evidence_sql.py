@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from workbook.model import Evidence
 from workbook.storage import blobs
+from workbook.storage.values import Row
 
 # Plain driver SQL on the attach path: ORM flushes and statement building cost more than the writes.
 _EVIDENCE_FIELDS = (
@@ -69,21 +70,21 @@ def evidence_by_sha(con: sqlite3.Connection, sha256: str) -> Evidence | None:
     found = con.execute(_EVIDENCE_BY_SHA, (sha256,)).fetchone()
     if found is None:
         return None
-    effective, added_at = found[5], found[12]
+    check = Row("evidence", found[0])
     return Evidence(
-        id=found[0],
-        sha256=found[1],
-        size=found[2],
-        name=found[3],
-        media_type=found[4],
-        effective_date=dt.date.fromisoformat(effective) if effective else None,
-        description=found[6],
-        source_system=found[7],
-        shows=found[8],
-        population=found[9],
-        period_covered=found[10],
-        added_by=found[11],
-        added_at=dt.datetime.fromisoformat(added_at),
+        id=check.integer("id", found[0]),
+        sha256=check.text("sha256", found[1]),
+        size=check.integer("size", found[2]),
+        name=check.text("name", found[3]),
+        media_type=check.text("media_type", found[4]),
+        effective_date=check.date("effective_date", found[5]),
+        description=check.text("description", found[6]),
+        source_system=check.text("source_system", found[7]),
+        shows=check.text("shows", found[8]),
+        population=check.text("population", found[9]),
+        period_covered=check.text("period_covered", found[10]),
+        added_by=check.text("added_by", found[11]),
+        added_at=check.timestamp("added_at", found[12]),
     )
 
 
@@ -121,9 +122,10 @@ def insert_pending_evidence(
 
 
 def set_evidence_hash(
-    con: sqlite3.Connection, evidence_id: int, sha256: str, effective_date: dt.date
+    con: sqlite3.Connection, evidence_id: int, sha256: str, effective_date: dt.date | None
 ) -> None:
-    con.execute(_SET_EVIDENCE_HASH, (sha256, effective_date.isoformat(), evidence_id))
+    stored = effective_date.isoformat() if effective_date else None
+    con.execute(_SET_EVIDENCE_HASH, (sha256, stored, evidence_id))
 
 
 def discard_evidence(con: sqlite3.Connection, evidence_id: int) -> None:

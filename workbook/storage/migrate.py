@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def _config(engine: Engine) -> Config:
+def config_for(engine: Engine) -> Config:
+    """Alembic's configuration for the shipped migrations, run on `engine`."""
     from alembic.config import Config
 
     config = Config()
@@ -37,7 +38,7 @@ def head_revision() -> str:
 def upgrade(engine: Engine) -> None:
     from alembic import command
 
-    command.upgrade(_config(engine), "head")
+    command.upgrade(config_for(engine), "head")
 
 
 def backup_copy(db: Database, label: str) -> Path:
