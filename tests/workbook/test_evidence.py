@@ -13,11 +13,7 @@ from PIL import Image
 from pypdf import PdfWriter
 
 from workbook.errors import UserError
-from workbook.services.evidence import (
-    FLAG_OUTSIDE_PERIOD,
-    FLAG_PROVENANCE_MISSING,
-    FLAG_STALE,
-)
+from workbook.model import EvidenceFlag
 from workbook.services.workbook import Workbook
 
 TODAY = dt.date(2026, 5, 15)
@@ -132,9 +128,13 @@ def test_replace_of_evidence_not_on_the_request_is_refused(workbook: Workbook, t
     assert workbook.evidence.for_request("PBC-001") == []
 
 
-def test_effective_date_defaults_to_the_file_mtime(workbook: Workbook, tmp_path: Path) -> None:
+def test_a_file_without_a_date_of_its_own_is_left_undated_not_given_its_mtime(
+    workbook: Workbook, tmp_path: Path
+) -> None:
     path = write(tmp_path / "log.txt", b"entries", mtime=dt.date(2026, 2, 3))
-    assert workbook.evidence.attach_one("PBC-001", path).evidence.effective_date == dt.date(2026, 2, 3)
+    attached = workbook.evidence.attach_one("PBC-001", path)
+    assert attached.evidence.effective_date is None
+    assert workbook.evidence.for_request("PBC-001")[0].flags == (EvidenceFlag.UNDATED,)
 
 
 def test_effective_date_comes_from_exif_date_time_original(workbook: Workbook, tmp_path: Path) -> None:
@@ -151,11 +151,11 @@ def test_effective_date_comes_from_pdf_creation_date(workbook: Workbook, tmp_pat
     assert attached.evidence.effective_date == dt.date(2026, 1, 20)
 
 
-def test_a_corrupt_pdf_falls_back_to_mtime(workbook: Workbook, tmp_path: Path) -> None:
+def test_a_corrupt_pdf_is_left_undated(workbook: Workbook, tmp_path: Path) -> None:
     path = write(
         tmp_path / "broken.pdf", b"%PDF-1.7\n1 0 obj <</CreationDate (D:2020", mtime=dt.date(2026, 4, 9)
     )
-    assert workbook.evidence.attach_one("PBC-001", path).evidence.effective_date == dt.date(2026, 4, 9)
+    assert workbook.evidence.attach_one("PBC-001", path).evidence.effective_date is None
 
 
 def test_an_explicit_effective_date_wins(workbook: Workbook, tmp_path: Path) -> None:
@@ -179,12 +179,12 @@ def test_evidence_outside_the_period_or_stale_is_flagged(workbook: Workbook, tmp
         "PBC-003", write(tmp_path / "after.txt", b"late"), effective_date=dt.date(2026, 7, 1)
     )
     links = {link.evidence.name: link.flags for link in workbook.evidence.for_request("PBC-001", today=TODAY)}
-    assert links == {"in.txt": (), "before.txt": (FLAG_OUTSIDE_PERIOD, FLAG_STALE)}
+    assert links == {"in.txt": (), "before.txt": (EvidenceFlag.OUTSIDE_PERIOD, EvidenceFlag.STALE)}
     flagged = workbook.evidence.flagged(today=TODAY)
     assert {ref: [(lk.evidence.name, lk.flags) for lk in links] for ref, links in flagged.items()} == {
-        "PBC-001": [("before.txt", (FLAG_OUTSIDE_PERIOD, FLAG_STALE))],
-        "PBC-002": [("old.txt", (FLAG_STALE,))],
-        "PBC-003": [("after.txt", (FLAG_OUTSIDE_PERIOD,))],
+        "PBC-001": [("before.txt", (EvidenceFlag.OUTSIDE_PERIOD, EvidenceFlag.STALE))],
+        "PBC-002": [("old.txt", (EvidenceFlag.STALE,))],
+        "PBC-003": [("after.txt", (EvidenceFlag.OUTSIDE_PERIOD,))],
     }
 
 
@@ -196,7 +196,9 @@ def test_screenshots_without_provenance_are_flagged_until_filled_in(
     shot = workbook.evidence.attach_one(
         "PBC-001", write(tmp_path / "okta.png", image.getvalue()), effective_date=dt.date(2026, 5, 1)
     )
-    assert workbook.evidence.for_request("PBC-001", today=TODAY)[0].flags == (FLAG_PROVENANCE_MISSING,)
+    assert workbook.evidence.for_request("PBC-001", today=TODAY)[0].flags == (
+        EvidenceFlag.PROVENANCE_MISSING,
+    )
     workbook.evidence.set_details(
         shot.evidence.sha256, source_system="Okta", shows="Users › Active, all groups"
     )
@@ -283,4 +285,7 @@ def test_once_the_period_is_over_freshness_counts_back_from_its_end(
     )
     later = dt.date(2026, 11, 26)
     assert workbook.evidence.for_request("PBC-001", today=later)[0].flags == ()
-    assert workbook.evidence.for_request("PBC-002", today=later)[0].flags == (FLAG_OUTSIDE_PERIOD, FLAG_STALE)
+    assert workbook.evidence.for_request("PBC-002", today=later)[0].flags == (
+        EvidenceFlag.OUTSIDE_PERIOD,
+        EvidenceFlag.STALE,
+    )

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from workbook.errors import StorageError, UserError
 from workbook.formats import evidence_preview
 from workbook.jobs import Cancelled, CancelToken, Progress, no_progress
-from workbook.model import Actor, AttachResult, Changes, Engagement, Evidence, EvidenceLink
+from workbook.model import Actor, AttachResult, Changes, Engagement, Evidence, EvidenceFlag, EvidenceLink
 from workbook.services import evidence_versions as versions
 from workbook.services import intake, previews
 from workbook.services.activity import record
@@ -27,36 +27,40 @@ from workbook.services.requests import load_request_row
 from workbook.storage import blobs, evidence_sql
 from workbook.storage.database import Database, driver
 from workbook.storage.schema import EngagementRow, EvidenceChunkRow, EvidenceRow, LinkRow, RequestRow
-
-# Flags a link can carry; the GUI and the package show them beside the evidence.
-FLAG_OUTSIDE_PERIOD = "outside_period"
-FLAG_STALE = "stale"
-FLAG_UNDATED = "undated"
-FLAG_PROVENANCE_MISSING = "provenance_missing"
-FLAG_LABELS = {
-    FLAG_OUTSIDE_PERIOD: "dated outside the audit period",
-    FLAG_STALE: "older than the freshness window",
-    FLAG_UNDATED: "no effective date",
-    FLAG_PROVENANCE_MISSING: "screenshot without source system or what it shows",
-}
+from workbook.storage.values import Row, to_engagement
 
 
 def to_evidence(row: EvidenceRow, refs: Sequence[str] = ()) -> Evidence:
+    """The model's evidence, each value checked (an odd one names its table, row and column)."""
+    check = Row("evidence", row.id)
     return Evidence(
         id=row.id,
-        sha256=row.sha256,
-        name=row.name,
-        media_type=row.media_type,
-        size=row.size,
-        effective_date=row.effective_date,
-        description=row.description,
-        source_system=row.source_system,
-        shows=row.shows,
-        population=row.population,
-        period_covered=row.period_covered,
-        added_by=row.added_by,
-        added_at=row.added_at,
+        sha256=check.text("sha256", row.sha256),
+        name=check.text("name", row.name),
+        media_type=check.text("media_type", row.media_type),
+        size=check.integer("size", row.size),
+        effective_date=check.date("effective_date", row.effective_date),
+        description=check.text("description", row.description),
+        source_system=check.text("source_system", row.source_system),
+        shows=check.text("shows", row.shows),
+        population=check.text("population", row.population),
+        period_covered=check.text("period_covered", row.period_covered),
+        added_by=check.text("added_by", row.added_by),
+        added_at=check.timestamp("added_at", row.added_at),
         refs=tuple(refs),
+    )
+
+
+def to_link(link: LinkRow, evidence: Evidence, ref: str, flags: tuple[str, ...]) -> EvidenceLink:
+    check = Row("links", link.id)
+    return EvidenceLink(
+        evidence,
+        ref,
+        check.text("linked_by", link.linked_by),
+        check.timestamp("linked_at", link.linked_at),
+        check.flag("current", link.current),
+        check.optional_integer("replaced_by", link.replaced_by),
+        flags,
     )
 
 
@@ -65,28 +69,24 @@ def evidence_flags(evidence: Evidence, engagement: Engagement | None, today: dt.
     flags: list[str] = []
     date = evidence.effective_date
     if date is None:
-        flags.append(FLAG_UNDATED)
+        flags.append(EvidenceFlag.UNDATED)
     elif engagement is not None:
         start, end = engagement.period_start, engagement.period_end
         if (start is not None and date < start) or (end is not None and date > end):
-            flags.append(FLAG_OUTSIDE_PERIOD)
+            flags.append(EvidenceFlag.OUTSIDE_PERIOD)
         # Freshness counts back from the end of the audit period once it is over (else from today): a
         # policy approved at the start of a Type II period is not stale because the report is written later.
         as_of = min(today, end) if end is not None else today
         if engagement.freshness_days > 0 and date < as_of - dt.timedelta(days=engagement.freshness_days):
-            flags.append(FLAG_STALE)
+            flags.append(EvidenceFlag.STALE)
     if evidence_preview.is_image(evidence.media_type) and not (evidence.source_system and evidence.shows):
-        flags.append(FLAG_PROVENANCE_MISSING)
+        flags.append(EvidenceFlag.PROVENANCE_MISSING)
     return tuple(flags)
 
 
 def _engagement(session: Session) -> Engagement | None:
     row = session.get(EngagementRow, 1)
-    if row is None:
-        return None
-    return Engagement(
-        row.client, row.framework, row.period_start, row.period_end, row.auditor, row.freshness_days
-    )
+    return None if row is None else to_engagement(row)
 
 
 class EvidenceService:
@@ -495,17 +495,8 @@ class EvidenceService:
             out = []
             for link, ev in session.execute(query):
                 evidence = to_evidence(ev, self._refs_of(session, ev.id))
-                out.append(
-                    EvidenceLink(
-                        evidence,
-                        request.ref,
-                        link.linked_by,
-                        link.linked_at,
-                        link.current,
-                        link.replaced_by,
-                        evidence_flags(evidence, engagement, today) if link.current else (),
-                    )
-                )
+                flags = evidence_flags(evidence, engagement, today) if link.current else ()
+                out.append(to_link(link, evidence, request.ref, flags))
             return out
 
     def flagged(self, *, today: dt.date | None = None) -> dict[str, builtins.list[EvidenceLink]]:
@@ -525,11 +516,7 @@ class EvidenceService:
                 evidence = to_evidence(ev, self._refs_of(session, ev.id))
                 flags = evidence_flags(evidence, engagement, today)
                 if flags:
-                    out.setdefault(ref, []).append(
-                        EvidenceLink(
-                            evidence, ref, link.linked_by, link.linked_at, True, link.replaced_by, flags
-                        )
-                    )
+                    out.setdefault(ref, []).append(to_link(link, evidence, ref, flags))
             return out
 
     def list(self) -> builtins.list[Evidence]:

@@ -9,63 +9,18 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbook.errors import StorageError, UserError
 from workbook.jobs import CancelToken, Progress, no_progress
-from workbook.model import RequestFilter, Status
+from workbook.model import ExportOptions, ExportOutput, ExportResult, RequestFilter, Status
 from workbook.services.answers import answered_name, writeback_input
 from workbook.services.importing import ImportService, OriginalChecklist
 
 if TYPE_CHECKING:
-    from workbook.formats.package.inputs import PackageInput, PageSize
+    from workbook.formats.package.inputs import PackageInput
     from workbook.services.workbook import Workbook
-
-
-@dataclass(frozen=True)
-class ExportOptions:
-    pdf: Path | None = None
-    zip: Path | None = None
-    xlsx: Path | None = None
-    final: bool = False
-    statuses: tuple[Status, ...] = ()
-    sections: tuple[str, ...] = ()
-    owners: tuple[str, ...] = ()
-    refs: tuple[str, ...] = ()
-    page_size: PageSize = "letter"
-
-    @property
-    def scope(self) -> str:
-        parts = []
-        if self.statuses:
-            parts.append("status: " + ", ".join(s.value for s in self.statuses))
-        if self.sections:
-            parts.append("section: " + ", ".join(self.sections))
-        if self.owners:
-            parts.append("owner: " + ", ".join(self.owners))
-        if self.refs:
-            parts.append("refs: " + ", ".join(self.refs))
-        return "; ".join(parts)
-
-
-@dataclass(frozen=True)
-class ExportOutput:
-    kind: str
-    path: Path
-    sha256: str
-
-
-@dataclass(frozen=True)
-class ExportResult:
-    package_id: str
-    activity_head: str
-    requests: int
-    evidence: int
-    outputs: tuple[ExportOutput, ...]
-    logged: bool
-    problems: tuple[str, ...] = ()
 
 
 def file_sha256(path: Path) -> str:
@@ -318,4 +273,3 @@ def _check_destinations(wanted: dict[str, Path]) -> None:
         if key in seen:
             raise UserError(f"--{seen[key]} and --{kind} name the same file", where=where)
         seen[key] = kind
-

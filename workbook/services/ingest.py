@@ -417,4 +417,3 @@ def describe(plan: IngestPlan, result: IngestResult | None = None) -> list[str]:
             f"workbook); {len(result.failed)} failed" + ("; cancelled" if result.cancelled else "")
         )
     return lines
-

@@ -6,14 +6,13 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from workbook.model import Status
+from workbook.model import PageSize, Status
 
 # Calling it yields the evidence bytes in chunks (about 1 MiB each); it may be called more than once.
 ChunkSource = Callable[[], Iterator[bytes]]
 
-PageSize = Literal["letter", "a4"]
 
 MANIFEST_FORMAT = "audit-workbook-package/1"
 

@@ -12,6 +12,7 @@ from workbook.errors import UserError
 from workbook.formats.sheets.cells import CellValue
 from workbook.formats.sheets.preflight import (
     MAX_CELL_CHARS,
+    MAX_CELLS,
     MAX_COLUMNS,
     MAX_ROWS,
     FileFacts,
@@ -185,6 +186,14 @@ def _too_long(facts: FileFacts, sheet: str, row: int) -> UserError:
     )
 
 
+def _too_many_cells(facts: FileFacts, sheet: str, row: int | None) -> UserError:
+    return UserError(
+        f"The sheet holds more than {MAX_CELLS:,} cells; a checklist is far smaller, so it was not read.",
+        where=place(facts.name, sheet, row),
+        hint="Delete the rows and columns that are not requests from a copy of the file and import the copy.",
+    )
+
+
 class _GridBuilder:
     """Collect rows into a ragged grid, dropping trailing blanks and enforcing the caps."""
 
@@ -193,6 +202,7 @@ class _GridBuilder:
         self.sheet = sheet
         self.rows: list[tuple[CellValue, ...]] = []
         self.last_filled = 0
+        self.cells = 0
 
     def add(self, row: int, cells: list[CellValue]) -> None:
         while cells and (cells[-1] is None or cells[-1] == ""):
@@ -203,6 +213,9 @@ class _GridBuilder:
             raise _too_wide(self.facts, self.sheet, row, len(cells))
         if row > MAX_ROWS:
             raise _too_long(self.facts, self.sheet, row)
+        self.cells += len(cells)
+        if self.cells > MAX_CELLS:
+            raise _too_many_cells(self.facts, self.sheet, row)
         if row > len(self.rows) + 1:
             self.rows.extend(() for _ in range(row - len(self.rows) - 1))
         if row <= len(self.rows):

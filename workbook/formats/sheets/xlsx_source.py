@@ -2,142 +2,70 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import re
 import warnings
 import zipfile
 import zlib
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import IO, Any
-from xml.etree.ElementTree import Element, ParseError
+from typing import Any
+from xml.parsers import expat
 
 from workbook.errors import UserError
-from workbook.formats.sheets.cells import CellValue, clean_text, general, render_number
+from workbook.formats.sheets.cells import CellValue, clean_text
 from workbook.formats.sheets.grid import (
-    GHOST_GAP,
     CellRange,
     ListValidation,
     SheetEntry,
     SheetGrid,
     _caused_by,
-    _check_text,
     _ClosedOnExit,
     _damaged,
-    _GridBuilder,
-    _too_wide,
+    _too_many_cells,
     _unsafe,
 )
 from workbook.formats.sheets.preflight import (
-    MAX_COLUMNS,
+    MAX_CELLS,
+    MAX_SHARED_STRINGS,
     FileFacts,
+    count_tags,
     ensure_defusedxml,
     place,
 )
+from workbook.formats.sheets.xlsx_parts import (
+    MAX_STRETCH,
+    ForbiddenMarkup,
+    SharedStringsUnsafe,
+    StretchTooLong,
+    TooManySharedStrings,
+    read_shared_strings,
+)
+from workbook.formats.sheets.xlsx_sheet import SheetReader, SheetStyles, parse_ranges
 
-_CHUNK = 64 * 1024
-
-
-class _RowBoundaryStream(io.RawIOBase):
-    """Feed sheet XML in pieces ending just before a `<row`, so the remaining rows can be skipped cleanly."""
-
-    _END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?sheetData>")
-
-    def __init__(self, raw: IO[bytes]) -> None:
-        super().__init__()
-        self._raw = raw
-        self._buf = b""
-        self._eof = False
-        self.skip_rows = False
-
-    def readable(self) -> bool:
-        return True
-
-    def _fill(self) -> None:
-        data = self._raw.read(_CHUNK)
-        if not data:
-            self._eof = True
-        self._buf += data
-
-    def read(self, size: int = -1) -> bytes:
-        if self.skip_rows:
-            self._skip_to_end_of_rows()
-        while not self._eof and self._cut() <= 0:
-            self._fill()
-        cut = len(self._buf) if self._eof else self._cut()
-        out, self._buf = self._buf[:cut], self._buf[cut:]
-        return out
-
-    def _cut(self) -> int:
-        buf = self._buf
-        plain = buf.rfind(b"<row")
-        prefixed = buf.rfind(b":row")
-        if prefixed > plain:
-            prefixed = buf.rfind(b"<", 0, prefixed)
-        return max(plain, prefixed)
-
-    def _skip_to_end_of_rows(self) -> None:
-        while True:
-            found = self._END.search(self._buf)
-            if found:
-                self._buf = self._buf[found.start() :]
-                self.skip_rows = False
-                return
-            if self._eof:
-                self._buf = b""
-                self.skip_rows = False
-                return
-            self._buf = self._buf[-64:]
-            self._fill()
-
-
-def _local(tag: str) -> str:
-    return tag.rpartition("}")[2]
-
-
-def _parse_ranges(text: str) -> tuple[CellRange, ...]:
-    from openpyxl.utils.cell import range_boundaries
-
-    ranges: list[CellRange] = []
-    for part in text.replace(",", " ").split():
-        part = part.split("!")[-1].replace("$", "")
-        try:
-            min_col, min_row, max_col, max_row = range_boundaries(part)
-        except (ValueError, TypeError):
-            continue
-        if None in (min_col, min_row, max_col, max_row):
-            continue
-        ranges.append(CellRange(int(min_row or 1), int(min_col or 1), int(max_row or 1), int(max_col or 1)))
-    return tuple(ranges)
-
-
-# Children read when their parent ends, so they must not be cleared first.
-_KEEP_UNTIL_PARENT = frozenset({"c", "v", "f", "t", "is", "r", "rPr", "formula1", "formula2", "sqref"})
-_COLUMN_CACHE: dict[str, int] = {}
-
-
-def _column_index(letters: str) -> int:
-    index = _COLUMN_CACHE.get(letters)
-    if index is None:
-        index = 0
-        for ch in letters.upper():
-            index = index * 26 + (ord(ch) - 64)
-        _COLUMN_CACHE[letters] = index
-    return index
-
-
-@dataclass
-class _XlsxSheetState:
-    merged: list[CellRange] = field(default_factory=list)
-    hidden_columns: set[int] = field(default_factory=set)
-    hidden_rows: set[int] = field(default_factory=set)
-    shaded_rows: set[int] = field(default_factory=set)
-    bold_rows: set[int] = field(default_factory=set)
-    formula_cells: dict[int, tuple[int, ...]] = field(default_factory=dict)
-    validations: list[tuple[tuple[CellRange, ...], str]] = field(default_factory=list)
-    claimed_rows: int = 0
-    claimed_columns: int = 0
+# A cell's value: `<v>` or an inline string's `<is>` (with any prefix).
+_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:v|is)>")
+# The fewest bytes a filled cell takes in sheet XML (`<c><v>1</v></c>`): smaller parts cannot be over budget.
+_MIN_CELL_BYTES = 15
+# A dropdown's source range is read when it spans at most this many rows; at most _LISTS distinct sources.
+_LIST_ROWS = 5_000
+_LISTS = 200
+# What openpyxl raises for malformed workbook parts (lxml's XMLSyntaxError is a SyntaxError).
+_MALFORMED = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    SyntaxError,
+    LookupError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    OverflowError,
+    RecursionError,
+    NotImplementedError,
+    RuntimeError,
+    expat.ExpatError,
+)
 
 
 class XlsxSource(_ClosedOnExit):
@@ -149,31 +77,39 @@ class XlsxSource(_ClosedOnExit):
 
         self.facts = facts
         self._grids: dict[str, SheetGrid] = {}
+        self._values: dict[str, int] = {}
         try:
             wb: Any = _load_workbook_lazily(facts.path)
-        except DefusedXmlException as exc:
+        except (DefusedXmlException, SharedStringsUnsafe) as exc:
             raise _unsafe(facts, None) from exc
+        except TooManySharedStrings as exc:
+            raise UserError(
+                f"The workbook holds more than {MAX_SHARED_STRINGS:,} distinct texts; a checklist holds far "
+                "fewer, so it was not read.",
+                where=place(facts.name),
+                hint="Save a copy with only the checklist sheet and import that.",
+            ) from exc
+        except _MissingSheetPart as exc:
+            raise _damaged(facts, f"the part {exc.part} of this sheet is missing", exc.sheet) from exc
         # openpyxl reports malformed workbook parts with these plain exceptions, some wrapping the cause.
-        except (
-            zipfile.BadZipFile,
-            zlib.error,
-            EOFError,
-            OSError,
-            ParseError,
-            KeyError,
-            ValueError,
-            TypeError,
-            IndexError,
-            AttributeError,
-        ) as exc:
+        except _MALFORMED as exc:
             if _caused_by(exc, DefusedXmlException):
                 raise _unsafe(facts, None) from exc
-            raise _damaged(facts, str(exc) or type(exc).__name__) from exc
+            raise _damaged(facts, _detail(exc)) from exc
+        if not wb.worksheets and not wb.chartsheets:
+            wb.close()
+            raise UserError(
+                "The workbook has no sheets.",
+                where=place(facts.name),
+                hint="Open it in Excel and save it again, or ask the auditor to send it again.",
+            )
         self._wb: Any = wb
         self._styles: list[Any] = list(wb._cell_styles)
         self._formats: dict[int, str | None] = {}
         self._shaded: frozenset[int] | None = None
         self._bold: frozenset[str] | None = None
+        self._cell_styles: SheetStyles | None = None
+        self._list_sources: dict[str, SheetGrid] = {}
 
     def close(self) -> None:
         self._wb.close()
@@ -255,179 +191,67 @@ class XlsxSource(_ClosedOnExit):
         return grid
 
     def _read_sheet(self, ws: Any, sheet: str, max_rows: int | None) -> SheetGrid:
-        from defusedxml import DefusedXmlException
-
+        reader = SheetReader(self.facts, sheet, ws._shared_strings, self._sheet_styles(), max_rows)
         try:
+            if max_rows is None:
+                self._check_cell_budget(ws, sheet)
             with ws._get_source() as raw:
-                return self._parse(raw, ws._shared_strings, sheet, max_rows)
-        except DefusedXmlException as exc:
+                grid = reader.read(raw)
+        except ForbiddenMarkup as exc:
             raise _unsafe(self.facts, sheet) from exc
-        except (zipfile.BadZipFile, zlib.error, EOFError, ParseError, KeyError) as exc:
-            raise _damaged(self.facts, str(exc) or type(exc).__name__, sheet) from exc
-        except OSError as exc:
-            raise _damaged(self.facts, str(exc) or type(exc).__name__, sheet) from exc
-
-    def _parse(self, raw: IO[bytes], shared: list[Any], sheet: str, max_rows: int | None) -> SheetGrid:
-        from defusedxml.ElementTree import iterparse
-        from openpyxl.utils.datetime import from_excel
-
-        stream = _RowBoundaryStream(raw)
-        builder = _GridBuilder(self.facts, sheet)
-        state = _XlsxSheetState()
-        date_styles: set[int] = set(self._wb._date_formats)
-        epoch = self._wb.epoch
-        facts = self.facts
-        ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-        row_tag, v_tag, f_tag, is_tag = ns + "row", ns + "v", ns + "f", ns + "is"
-        row_index = 0
-        complete = True
-        shaded_styles = self._shaded_styles()
-        bold_styles = self._bold_styles()
-        ghost = False
-        for _, el in iterparse(stream):
-            tag = el.tag
-            if tag == row_tag:
-                r = el.get("r")
-                row_index = int(r) if r and r.isdigit() else row_index + 1
-                if el.get("hidden") in ("1", "true"):
-                    state.hidden_rows.add(row_index)
-                if ghost or (max_rows is not None and row_index > max_rows):
-                    el.clear()
-                    continue
-                cells: list[CellValue] = []
-                col = 0
-                shaded = bold = True
-                formulas: list[int] = []
-                for c in el:
-                    ref = c.get("r")
-                    col = _column_index(ref.rstrip("0123456789")) if ref else col + 1
-                    if col > MAX_COLUMNS:
-                        raise _too_wide(facts, sheet, row_index, col)
-                    kind = c.get("t", "n")
-                    value: CellValue
-                    if kind == "inlineStr":
-                        node = c.find(is_tag)
-                        value = "".join(node.itertext()) if node is not None else None
-                    else:
-                        text = c.findtext(v_tag)
-                        formula = c.find(f_tag)
-                        if formula is not None:
-                            formulas.append(col)
-                        if text is None or text == "":
-                            if formula is None:
-                                continue
-                            # Saved without a cached result (other tools): show what the formula plainly says.
-                            value = formula_display(formula.text or "")
-                        elif kind == "s":
-                            item = shared[int(text)]
-                            value = item if isinstance(item, str) else str(item)
-                        elif kind == "n":
-                            style = int(c.get("s", 0) or 0)
-                            number = float(text)
-                            if style in date_styles:
-                                try:
-                                    value = from_excel(number, epoch)
-                                except (OverflowError, ValueError):
-                                    value = general(number)
-                            else:
-                                fmt = self._number_format(style) if style else None
-                                value = general(number) if fmt is None else render_number(number, fmt)
-                        elif kind == "b":
-                            value = "TRUE" if text in ("1", "true") else "FALSE"
-                        elif kind == "d":
-                            value = _iso_datetime(text)
-                        else:
-                            value = text
-                    if value is not None and value != "":
-                        style_id = c.get("s")
-                        shaded = shaded and style_id in shaded_styles
-                        bold = bold and style_id in bold_styles
-                    if isinstance(value, str) and len(value) > 255:
-                        _check_text(facts, sheet, row_index, col, value)
-                    if col > len(cells) + 1:
-                        cells.extend([None] * (col - len(cells) - 1))
-                    if col <= len(cells):
-                        cells[col - 1] = value
-                    else:
-                        cells.append(value)
-                el.clear()
-                if cells and any(v is not None and v != "" for v in cells):
-                    if shaded:
-                        state.shaded_rows.add(row_index)
-                    if bold:
-                        state.bold_rows.add(row_index)
-                if formulas:
-                    state.formula_cells[row_index] = tuple(formulas)
-                builder.add(row_index, cells)
-                if max_rows is not None and row_index >= max_rows:
-                    stream.skip_rows = True
-                    complete = False
-                    break
-                if row_index - builder.last_filled > GHOST_GAP:
-                    stream.skip_rows = True
-                    ghost = True
-                continue
-            local = _local(tag)
-            if local in _KEEP_UNTIL_PARENT:
-                continue
-            if local == "mergeCell":
-                state.merged.extend(_parse_ranges(el.get("ref", "")))
-            elif local == "col":
-                if el.get("hidden") in ("1", "true"):
-                    low = int(el.get("min", "1"))
-                    high = min(int(el.get("max", str(low))), MAX_COLUMNS)
-                    state.hidden_columns.update(range(low, high + 1))
-            elif local == "dimension":
-                dims = _parse_ranges(el.get("ref", ""))
-                if dims:
-                    state.claimed_rows, state.claimed_columns = dims[0].max_row, dims[0].max_col
-            elif local == "dataValidation":
-                self._collect_validation(el, state)
-            elif local in ("sheetData", "worksheet"):
-                pass
-            else:
-                el.clear()
-        if not complete:
-            stream.close()
-        grid = SheetGrid(
-            name=sheet,
-            rows=tuple(builder.rows),
-            hidden_rows=frozenset(state.hidden_rows),
-            hidden_columns=frozenset(state.hidden_columns),
-            merged=tuple(state.merged),
-            claimed_rows=state.claimed_rows or len(builder.rows),
-            claimed_columns=state.claimed_columns,
-            ghost_rows_skipped=ghost,
-            shaded_rows=frozenset(r for r in state.shaded_rows if r <= len(builder.rows)),
-            bold_rows=frozenset(r for r in state.bold_rows if r <= len(builder.rows)),
-            formula_cells={r: c for r, c in state.formula_cells.items() if r <= len(builder.rows)},
-            complete=complete,
-        )
-        if complete and state.validations:
-            grid = replace(grid, validations=self._resolve_validations(state.validations, grid))
+        except StretchTooLong as exc:
+            raise UserError(
+                f"The sheet's XML runs for more than {MAX_STRETCH // 1048576} MB without a new row (one "
+                "enormous row, comment or block), which no checklist needs; it was not read.",
+                where=place(self.facts.name, sheet),
+                hint="Open it in Excel, save it again and import the new copy.",
+            ) from exc
+        # A part that is not what it claims: bad zip data, bad XML, attributes that are not numbers.
+        except (zipfile.BadZipFile, zlib.error, EOFError, expat.ExpatError, OSError, LookupError) as exc:
+            raise _damaged(self.facts, _detail(exc), sheet) from exc
+        except (ValueError, OverflowError, NotImplementedError, RuntimeError, RecursionError) as exc:
+            raise _damaged(self.facts, _detail(exc), sheet) from exc
+        found = reader.structure.validations
+        if grid.complete and found:
+            grid = replace(grid, validations=self._resolve_validations(found, grid))
         return grid
 
-    @staticmethod
-    def _collect_validation(el: Element, state: _XlsxSheetState) -> None:
-        if el.get("type") != "list":
+    def _sheet_styles(self) -> SheetStyles:
+        if self._cell_styles is None:
+            self._cell_styles = SheetStyles(
+                dates=frozenset(self._wb._date_formats),
+                shaded=self._shaded_styles(),
+                bold=self._bold_styles(),
+                number_format=self._number_format,
+                epoch=self._wb.epoch,
+            )
+        return self._cell_styles
+
+    def _check_cell_budget(self, ws: Any, sheet: str) -> None:
+        """Refuse a sheet holding more than MAX_CELLS values before parsing a row of it.
+
+        The part's declared size tells whether it could; if so, a byte search counts its values (a
+        63 MB file of 23 million numbers took 600 s and 3.2 GB when parsed; counting takes a second).
+        """
+        size = self._wb._archive.getinfo(ws._worksheet_path).file_size
+        if size <= MAX_CELLS * _MIN_CELL_BYTES:
             return
-        sqref = el.get("sqref", "")
-        formula = ""
-        for child in el.iter():
-            name = _local(child.tag)
-            if name == "sqref" and child.text:
-                sqref = child.text
-            elif name == "formula1":
-                formula = "".join(child.itertext()).strip()
-        if sqref and formula:
-            state.validations.append((_parse_ranges(sqref), formula))
+        if sheet not in self._values:
+            with ws._get_source() as raw:
+                self._values[sheet] = count_tags(raw, _VALUE, MAX_CELLS)
+        if self._values[sheet] > MAX_CELLS:
+            raise _too_many_cells(self.facts, sheet, None)
 
     def _resolve_validations(
         self, found: list[tuple[tuple[CellRange, ...], str]], own: SheetGrid
     ) -> tuple[ListValidation, ...]:
         resolved = []
+        lists: dict[str, tuple[str, ...]] = {}
         for ranges, formula in found:
-            values = self._list_values(formula, own)
+            if formula not in lists:
+                # Past _LISTS distinct sources a dropdown adds nothing to a status vocabulary.
+                lists[formula] = self._list_values(formula, own) if len(lists) < _LISTS else ()
+            values = lists[formula]
             if values:
                 resolved.append(ListValidation(ranges, values))
         return tuple(resolved)
@@ -443,20 +267,44 @@ class XlsxSource(_ClosedOnExit):
             target = str(defined.attr_text)
         source_sheet, _, area = target.rpartition("!")
         source_sheet = source_sheet.strip("'").replace("''", "'") or own.name
-        ranges = _parse_ranges(area)
+        ranges = parse_ranges(area)
         if not ranges or source_sheet not in self._wb.sheetnames:
             return ()
         area_range = ranges[0]
-        if area_range.max_row > 5_000:
+        if area_range.max_row > _LIST_ROWS:
             return ()
-        grid = self.read(source_sheet, max_rows=area_range.max_row) if source_sheet != own.name else own
+        grid = own
+        if source_sheet != own.name:
+            if source_sheet not in self._list_sources:
+                try:
+                    self._list_sources[source_sheet] = self.read(source_sheet, max_rows=_LIST_ROWS)
+                except UserError:
+                    # A dropdown whose source cannot be read (a chart, a damaged sheet) only lists nothing.
+                    self._list_sources[source_sheet] = SheetGrid(name=source_sheet, rows=())
+            grid = self._list_sources[source_sheet]
+        # Only the cells the grid holds are looked at: `A1:XFD5000` on a short sheet is a few rows.
         values: dict[str, None] = {}
-        for row in range(area_range.min_row, area_range.max_row + 1):
-            for col in range(area_range.min_col, area_range.max_col + 1):
+        for row in range(area_range.min_row, min(area_range.max_row, len(grid.rows)) + 1):
+            for col in range(area_range.min_col, min(area_range.max_col, len(grid.rows[row - 1])) + 1):
                 text = clean_text(_as_text(grid.value(row, col)))
                 if text:
                     values.setdefault(text, None)
         return tuple(values)
+
+
+class _MissingSheetPart(Exception):
+    """A sheet the workbook lists whose part is not in the zip."""
+
+    def __init__(self, sheet: str, part: str) -> None:
+        super().__init__(sheet, part)
+        self.sheet = sheet
+        self.part = part
+
+
+def _detail(exc: BaseException) -> str:
+    """An exception in a few words for a message: openpyxl's own texts can run to several lines."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 # Excel's legacy palette greys: silver, grey 50 % and grey 40 %.
@@ -499,6 +347,7 @@ def _load_workbook_lazily(path: Path) -> Any:
     """
     from openpyxl.reader.excel import ExcelReader
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+    from openpyxl.xml.constants import SHARED_STRINGS
 
     class UnsizedSheet(ReadOnlyWorksheet):
         def _get_size(self) -> None:
@@ -508,14 +357,21 @@ def _load_workbook_lazily(path: Path) -> Any:
         def read_worksheets(self) -> None:
             me: Any = self
             for sheet, rel in me.parser.find_sheets():
-                if rel.target not in me.valid_files:
-                    continue
                 if "chartsheet" in rel.Type:
                     me.read_chartsheet(sheet, rel)
                     continue
+                if rel.target not in me.valid_files:
+                    raise _MissingSheetPart(str(sheet.name), str(rel.target))
                 ws = UnsizedSheet(me.wb, sheet.name, rel.target, me.shared_strings)
                 ws.sheet_state = sheet.state
                 me.wb._sheets.append(ws)
+
+        def read_strings(self) -> None:
+            me: Any = self
+            found = me.package.find(SHARED_STRINGS)
+            if found is not None:
+                with me.archive.open(found.PartName[1:]) as source:
+                    me.shared_strings = read_shared_strings(source)
 
     reader = LazyReader(str(path), read_only=True, data_only=True, keep_links=False)
     with warnings.catch_warnings():
@@ -523,30 +379,6 @@ def _load_workbook_lazily(path: Path) -> Any:
         warnings.filterwarnings("ignore", message="Workbook contains no default style", category=UserWarning)
         reader.read()
     return reader.wb
-
-
-_STRING = r'"((?:[^"]|"")*)"'
-_HYPERLINK = re.compile(
-    rf"^\s*=?\s*HYPERLINK\s*\(\s*{_STRING}\s*(?:[,;]\s*{_STRING}\s*)?\)\s*$", re.IGNORECASE
-)
-_LITERAL = re.compile(rf"^\s*=?\s*{_STRING}\s*$")
-
-
-def formula_display(formula: str) -> str | None:
-    """What a formula saved without its result plainly shows: a HYPERLINK's label, a string literal."""
-    if m := _HYPERLINK.match(formula):
-        label = m.group(2) if m.group(2) is not None else m.group(1)
-        return label.replace('""', '"')
-    if m := _LITERAL.match(formula):
-        return m.group(1).replace('""', '"')
-    return None
-
-
-def _iso_datetime(text: str) -> CellValue:
-    try:
-        return dt.datetime.fromisoformat(text.rstrip("Z"))
-    except ValueError:
-        return text
 
 
 def _as_text(value: CellValue) -> str:
