@@ -181,8 +181,18 @@ def shoot_import_generated_refs(
     window.close_workbook()
 
 
-DEMO_SHOTS = ("start-page", "main-window", "evidence-panel", "export-dialog")
+def shoot_empty_workbook(
+    window: MainWindow, actor: Actor, work: Path, out: Path, suffix: str, app: QApplication
+) -> None:
+    """A new workbook before its checklist is imported: the table says what to do first."""
+    new_workbook(window, actor, work, "empty-shot", app)
+    grab(window, out / f"empty-workbook{suffix}.png", app)
+    window.close_workbook()
+
+
+DEMO_SHOTS = ("start-page-first-run", "start-page", "main-window", "evidence-panel", "export-dialog")
 IMPORT_SHOTS = {
+    "empty-workbook": shoot_empty_workbook,
     "import-wizard": shoot_import_wizard,
     "import-problems": shoot_import_problems,
     "import-generated-refs": shoot_import_generated_refs,
@@ -192,9 +202,14 @@ IMPORT_SHOTS = {
 def shoot_demo(
     window: MainWindow, actor: Actor, work: Path, out: Path, suffix: str, app: QApplication, only: str
 ) -> None:
-    """The start page, the main window, the evidence panel and the export dialog on the demo workbook."""
+    """The start page (first run, then with the demo as a recent workbook), the main window, the evidence
+    panel and the export dialog on the demo workbook."""
     from workbook.services.demo import build_demo
 
+    if "start-page-first-run".startswith(only):
+        # No workbook opened yet: what a first run shows.
+        window.show_start_page()
+        grab(window, out / f"start-page-first-run{suffix}.png", app)
     demo = build_demo(work / "demo", actor)
     open_fully(window, demo, app)
     window.close_workbook()

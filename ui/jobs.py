@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+import shiboken6
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from workbook.jobs import Cancelled, CancelToken, Progress
 
 JobFunction = Callable[[Progress, CancelToken], Any]
+T = TypeVar("T")
 PROGRESS_INTERVAL = 0.05
 
 
 class Job(QObject):
-    """One piece of long work; its signals arrive on the GUI thread (queued)."""
+    """One piece of long work; its signals arrive on the GUI thread (queued).
+
+    `released` is called on the GUI thread once the job has ended and every report has been handed over.
+    """
 
     progressed = Signal(int, int)
     finished = Signal(object)
@@ -23,7 +29,9 @@ class Job(QObject):
     cancelled = Signal()
     done = Signal()
 
-    def __init__(self, title: str, function: JobFunction) -> None:
+    def __init__(
+        self, title: str, function: JobFunction, released: Callable[[Job], object] | None = None
+    ) -> None:
         super().__init__()
         self.title = title
         self.token = CancelToken()
@@ -40,9 +48,48 @@ class Job(QObject):
         self.ended = False
         # "finished", "cancelled" or "failed", set on the worker with `ended`.
         self.outcome = ""
+        # For work whose finished steps stay when it is stopped (an attach): words for (done, total).
+        self.kept_when_stopped: Callable[[int, int], str] | None = None
+        self._released = released
+        self._subscriptions: list[_Subscription] = []
+        self._handed_over = False
+        # Connected first, and `done` is emitted last: this runs after every other report has arrived.
+        self.done.connect(self._on_done)
 
     def cancel(self) -> None:
         self.token.cancel()
+
+    def stopped_words(self) -> str:
+        """What this job had done when it was stopped (read once it has ended)."""
+        if self.outcome == "finished":
+            return f"{self.title} had finished before it could be stopped."
+        if self.outcome == "failed":
+            return f"{self.title} failed as it was stopped."
+        if self.kept_when_stopped is not None:
+            return f"{self.title} was stopped: {self.kept_when_stopped(self.done_count, self.total_count)}."
+        return f"{self.title} was stopped; nothing of it was kept."
+
+    def subscribe(
+        self,
+        context: QObject,
+        *,
+        finished: Callable[[Any], object] | None = None,
+        failed: Callable[[BaseException], object] | None = None,
+        cancelled: Callable[[], object] | None = None,
+        progressed: Callable[[int, int], object] | None = None,
+    ) -> None:
+        """Call these on the GUI thread as the job reports, while `context` (their owner) is not deleted."""
+        if not self._handed_over:
+            self._subscriptions.append(_Subscription(self, context, finished, failed, cancelled, progressed))
+
+    @Slot()
+    def _on_done(self) -> None:
+        self.running = False
+        self._handed_over = True
+        # Every report has been handed over: dropping the callbacks breaks the cycles their closures make.
+        self._subscriptions.clear()
+        if self._released is not None:
+            self._released(self)
 
     def _progress(self, done: int, total: int) -> None:
         self.done_count, self.total_count = done, total
@@ -69,6 +116,64 @@ class Job(QObject):
         self.done.emit()
 
 
+class _Subscription(QObject):
+    """A job's reports handed to plain callables: a GUI-thread object, so they arrive queued, on this thread.
+
+    The context is checked when a report arrives, not watched: a deleted context (a dialog closed mid-job)
+    means its callbacks are not called.
+    """
+
+    def __init__(
+        self,
+        job: Job,
+        context: QObject,
+        finished: Callable[[Any], object] | None,
+        failed: Callable[[BaseException], object] | None,
+        cancelled: Callable[[], object] | None,
+        progressed: Callable[[int, int], object] | None,
+    ) -> None:
+        super().__init__()
+        self._context = weakref.ref(context)
+        self._finished, self._failed, self._cancelled, self._progressed = (
+            finished,
+            failed,
+            cancelled,
+            progressed,
+        )
+        if finished is not None:
+            job.finished.connect(self._on_job_finished)
+        if failed is not None:
+            job.failed.connect(self._on_job_failed)
+        if cancelled is not None:
+            job.cancelled.connect(self._on_job_cancelled)
+        if progressed is not None:
+            job.progressed.connect(self._on_job_progressed)
+
+    def _context_alive(self) -> bool:
+        context = self._context()
+        return context is not None and shiboken6.isValid(context)
+
+    @Slot(object)
+    def _on_job_finished(self, result: object) -> None:
+        if self._finished is not None and self._context_alive():
+            self._finished(result)
+
+    @Slot(object)
+    def _on_job_failed(self, error: BaseException) -> None:
+        if self._failed is not None and self._context_alive():
+            self._failed(error)
+
+    @Slot()
+    def _on_job_cancelled(self) -> None:
+        if self._cancelled is not None and self._context_alive():
+            self._cancelled()
+
+    @Slot(int, int)
+    def _on_job_progressed(self, done: int, total: int) -> None:
+        if self._progressed is not None and self._context_alive():
+            self._progressed(done, total)
+
+
 class _Runnable(QRunnable):
     def __init__(self, job: Job) -> None:
         super().__init__()
@@ -90,6 +195,38 @@ class JobRunner(QObject):
         self._writer.setMaxThreadCount(1)
         self._active: set[Job] = set()
 
+    def run(
+        self,
+        title: str,
+        function: Callable[[Progress, CancelToken], T],
+        *,
+        writes: bool,
+        on_finished: Callable[[T], object],
+        on_failed: Callable[[BaseException], object] | None = None,
+        on_cancelled: Callable[[], object] | None = None,
+        on_progress: Callable[[int, int], object] | None = None,
+        ask_before_stop: bool | None = None,
+        kept_when_stopped: Callable[[int, int], str] | None = None,
+        context: QObject | None = None,
+    ) -> Job:
+        """Start the work with its callbacks connected first; they are called on the GUI thread.
+
+        `context` (by default: this runner) is what the callbacks belong to: once it is deleted (a dialog
+        closed mid-job) they are not called. `ask_before_stop` as for `start`; `kept_when_stopped` words
+        what stays of a stopped job's finished steps, given (done, total).
+        """
+        job = self.start(title, function, writes=writes, paused=True, ask_before_stop=ask_before_stop)
+        job.kept_when_stopped = kept_when_stopped
+        job.subscribe(
+            context or self,
+            finished=on_finished,
+            failed=on_failed,
+            cancelled=on_cancelled,
+            progressed=on_progress,
+        )
+        self.resume(job)
+        return job
+
     def start(
         self,
         title: str,
@@ -99,16 +236,15 @@ class JobRunner(QObject):
         paused: bool = False,
         ask_before_stop: bool | None = None,
     ) -> Job:
-        """Queue the work; `paused` holds it until `resume` so a caller can connect to its signals first.
+        """Queue the work; `paused` holds it until `resume` (the app itself uses `run`, which connects first).
 
         `ask_before_stop` (by default: every writer) makes closing the workbook ask before cancelling it.
         """
-        job = Job(title, function)
+        job = Job(title, function, released=self._forget)
         job.running = True
         job.writes = writes
         job.ask_before_stop = writes if ask_before_stop is None else ask_before_stop
         self._active.add(job)
-        job.done.connect(self._on_job_done)
         if not paused:
             self.resume(job)
         self.job_started.emit(job)
@@ -117,12 +253,8 @@ class JobRunner(QObject):
     def resume(self, job: Job) -> None:
         (self._writer if job.writes else self._readers).start(_Runnable(job))
 
-    def _on_job_done(self) -> None:
-        # A bound method of a GUI-thread QObject, so the queued call runs here, not on the worker.
-        job = self.sender()
-        if isinstance(job, Job):
-            job.running = False
-            self._active.discard(job)
+    def _forget(self, job: Job) -> None:
+        self._active.discard(job)
 
     @property
     def active(self) -> list[Job]:

@@ -266,9 +266,9 @@ def job_stalls(rows: int, files: int, file_mb: int) -> dict[str, tuple[float, fl
     from ui.app import build_window
     from ui.settings import Settings
     from workbook.identity import current_actor
-    from workbook.model import Changes
+    from workbook.model import Changes, ExportOptions
     from workbook.services.demo import build_demo
-    from workbook.services.exporting import ExportOptions, ExportService
+    from workbook.services.exporting import ExportService
     from workbook.services.importing import ImportService
     from workbook.services.workbook import Workbook
 

@@ -22,6 +22,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from ui.dialogs.import_wizard import (
+    OPENING_SIZE,
     PAGE_CHANGES,
     PAGE_FILE,
     PAGE_MAPPING,
@@ -29,9 +30,9 @@ from ui.dialogs.import_wizard import (
     PAGE_SHEET,
     PAGE_SUMMARY,
     ImportWizard,
-    opening_size,
 )
 from ui.dialogs.mapping_preview import LOW_CONFIDENCE_COLOR, MappingPreviewModel, PreviewColumn
+from ui.geometry import fitted
 from ui.main_window import MainWindow
 from ui.models.request_table_model import Column
 from workbook.model import Actor
@@ -652,7 +653,7 @@ def test_every_button_stays_inside_the_wizard_on_a_1024_by_640_screen(
         click_next(qtbot, wizard)
         wait_idle(qtbot, wizard)
     assert wizard.currentId() == page_id
-    assert opening_size(QSize(1024, 640)) == QSize(921, 576)
+    assert fitted(OPENING_SIZE, QSize(1024, 640)) == QSize(921, 576)
     kinds = (
         QWizard.WizardButton.BackButton,
         QWizard.WizardButton.NextButton,
@@ -679,8 +680,8 @@ def test_every_button_stays_inside_the_wizard_on_a_1024_by_640_screen(
 def test_the_wizard_opens_within_the_screen(qtbot: QtBot, empty: MainWindow, tmp_path: Path) -> None:
     wizard = open_wizard(qtbot, empty, write_checklist(tmp_path / "pbc.xlsx"))
     available = wizard.screen().availableGeometry().size()
-    assert wizard.size() == opening_size(available)
-    assert opening_size(QSize(2560, 1440)) == QSize(1100, 720)
+    assert wizard.size() == fitted(OPENING_SIZE, available)
+    assert fitted(OPENING_SIZE, QSize(2560, 1440)) == QSize(1100, 720)
     wizard.reject()
 
 

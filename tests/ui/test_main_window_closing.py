@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -208,7 +208,8 @@ def test_a_due_date_typed_without_leaving_the_field_is_saved_when_the_workbook_c
     click_row(qtbot, opened, 0)
     due = opened.panel.due
     due.setFocus()
-    due.setDate(QDate(2026, 9, 30))  # as typing does: the date changes, editing has not finished
+    due.edit.selectAll()
+    qtbot.keyClicks(due.edit, "2026-09-30")  # typed, and editing has not finished
     owner = opened.panel.owner
     owner.lineEdit().selectAll()
     qtbot.keyClicks(owner.lineEdit(), "Lee Wong")
@@ -326,6 +327,6 @@ def test_add_person_is_one_undoable_step_that_removes_the_person_again(
 
 
 def _owner(name: str) -> Any:
-    from workbook.services.requests import FieldChange
+    from workbook.model import FieldChange
 
     return FieldChange(owner=name)

@@ -14,8 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from ui.main_window import MainWindow
 from ui.models.request_table_model import Column
-from workbook.model import Actor, Changes, Request, RequestFilter, Status
-from workbook.services.requests import FieldChange
+from workbook.model import Actor, Changes, FieldChange, Request, RequestFilter, Status
 from workbook.services.workbook import Workbook
 from workbook.storage.schema import RequestRow
 

@@ -256,3 +256,42 @@ def test_overdue_follows_the_date_past_midnight(qtbot: QtBot) -> None:
     assert model.counts() == (0, 1, 2)
     assert proxy.rowCount() == 1
     assert timers[0].isActive()
+
+
+def test_a_searched_ref_comes_first_then_refs_starting_with_it_each_group_in_the_tables_order(
+    qtmodeltester: ModelTester,
+) -> None:
+    model = RequestTableModel(today=TODAY)
+    model.set_rows([make_request(ref) for ref in ("2330", "2331", "33", "1330", "330", "2339", "12")])
+    proxy = RequestFilterProxyModel()
+    proxy.setSourceModel(model)
+    qtmodeltester.check(proxy)
+    proxy.set_criteria(RequestCriteria(text="33"))
+    assert refs(proxy) == ["33", "330", "2330", "2331", "1330", "2339"]
+    proxy.sort(Column.REF, Qt.SortOrder.DescendingOrder)
+    assert refs(proxy) == ["33", "330", "2339", "2331", "2330", "1330"]
+    proxy.set_criteria(RequestCriteria())
+    assert refs(proxy) == ["2339", "2331", "2330", "1330", "330", "33", "12"]
+
+
+def test_without_a_sort_clearing_the_search_gives_the_checklists_order_back() -> None:
+    model = RequestTableModel(today=TODAY)
+    model.set_rows([make_request(ref) for ref in ("2330", "33", "1330")])
+    proxy = RequestFilterProxyModel()
+    proxy.setSourceModel(model)
+    proxy.set_criteria(RequestCriteria(text=" 33 "))
+    assert refs(proxy) == ["33", "2330", "1330"]
+    model.set_rows([make_request(ref) for ref in ("2330", "1330", "33")])  # read again: still first
+    assert refs(proxy) == ["33", "2330", "1330"]
+    proxy.set_criteria(RequestCriteria())
+    assert refs(proxy) == ["2330", "1330", "33"]
+
+
+def test_dates_flagged_also_means_evidence_flagged_for_its_date() -> None:
+    model, proxy = filled()
+    proxy.set_criteria(RequestCriteria(flagged=True))
+    assert refs(proxy) == ["PBC-3"]  # reworded by the auditor
+    model.set_date_flagged(["PBC-10"])
+    assert refs(proxy) == ["PBC-10", "PBC-3"]
+    model.set_date_flagged([], only=["PBC-10"])
+    assert refs(proxy) == ["PBC-3"]

@@ -72,10 +72,10 @@ def test_verify_now_runs_with_progress_and_its_banner_can_be_dismissed(
     assert window.verify_action.text() == "&Verify now"
     with qtbot.waitSignal(window.verify_finished, timeout=30000) as blocker:
         window.verify_action.trigger()
-        assert window._job_cancel.isVisible()
+        assert window.job_status.cancel_button.isVisible()
     assert len(blocker.args[0].problems) == 1
     assert window.verify_banner.isVisible()
-    assert not window._job_cancel.isVisible()
+    assert not window.job_status.cancel_button.isVisible()
 
 
 def test_a_cancelled_check_says_so_and_shows_no_banner(
@@ -96,9 +96,9 @@ def test_a_cancelled_check_says_so_and_shows_no_banner(
     opened.verify_action.trigger()
     assert started.wait(10)
     with qtbot.waitSignal(opened.statusBar().messageChanged, timeout=30000):
-        opened._job_cancel.click()
+        opened.job_status.cancel_button.click()
     assert opened.statusBar().currentMessage() == "Check cancelled; nothing was changed."
-    assert not opened._job_cancel.isVisible()
+    assert not opened.job_status.cancel_button.isVisible()
     assert not opened.verify_banner.isVisible()
 
 

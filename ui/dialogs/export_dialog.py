@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QRadioButton,
@@ -27,12 +29,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.geometry import fit_dialog
 from ui.jobs import Job, JobRunner
 from ui.messages import show_error
+from workbook.errors import UserError
 from workbook.model import Status
 
 if TYPE_CHECKING:
-    from workbook.services.exporting import ExportResult
+    from workbook.model import ExportResult
     from workbook.services.workbook import Workbook
 
 ANY = "__any__"
@@ -46,6 +50,8 @@ class ExportDialog(QDialog):
     """Asks what to export and where, runs the export as a job, then offers to open or show the result."""
 
     export_finished = Signal(object)
+    # The folder an export was started in (created first if the user asked): remembered for the next one.
+    folder_used = Signal(str)
 
     def __init__(
         self,
@@ -132,7 +138,7 @@ class ExportDialog(QDialog):
         self.close_button = QPushButton("Close")
         self.show_folder.clicked.connect(self._on_show_folder_clicked)
         self.open_file.clicked.connect(self._on_open_clicked)
-        self.export_button.clicked.connect(self.start)
+        self.export_button.clicked.connect(self._on_export_clicked)
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
         self.close_button.clicked.connect(self.reject)
         for button in (self.show_folder, self.open_file):
@@ -153,7 +159,8 @@ class ExportDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.message)
         layout.addLayout(buttons)
-        self.setMinimumWidth(560)
+        self.create_folder_box: QMessageBox | None = None
+        fit_dialog(self, 600, self.sizeHint().height())
 
     def _update_buttons(self) -> None:
         self.export_button.setEnabled(self.pdf.isChecked() or self.zip.isChecked() or self.xlsx.isChecked())
@@ -163,8 +170,50 @@ class ExportDialog(QDialog):
         if folder:
             self.folder.setText(folder)
 
+    def _on_export_clicked(self) -> None:
+        """Export; a folder that does not exist yet is offered to be created first (not refused)."""
+        text = self.folder.text().strip()
+        folder = Path(text).expanduser()
+        if not text:
+            self.message.setText("Choose the folder to save the package in.")
+            return
+        if folder.is_dir():
+            self.start()
+            return
+        if folder.exists():
+            self.message.setText(f"{folder} is a file, not a folder: choose a folder to save the package in.")
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Create the folder?",
+            f"The folder {folder} does not exist yet. Create it and export there?",
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        box.setObjectName("create_folder_box")
+        create = box.addButton("Create folder and export", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(create)
+        box.finished.connect(lambda _result: self._on_create_folder_answered(box, create, folder))
+        self.create_folder_box = box
+        box.open()
+
+    def _on_create_folder_answered(self, box: QMessageBox, create: QAbstractButton, folder: Path) -> None:
+        self.create_folder_box = None
+        if box.clickedButton() is not create:
+            self.message.setText("Nothing was exported: choose or create the folder to save the package in.")
+            return
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            show_error(
+                self, UserError(f"could not create the folder ({error.strerror or error})", where=str(folder))
+            )
+            return
+        self.start()
+
     def options(self) -> Any:
-        from workbook.services.exporting import ExportOptions
+        from workbook.model import ExportOptions
 
         folder = Path(self.folder.text().strip()).expanduser()
         status = self.status.currentData()
@@ -189,22 +238,27 @@ class ExportDialog(QDialog):
 
         options = self.options()
         service = ExportService(self._workbook)
+        self.folder_used.emit(str(Path(self.folder.text().strip()).expanduser()))
 
         def work(progress: Callable[[int, int], None], cancel: Any) -> ExportResult:
             return service.export(options, progress=progress, cancel=cancel)
 
-        job = self._jobs.start("Exporting", work, writes=True, paused=True)
-        job.progressed.connect(self._on_job_progressed)
-        job.finished.connect(self._on_job_finished)
-        job.failed.connect(self._on_job_failed)
-        job.cancelled.connect(self._on_job_cancelled)
+        job = self._jobs.run(
+            "Exporting",
+            work,
+            writes=True,
+            on_finished=self._on_job_finished,
+            on_failed=self._on_job_failed,
+            on_cancelled=self._on_job_cancelled,
+            on_progress=self._on_job_progressed,
+            context=self,
+        )
         self._job = job
         self.progress.setValue(0)
         self.progress.show()
         self.message.setText("Exporting…")
         self.export_button.setEnabled(False)
         self.cancel_button.show()
-        self._jobs.resume(job)
         return job
 
     def _on_job_progressed(self, done: int, total: int) -> None:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -21,6 +20,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from ui.geometry import fit_dialog
+from ui.widgets.date_field import DateField
 
 FRAMEWORKS = ("SOC 2 Type II", "SOC 2 Type I", "ISO 27001", "HIPAA", "PCI DSS", "Other")
 
@@ -35,8 +37,19 @@ class NewWorkbookRequest:
     auditor: str
 
 
-def _date(value: QDate) -> dt.date:
-    return dt.date(value.year(), value.month(), value.day())
+# Kept in a file name as typed; anything else (`/`, `:`, `?`, `*`…) becomes "_".
+_NAME_PUNCTUATION = " -_.,&'()+"
+
+
+def file_stem(client: str) -> str:
+    """A file name for the client's workbook: `Brightpath Labs Inc.` → `Brightpath Labs Inc`.
+
+    Characters a file system refuses become "_"; punctuation at either end is dropped, not replaced (a
+    trailing dot is not allowed on Windows, and "Inc_" reads as a typo).
+    """
+    kept = "".join(ch if ch.isalnum() or ch in _NAME_PUNCTUATION else "_" for ch in client)
+    stem = re.sub(r"_{2,}", "_", " ".join(kept.split()))
+    return stem.strip(" ._-,&'+") or "workbook"
 
 
 class NewWorkbookDialog(QDialog):
@@ -56,17 +69,15 @@ class NewWorkbookDialog(QDialog):
         self.framework.setEditable(True)
         self.framework.addItems(FRAMEWORKS)
         self.framework.setAccessibleName("Framework")
-        today = QDate.currentDate()
-        self.period_start = QDateEdit(QDate(today.year(), 1, 1))
-        self.period_end = QDateEdit(QDate(today.year(), 12, 31))
-        for edit, name in ((self.period_start, "Audit period start"), (self.period_end, "Audit period end")):
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
-            edit.setAccessibleName(name)
+        year = dt.date.today().year
+        self.period_start = DateField("period_start", "Audit period start")
+        self.period_end = DateField("period_end", "Audit period end")
+        self.period_start.set_date(dt.date(year, 1, 1))
+        self.period_end.set_date(dt.date(year, 12, 31))
         period = QHBoxLayout()
-        period.addWidget(self.period_start)
+        period.addWidget(self.period_start, 1)
         period.addWidget(QLabel("to"))
-        period.addWidget(self.period_end)
+        period.addWidget(self.period_end, 1)
         self.auditor = QLineEdit()
         self.auditor.setAccessibleName("Auditor firm")
         self.auditor.setPlaceholderText("The audit firm (optional)")
@@ -80,11 +91,17 @@ class NewWorkbookDialog(QDialog):
         where = QHBoxLayout()
         where.addWidget(self.path, 1)
         where.addWidget(browse)
-        form.addRow("&Client", self.client)
-        form.addRow("&Framework", self.framework)
-        form.addRow("Audit &period", period)
-        form.addRow("&Auditor", self.auditor)
-        form.addRow("&Save as", where)
+        # A row given a layout gets a label without a buddy, which shows its "&" as text: each label is ours.
+        for text, buddy, field in (
+            ("&Client", self.client, self.client),
+            ("&Framework", self.framework, self.framework),
+            ("Audit &period", self.period_start, period),
+            ("&Auditor", self.auditor, self.auditor),
+            ("&Save as", self.path, where),
+        ):
+            label = QLabel(text)
+            label.setBuddy(buddy)
+            form.addRow(label, field)
         self.problem = QLabel()
         self.problem.setObjectName("new_workbook_problem")
         self.problem.setWordWrap(True)
@@ -99,13 +116,12 @@ class NewWorkbookDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
-        self.setMinimumWidth(520)
+        fit_dialog(self, 560, self.sizeHint().height())
         self.result_request: NewWorkbookRequest | None = None
 
     def _on_client_changed(self, text: str) -> None:
         if not self._path_edited:
-            stem = "".join(ch if ch.isalnum() or ch in " -_" else "_" for ch in text).strip() or "workbook"
-            self.path.setText(str(Path(self._folder) / f"{stem}.auditwb"))
+            self.path.setText(str(Path(self._folder) / f"{file_stem(text)}.auditwb"))
 
     def _on_path_edited(self) -> None:
         self._path_edited = True
@@ -125,10 +141,16 @@ class NewWorkbookDialog(QDialog):
     def _on_accepted(self) -> None:
         client = self.client.text().strip()
         path = Path(self.path.text().strip()).expanduser()
-        start, end = _date(self.period_start.date()), _date(self.period_end.date())
         if not client:
             self._say("Enter the client's name.")
             return
+        for field, which in ((self.period_start, "start"), (self.period_end, "end")):
+            if not field.is_valid() or field.date() is None:
+                self._say(f"The audit period's {which}: {field.problem() or 'enter a date.'}")
+                field.setFocus()
+                return
+        start, end = self.period_start.date(), self.period_end.date()
+        assert start is not None and end is not None
         if end < start:
             self._say("The audit period ends before it starts.")
             return

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 import functools
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 
 from workbook.filtering import RequestFacts, matching, request_facts
-from workbook.model import Request, RequestFilter, Status
+from workbook.model import EvidenceFlag, EvidenceLink, Request, RequestFilter, Status
 
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 REF_ROLE = int(Qt.ItemDataRole.UserRole) + 3
@@ -102,8 +102,31 @@ def relative_time(when: dt.datetime, now: dt.datetime) -> str:
     return when.astimezone().strftime("%Y-%m-%d")
 
 
-def filter_facts(request: Request, today: dt.date) -> RequestFacts:
-    return request_facts(request, today)
+# The evidence flags "Dates flagged" stands for: the same flags the evidence list shows with a ⚠, from the
+# evidence service's one rule (`evidence_flags`), so the filter and the list never disagree.
+DATE_FLAGS = frozenset({EvidenceFlag.OUTSIDE_PERIOD, EvidenceFlag.STALE, EvidenceFlag.UNDATED})
+
+
+def has_date_flag(links: Iterable[EvidenceLink]) -> bool:
+    """True when a current file of these links is flagged for its date."""
+    return any(link.current and DATE_FLAGS.intersection(link.flags) for link in links)
+
+
+def date_flagged_refs(flagged: Mapping[str, Sequence[EvidenceLink]]) -> frozenset[str]:
+    """The refs of `EvidenceService.flagged()` whose evidence has a date flag (not provenance only)."""
+    return frozenset(ref for ref, links in flagged.items() if has_date_flag(links))
+
+
+def ref_rank(ref: str, text: str) -> int:
+    """Where a searched ref goes: 0 the ref searched for, 1 a ref starting with the text, 2 any other."""
+    ref = ref.casefold()
+    return 0 if ref == text else 1 if ref.startswith(text) else 2
+
+
+def filter_facts(request: Request, today: dt.date, date_flagged: bool = False) -> RequestFacts:
+    """The workbook's filter facts; "flagged" also when the request's evidence carries a date flag."""
+    facts = request_facts(request, today)
+    return facts._replace(flagged=True) if date_flagged and not facts.flagged else facts
 
 
 def display_values(r: Request, now: dt.datetime) -> tuple[str, ...]:
@@ -189,6 +212,8 @@ class RequestTableModel(QAbstractTableModel):
 
     # Local midnight passed: overdue colours, facts and counts now follow the new date.
     day_changed = Signal()
+    # Which requests' evidence is flagged for its date changed: the filter must look again.
+    flags_changed = Signal()
 
     def __init__(self, today: dt.date | None = None, *, clock: Clock = utc_now) -> None:
         """`today` fixes the date (tests); without it the date follows the clock across midnight."""
@@ -201,7 +226,13 @@ class RequestTableModel(QAbstractTableModel):
         self._display: list[tuple[str, ...] | None] = []
         self._sort_keys: dict[int, list[SortKey]] = {}
         self._facts: list[RequestFacts] | None = None
+        self._date_flagged: frozenset[str] = frozenset()
         self._sorted_as: tuple[int, Qt.SortOrder, int] | None = None
+        # The column sort asked for (None: the checklist's order) and the search whose refs go first.
+        self._sorting: tuple[int, Qt.SortOrder] | None = None
+        self._search = ""
+        # Each row's place in the checklist, kept in step with the rows through every sort.
+        self._load_order: list[int] = []
         self._counts: tuple[int, tuple[int, int, int]] | None = None
         # Bumped whenever rows are replaced, reordered or edited: the proxy's cached matches follow it.
         self.generation = 0
@@ -266,8 +297,30 @@ class RequestTableModel(QAbstractTableModel):
     def facts(self) -> list[RequestFacts]:
         if self._facts is None:
             today = self._today
-            self._facts = [filter_facts(request, today) for request in self._rows]
+            flagged = self._date_flagged
+            self._facts = [filter_facts(request, today, request.ref in flagged) for request in self._rows]
         return self._facts
+
+    @property
+    def date_flagged(self) -> frozenset[str]:
+        return self._date_flagged
+
+    def set_date_flagged(self, refs: Iterable[str], *, only: Iterable[str] | None = None) -> None:
+        """The refs whose evidence is flagged for its date; with `only`, only those refs were read again."""
+        refs = frozenset(refs)
+        wanted = refs if only is None else (self._date_flagged - frozenset(only)) | refs
+        if wanted == self._date_flagged:
+            return
+        changed = wanted ^ self._date_flagged
+        self._date_flagged = wanted
+        if self._facts is not None:
+            for ref in changed:
+                row = self._row_of.get(ref)
+                if row is not None:
+                    self._facts[row] = filter_facts(self._rows[row], self._today, ref in wanted)
+        # Two steps, so the proxy does not take this for one edited row: it filters everything again.
+        self.generation += 2
+        self.flags_changed.emit()
 
     def counts(self) -> tuple[int, int, int]:
         """(ready, overdue, total) for the progress header, counted once per generation, not per keystroke."""
@@ -286,10 +339,33 @@ class RequestTableModel(QAbstractTableModel):
         self._sort_keys = {}
         self._facts = None
         self._row_of = {request.ref: row for row, request in enumerate(self._rows)}
+        self._load_order = list(range(len(self._rows)))
+        self._sorting = None
         self.generation += 1
         self.endResetModel()
         if self._rows:
             self._start_clocks()
+        if self._search_ranks():
+            self._reorder()
+
+    def set_search_text(self, text: str) -> None:
+        """A search puts the request whose ref it names first, then refs starting with it, then the rest,
+        each group in the table's own order: "33" shows ref 33 before 2330-2339."""
+        text = " ".join(text.casefold().split())
+        if text == self._search:
+            return
+        had = bool(self._search_ranks())
+        self._search = text
+        if had or self._search_ranks():
+            self._reorder()
+
+    def _search_ranks(self) -> list[int] | None:
+        """Each row's rank for the search (None when no ref is or starts with the search text)."""
+        text = self._search
+        if not text:
+            return None
+        ranks = [ref_rank(request.ref, text) for request in self._rows]
+        return ranks if any(rank < 2 for rank in ranks) else None
 
     def update_rows(self, requests: Iterable[Request]) -> None:
         """Replace rows already shown (by ref) and tell the views which rows changed."""
@@ -302,7 +378,7 @@ class RequestTableModel(QAbstractTableModel):
             for column, keys in self._sort_keys.items():
                 keys[row] = SORT_KEYS[Column(column)](request)
             if self._facts is not None:
-                self._facts[row] = filter_facts(request, self._today)
+                self._facts[row] = filter_facts(request, self._today, request.ref in self._date_flagged)
             self.generation += 1
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
 
@@ -389,23 +465,37 @@ class RequestTableModel(QAbstractTableModel):
             return
         if self._sorted_as == (column, order, self.generation):
             return  # QTableView.sortByColumn asks twice when sorting is enabled
-        descending = order == Qt.SortOrder.DescendingOrder
-        refs = self._sort_column(Column.REF)
-        order_rows = sorted(range(len(self._rows)), key=refs.__getitem__, reverse=descending)
-        if column != Column.REF:
-            order_rows.sort(key=self._sort_column(column).__getitem__, reverse=descending)
+        self._sorting = (column, order)
+        self._reorder()
+        self._sorted_as = (column, order, self.generation)
+
+    def _reorder(self) -> None:
+        """Rows in the column sort asked for (or the checklist's order), searched refs first."""
+        count = len(self._rows)
+        if self._sorting is None:
+            order_rows = sorted(range(count), key=self._load_order.__getitem__)
+        else:
+            column, order = self._sorting
+            descending = order == Qt.SortOrder.DescendingOrder
+            refs = self._sort_column(Column.REF)
+            order_rows = sorted(range(count), key=refs.__getitem__, reverse=descending)
+            if column != Column.REF:
+                order_rows.sort(key=self._sort_column(column).__getitem__, reverse=descending)
+        ranks = self._search_ranks()
+        if ranks is not None:
+            order_rows.sort(key=ranks.__getitem__)
         self.layoutAboutToBeChanged.emit()
         old = self.persistentIndexList()
         old_refs = [self._rows[i.row()].ref for i in old]
         self._rows = [self._rows[i] for i in order_rows]
         self._display = [self._display[i] for i in order_rows]
+        self._load_order = [self._load_order[i] for i in order_rows]
         self._sort_keys = {c: [keys[i] for i in order_rows] for c, keys in self._sort_keys.items()}
         if self._facts is not None:
             facts = self._facts
             self._facts = [facts[i] for i in order_rows]
         self._row_of = {request.ref: row for row, request in enumerate(self._rows)}
         self.generation += 1
-        self._sorted_as = (column, order, self.generation)
         self.changePersistentIndexList(
             old, [self.index(self._row_of[ref], i.column()) for ref, i in zip(old_refs, old, strict=True)]
         )
@@ -436,11 +526,13 @@ class RequestFilterProxyModel(QSortFilterProxyModel):
             self._watched.dataChanged.disconnect(self._on_source_data_changed)
         if self._watched is not None:
             self._watched.day_changed.disconnect(self._on_source_day_changed)
+            self._watched.flags_changed.disconnect(self._on_source_day_changed)
         self._watched = model if isinstance(model, RequestTableModel) else None
         if self._watched is not None:
             # Connected before the base class connects its own handler, so ours runs first.
             self._watched.dataChanged.connect(self._on_source_data_changed)
             self._watched.day_changed.connect(self._on_source_day_changed)
+            self._watched.flags_changed.connect(self._on_source_day_changed)
         self._generation = -1
         super().setSourceModel(model)
 
@@ -451,6 +543,9 @@ class RequestFilterProxyModel(QSortFilterProxyModel):
         self._criteria = criteria
         self._refresh()
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        if self._watched is not None:
+            # After the filter: the reorder then moves only the rows shown.
+            self._watched.set_search_text(criteria.text)
 
     def _refresh(self) -> list[bool]:
         source = self._watched
@@ -470,7 +565,7 @@ class RequestFilterProxyModel(QSortFilterProxyModel):
         return self._accepted
 
     def _on_source_day_changed(self) -> None:
-        # "Overdue" means something else today: one pass over the facts, as for a new filter.
+        # "Overdue" or "Dates flagged" means something else now: one pass over the facts, as for a new filter.
         self.beginFilterChange()
         self._refresh()
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)

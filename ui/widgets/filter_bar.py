@@ -52,7 +52,10 @@ class FilterBar(QWidget):
         self.missing.setAccessibleName("Only requests missing evidence")
         self.flagged = QCheckBox("Dates flagged")
         self.flagged.setAccessibleName("Only requests whose evidence dates are flagged")
-        self.flagged.setToolTip("Evidence that may be too old for the audit period")
+        self.flagged.setToolTip(
+            "Requests with evidence dated outside the audit period, older than the freshness window or "
+            "undated (the ⚠ in their evidence list), or reworded by the auditor since evidence was attached"
+        )
         self.reset = QToolButton()
         self.reset.setText("Clear filters")
         self.reset.setAccessibleName("Clear filters")

@@ -5,15 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Sequence
+from enum import Enum
+from typing import Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QDate, QIODevice, QObject, Qt, Signal
-from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
-    QDateEdit,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QStyle,
     QStyleOption,
+    QTabBar,
     QTabWidget,
     QTextBrowser,
     QToolButton,
@@ -31,27 +31,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.commands import EvidenceDetails
-from ui.widgets.evidence_list import EvidenceList
+from ui.widgets.date_field import DateField
+from ui.widgets.evidence_tab import EvidenceTab
 from workbook.model import ActivityEntry, Comment, EvidenceLink, Person, Request, Status
 
 ADD_PERSON = "Add person…"
-NO_DATE = QDate(2000, 1, 1)
-PREVIEW_HEIGHT = 140
 HEADING_CHARS = 160
-PDF_PREVIEW_HEIGHT = 220
-DETAIL_FIELDS = (
-    ("description", "Description", "What this file is"),
-    ("source_system", "Source system", "e.g. Okta admin console, Jira, AWS IAM"),
-    ("shows", "What it shows", "e.g. MFA enforced for all users"),
-    ("population", "Population", "e.g. all 212 active employees"),
-    ("period_covered", "Period covered", "e.g. Q1 2026"),
-)
-PROVENANCE_FLAG = "provenance_missing"
-PROVENANCE_HINT = (
-    "This screenshot does not say where it comes from. Auditors ask: fill in the source system "
-    "and what it shows."
-)
+
+
+class PanelTab(Enum):
+    """The panel's tabs, by the object name of their page (their order is the layout's business)."""
+
+    REQUEST = "request_text"
+    EVIDENCE = "evidence_tab"
+    NOTES = "notes_tab"
+    COMMENTS = "comments_tab"
+    HISTORY = "request_history"
+
+
+# The longest labels the counted tabs usually get; the panel is made wide enough for them in full.
+WIDEST_TAB_TEXT = {PanelTab.EVIDENCE: "Evidence (99)", PanelTab.COMMENTS: "Comments (99)"}
 
 
 def _esc(text: str) -> str:
@@ -102,7 +101,10 @@ class CompactTabStyle(QProxyStyle):
 
 
 class RequestPanel(QWidget):
-    """Shows one request; every edit is emitted as an intent, the window turns it into an undo command."""
+    """Shows one request; every edit is emitted as an intent that the window's request edits make undoable.
+
+    The evidence tab (`evidence_tab`) emits its own intents; tabs are addressed by `PanelTab`, not position.
+    """
 
     owner_chosen = Signal(str)
     add_person_requested = Signal()
@@ -110,14 +112,6 @@ class RequestPanel(QWidget):
     due_chosen = Signal(object)
     notes_saved = Signal(str)
     comment_added = Signal(str)
-    files_dropped = Signal(list)
-    unlink_requested = Signal(list)
-    open_requested = Signal(str, str)
-    evidence_selected = Signal(str, str)
-    history_toggled = Signal(bool)
-    details_saved = Signal(str, object)
-    replace_requested = Signal(str, str)
-    restore_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -135,9 +129,9 @@ class RequestPanel(QWidget):
         self._empty.setObjectName("panel_empty")
         self._stack.addWidget(self._empty)
 
-        body = QWidget()
-        self._stack.addWidget(body)
-        layout = QVBoxLayout(body)
+        self._body = QWidget()
+        self._stack.addWidget(self._body)
+        layout = QVBoxLayout(self._body)
         layout.setContentsMargins(8, 4, 8, 4)
 
         self.heading = QLabel()
@@ -174,14 +168,8 @@ class RequestPanel(QWidget):
             self.status.setItemData(number - 1, f"Ctrl+{number}", Qt.ItemDataRole.ToolTipRole)
         self.status.activated.connect(self._on_status_activated)
         due_row = QHBoxLayout()
-        self.due = QDateEdit()
-        self.due.setObjectName("due_picker")
-        self.due.setAccessibleName("Due date")
-        self.due.setCalendarPopup(True)
-        self.due.setDisplayFormat("yyyy-MM-dd")
-        self.due.setMinimumDate(NO_DATE)
-        self.due.setSpecialValueText("No due date")
-        self.due.editingFinished.connect(self._on_due_edited)
+        self.due = DateField("due_picker", "Due date", "No due date")
+        self.due.edited.connect(self._on_due_edited)
         self.clear_due = QToolButton()
         self.clear_due.setText("Clear")
         self.clear_due.setAccessibleName("Clear due date")
@@ -193,6 +181,12 @@ class RequestPanel(QWidget):
         due_label = QLabel("&Due")
         due_label.setBuddy(self.due)
         form.addRow(due_label, due_row)
+        self.due_problem = QLabel()
+        self.due_problem.setObjectName("due_problem")
+        self.due_problem.setWordWrap(True)
+        self.due_problem.setStyleSheet("QLabel { color: #c62828; }")
+        self.due_problem.hide()
+        form.addRow(self.due_problem)
         layout.addLayout(form)
 
         self.tabs = QTabWidget()
@@ -207,77 +201,19 @@ class RequestPanel(QWidget):
         layout.addWidget(self.tabs, 1)
 
         self.text = QTextBrowser()
-        self.text.setObjectName("request_text")
+        self.text.setObjectName(PanelTab.REQUEST.value)
         self.text.setAccessibleName("Request text and checklist columns")
         self.text.setOpenLinks(False)
         self.tabs.addTab(self.text, "Request")
 
-        evidence_page = QWidget()
-        evidence_layout = QVBoxLayout(evidence_page)
-        evidence_layout.setContentsMargins(0, 4, 0, 0)
-        self.versions = QCheckBox("Earlier versions")
-        self.versions.setAccessibleName("Show earlier versions of evidence")
-        self.versions.toggled.connect(self.history_toggled)
-        versions_row = QHBoxLayout()
-        versions_row.addStretch(1)
-        # Above the list, not beside the buttons: the button row must fit the panel at 1024x640.
-        versions_row.addWidget(self.versions)
-        evidence_layout.addLayout(versions_row)
-        self.evidence = EvidenceList()
-        # The list yields its room to the preview and details when the panel runs out of height.
-        self.evidence.setMinimumHeight(96)
-        self.evidence.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
-        self.evidence.files_dropped.connect(self.files_dropped)
-        self.evidence.itemSelectionChanged.connect(self._on_evidence_selection)
-        self.evidence.itemActivated.connect(self._on_open_clicked)
-        evidence_layout.addWidget(self.evidence, 1)
-        self.preview = QLabel()
-        self.preview.setObjectName("evidence_preview")
-        self.preview.setAccessibleName("Evidence preview")
-        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview.setFixedHeight(PREVIEW_HEIGHT)
-        self.preview.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.preview.hide()
-        evidence_layout.addWidget(self.preview)
-        self.pdf_view: QWidget | None = None
-        self._pdf_document: QObject | None = None
-        self._pdf_buffer: QBuffer | None = None
-        self._pdf_slot = QVBoxLayout()
-        self._pdf_slot.setContentsMargins(0, 0, 0, 0)
-        evidence_layout.addLayout(self._pdf_slot)
-        self.details = self._build_details()
-        evidence_layout.addWidget(self.details)
-        buttons = QHBoxLayout()
-        self.open_button = QPushButton("Open")
-        self.open_button.setAccessibleName("Open evidence with the system viewer")
-        self.open_button.clicked.connect(self._on_open_clicked)
-        self.unlink_button = QPushButton("Unlink")
-        self.unlink_button.setAccessibleName("Unlink selected evidence")
-        self.unlink_button.setToolTip("Remove the link (Delete); the file stays in the workbook")
-        self.unlink_button.clicked.connect(self._on_unlink_clicked)
-        self.replace_button = QPushButton("Replace…")
-        self.replace_button.setObjectName("replace_evidence_button")
-        self.replace_button.setAccessibleName("Replace with newer version")
-        self.replace_button.setToolTip("Replace with a newer version; this one stays in the history")
-        self.replace_button.clicked.connect(self._on_replace_clicked)
-        self.restore_button = QPushButton("Restore")
-        self.restore_button.setObjectName("restore_version_button")
-        self.restore_button.setAccessibleName("Restore this earlier version")
-        self.restore_button.setToolTip("Make this earlier version current again")
-        self.restore_button.clicked.connect(self._on_restore_clicked)
-        self.restore_button.hide()
-        buttons.addWidget(self.open_button)
-        buttons.addWidget(self.unlink_button)
-        buttons.addWidget(self.replace_button)
-        buttons.addWidget(self.restore_button)
-        buttons.addStretch(1)
-        evidence_layout.addLayout(buttons)
-        self.tabs.addTab(evidence_page, "Evidence")
-        delete = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.evidence)
-        delete.setContext(Qt.ShortcutContext.WidgetShortcut)
-        delete.activated.connect(self._on_unlink_clicked)
+        self.evidence_tab = EvidenceTab()
+        self.evidence_tab.setObjectName(PanelTab.EVIDENCE.value)
+        # The list the user drops files on and picks evidence from (a shortcut for scripts and tests).
+        self.evidence = self.evidence_tab.evidence_list
+        self.tabs.addTab(self.evidence_tab, "Evidence")
 
         notes_page = QWidget()
+        notes_page.setObjectName(PanelTab.NOTES.value)
         notes_layout = QVBoxLayout(notes_page)
         notes_layout.setContentsMargins(0, 4, 0, 0)
         self.notes = QPlainTextEdit()
@@ -302,6 +238,7 @@ class RequestPanel(QWidget):
         self.tabs.addTab(notes_page, "Notes")
 
         comments_page = QWidget()
+        comments_page.setObjectName(PanelTab.COMMENTS.value)
         comments_layout = QVBoxLayout(comments_page)
         comments_layout.setContentsMargins(0, 4, 0, 0)
         self.comments = QTextBrowser()
@@ -323,146 +260,31 @@ class RequestPanel(QWidget):
         self.tabs.addTab(comments_page, "Comments")
 
         self.history = QTextBrowser()
-        self.history.setObjectName("request_history")
+        self.history.setObjectName(PanelTab.HISTORY.value)
         self.history.setAccessibleName("History of this request")
         self.tabs.addTab(self.history, "History")
+        self._pages: dict[PanelTab, QWidget] = {
+            PanelTab.REQUEST: self.text,
+            PanelTab.EVIDENCE: self.evidence_tab,
+            PanelTab.NOTES: notes_page,
+            PanelTab.COMMENTS: comments_page,
+            PanelTab.HISTORY: self.history,
+        }
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self._stack)
+        self._stack.currentChanged.connect(self._on_stack_current_changed)
+        self._on_stack_current_changed(self._stack.currentIndex())
 
-    def _build_details(self) -> QGroupBox:
-        box = QGroupBox("Details of the selected file")
-        box.setObjectName("evidence_details")
-        form = QFormLayout(box)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.effective = QDateEdit()
-        self.effective.setObjectName("effective_date")
-        self.effective.setAccessibleName("Effective date")
-        self.effective.setCalendarPopup(True)
-        self.effective.setDisplayFormat("yyyy-MM-dd")
-        self.effective.setMinimumDate(NO_DATE)
-        self.effective.setSpecialValueText("No date")
-        # Without a button the only way back to "No date" was to scroll the date down to 2000-01-01.
-        self.clear_effective = QToolButton()
-        self.clear_effective.setObjectName("clear_effective_date")
-        self.clear_effective.setText("Clear")
-        self.clear_effective.setAccessibleName("Clear effective date")
-        self.clear_effective.clicked.connect(lambda: self.effective.setDate(NO_DATE))
-        effective_row = QHBoxLayout()
-        effective_row.addWidget(self.effective, 1)
-        effective_row.addWidget(self.clear_effective)
-        self.detail_edits: dict[str, QLineEdit] = {}
-        form.addRow("Effective", effective_row)
-        for name, label, placeholder in DETAIL_FIELDS:
-            edit = QLineEdit()
-            edit.setObjectName(f"evidence_{name}")
-            edit.setAccessibleName(label)
-            edit.setPlaceholderText(placeholder)
-            edit.returnPressed.connect(self._on_save_details_clicked)
-            self.detail_edits[name] = edit
-            form.addRow(label, edit)
-        self.provenance_hint = QLabel(PROVENANCE_HINT)
-        self.provenance_hint.setObjectName("provenance_hint")
-        self.provenance_hint.setWordWrap(True)
-        self.provenance_hint.setStyleSheet("QLabel { color: #8a5300; }")
-        self.provenance_hint.hide()
-        form.addRow(self.provenance_hint)
-        self.save_details = QPushButton("Save details")
-        self.save_details.setObjectName("save_details_button")
-        self.save_details.setAccessibleName("Save the evidence details")
-        self.save_details.clicked.connect(self._on_save_details_clicked)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.save_details)
-        form.addRow(row)
-        box.hide()
-        return box
-
-    def _show_details(self, link: EvidenceLink | None) -> None:
-        if link is None:
-            self.details.hide()
-            return
-        evidence = link.evidence
-        # A group box is as wide as its title: a long name pushed the panel past its scroll area at 1024 px.
-        title = evidence.name if len(evidence.name) <= 24 else evidence.name[:23] + "…"
-        self.details.setTitle(f"Details of {title}")
-        date = evidence.effective_date
-        self.effective.setDate(QDate(date.year, date.month, date.day) if date else NO_DATE)
-        for name, edit in self.detail_edits.items():
-            edit.setText(str(getattr(evidence, name)))
-        # The service's own flag, so the hint and the list's warning never disagree.
-        self.provenance_hint.setVisible(PROVENANCE_FLAG in link.flags)
-        self.details.show()
-
-    def current_details(self) -> EvidenceDetails:
-        date = self.effective.date()
-        effective = None if date == NO_DATE else dt.date(date.year(), date.month(), date.day())
-        texts = {name: edit.text().strip() for name, edit in self.detail_edits.items()}
-        return EvidenceDetails(effective_date=effective, **texts)
-
-    def _on_save_details_clicked(self) -> None:
-        selected = self.evidence.selected_evidence()
-        if len(selected) != 1 or not self.save_details.isEnabled():
-            return
-        details = self.current_details()
-        if details != EvidenceDetails.of(selected[0].evidence):
-            self.details_saved.emit(selected[0].evidence.sha256, details)
-
-    def _on_replace_clicked(self) -> None:
-        selected = self.evidence.selected_evidence()
-        if len(selected) == 1 and selected[0].current:
-            self.replace_requested.emit(selected[0].evidence.sha256, selected[0].evidence.name)
-
-    def _on_restore_clicked(self) -> None:
-        selected = self.evidence.selected_evidence()
-        if len(selected) == 1 and not selected[0].current:
-            self.restore_requested.emit(selected[0].evidence.sha256)
-
-    def show_pdf(self, data: bytes) -> None:
-        """First pages of a PDF, read from memory (QtPdf is loaded on first use, not at start-up)."""
-        from PySide6.QtPdf import QPdfDocument
-        from PySide6.QtPdfWidgets import QPdfView
-
-        self.preview.hide()
-        if self.pdf_view is None:
-            view = QPdfView()
-            view.setObjectName("evidence_pdf_view")
-            view.setAccessibleName("PDF preview")
-            view.setPageMode(QPdfView.PageMode.MultiPage)
-            view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
-            view.setMinimumHeight(PDF_PREVIEW_HEIGHT)
-            view.setMaximumHeight(PDF_PREVIEW_HEIGHT)
-            self._pdf_slot.addWidget(view)
-            self.pdf_view = view
-        assert isinstance(self.pdf_view, QPdfView)
-        document = QPdfDocument(self)
-        buffer = QBuffer(self)
-        buffer.setData(QByteArray(data))
-        buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-        document.load(buffer)
-        self.pdf_view.setDocument(document)
-        self._drop_pdf()
-        self._pdf_document, self._pdf_buffer = document, buffer
-        self.pdf_view.show()
-
-    def pdf_page_count(self) -> int:
-        from PySide6.QtPdf import QPdfDocument
-
-        document = self._pdf_document
-        return document.pageCount() if isinstance(document, QPdfDocument) else 0
-
-    def _drop_pdf(self) -> None:
-        if self._pdf_document is not None:
-            self._pdf_document.deleteLater()
-        if self._pdf_buffer is not None:
-            self._pdf_buffer.close()
-            self._pdf_buffer.deleteLater()
-        self._pdf_document = self._pdf_buffer = None
-
-    def hide_pdf(self) -> None:
-        if self.pdf_view is not None:
-            self.pdf_view.hide()
+    def _on_stack_current_changed(self, index: int) -> None:
+        # A stack is as tall as its tallest page: the hidden request page made the short message scroll.
+        for page in range(self._stack.count()):
+            policy = QSizePolicy.Policy.Preferred if page == index else QSizePolicy.Policy.Ignored
+            widget = self._stack.widget(page)
+            if widget is not None:
+                widget.setSizePolicy(policy, policy)
+                widget.adjustSize()
 
     def set_people(self, people: Sequence[Person]) -> None:
         self._loading = True
@@ -491,16 +313,22 @@ class RequestPanel(QWidget):
         self._comment_drafts.clear()
         self.comment_edit.clear()
 
-    def show_nothing(self, selected: int = 0) -> None:
+    def show_nothing(self, selected: int = 0, *, empty_workbook: bool = False) -> None:
         self._keep_comment_draft()
         self.request = None
-        self._empty.setText(
-            f"{selected} requests selected.\nUse the Status, Owner and Due buttons above the table, "
-            "or Ctrl+1…7, to change them together."
-            if selected > 1
-            else "Select a request to see its details.\nSelect several to change them together."
-        )
-        self._stack.setCurrentIndex(0)
+        if empty_workbook:
+            text = (
+                "No requests yet.\nImport the auditor's checklist first (File → Import checklist…, Ctrl+I)."
+            )
+        elif selected > 1:
+            text = (
+                f"{selected} requests selected.\nUse the Status, Owner and Due buttons above the table, "
+                "or Ctrl+1…7, to change them together."
+            )
+        else:
+            text = "Select a request to see its details.\nSelect several to change them together."
+        self._empty.setText(text)
+        self._stack.setCurrentWidget(self._empty)
 
     def show_request(
         self,
@@ -517,7 +345,7 @@ class RequestPanel(QWidget):
             self.comment_edit.setText(self._comment_drafts.pop(request.ref, ""))
         self.request = request
         self._loading = True
-        self._stack.setCurrentIndex(1)
+        self._stack.setCurrentWidget(self._body)
         self.heading.setText(heading_text(request))
         self.heading.setToolTip(request.title or request.request)
         facts = [
@@ -532,17 +360,14 @@ class RequestPanel(QWidget):
         self.subheading.setText(" · ".join(facts))
         self.owner.setEditText(request.owner)
         self.status.setCurrentIndex(list(Status).index(request.status))
-        self.due.setDate(
-            QDate(request.due.year, request.due.month, request.due.day) if request.due else NO_DATE
-        )
+        self.due.set_date(request.due)
+        self.due_problem.hide()
         if not same or not self.notes.document().isModified():
             self.notes.setPlainText(request.notes)
             self.notes.document().setModified(False)
         self.text.setHtml(self._request_html(request))
-        self.evidence.set_links(list(evidence))
-        self.tabs.setTabText(1, f"Evidence ({sum(1 for e in evidence if e.current)})")
         self.comments.setHtml(format_comments(comments))
-        self.tabs.setTabText(3, f"Comments ({len(comments)})" if comments else "Comments")
+        self.set_tab_text(PanelTab.COMMENTS, f"Comments ({len(comments)})" if comments else "Comments")
         self.history.setHtml(format_history(history))
         for widget in (
             self.owner,
@@ -552,12 +377,38 @@ class RequestPanel(QWidget):
             self.notes,
             self.comment_edit,
             self.comment_button,
-            self.unlink_button,
         ):
             widget.setEnabled(not read_only)
-        self.evidence.setAcceptDrops(not read_only)
-        self._on_evidence_selection()
+        self.evidence_tab.set_links(evidence, writable=not read_only)
+        self.show_evidence_count(sum(1 for e in evidence if e.current))
         self._loading = False
+
+    def minimum_width(self) -> int:
+        """Room for every tab's whole label with two-digit counts ("Comments (12)"), and the margins."""
+        bar = QTabBar()
+        bar.setStyle(self.tabs.tabBar().style())
+        bar.setFont(self.tabs.tabBar().font())
+        bar.setDocumentMode(True)
+        for page in self._pages:
+            bar.addTab(WIDEST_TAB_TEXT.get(page, self.tabs.tabText(self._tab_index(page))))
+        body = self._body.layout()
+        assert body is not None
+        margins = body.contentsMargins()
+        width = bar.sizeHint().width() + margins.left() + margins.right()
+        bar.deleteLater()
+        return width
+
+    def show_evidence_count(self, count: int) -> None:
+        self.set_tab_text(PanelTab.EVIDENCE, f"Evidence ({count})")
+
+    def set_tab_text(self, tab: PanelTab, text: str) -> None:
+        self.tabs.setTabText(self._tab_index(tab), text)
+
+    def show_tab(self, tab: PanelTab) -> None:
+        self.tabs.setCurrentIndex(self._tab_index(tab))
+
+    def _tab_index(self, tab: PanelTab) -> int:
+        return self.tabs.indexOf(self._pages[tab])
 
     def _request_html(self, request: Request) -> str:
         parts = [f"<p>{_esc(request.request) or '<i>No request text.</i>'}</p>"]
@@ -576,24 +427,9 @@ class RequestPanel(QWidget):
             parts.append(f"<p style='opacity:.7'>Imported from {_esc(where)}</p>")
         return "".join(parts)
 
-    def show_preview(self, image: QImage | None) -> None:
-        self.hide_pdf()
-        if image is None or image.isNull():
-            self.preview.clear()
-            self.preview.hide()
-            return
-        pixmap = QPixmap.fromImage(image).scaled(
-            max(self.preview.width(), 200),
-            PREVIEW_HEIGHT,
-            Qt.AspectRatioMode.KeepAspectRatio,
-            Qt.TransformationMode.SmoothTransformation,
-        )
-        self.preview.setPixmap(pixmap)
-        self.preview.show()
-
     def current_due(self) -> dt.date | None:
-        date = self.due.date()
-        return None if date == NO_DATE else dt.date(date.year(), date.month(), date.day())
+        """The due date typed or picked (None: none); raises ValueError when the text is not a date."""
+        return self.due.date()
 
     def _on_owner_activated(self, index: int) -> None:
         if self._loading or self.request is None:
@@ -625,9 +461,10 @@ class RequestPanel(QWidget):
     def _on_due_edited(self) -> None:
         if self._loading or self.request is None:
             return
-        due = self.current_due()
-        if due != self.request.due:
-            self.due_chosen.emit(due)
+        self.due_problem.setText(self.due.problem())
+        self.due_problem.setVisible(not self.due.is_valid())
+        if self.due.is_valid() and self.current_due() != self.request.due:
+            self.due_chosen.emit(self.current_due())
 
     def _on_clear_due_clicked(self) -> None:
         if self.request is not None and self.request.due is not None:
@@ -651,7 +488,7 @@ class RequestPanel(QWidget):
         if self.notes.toPlainText() == text:
             self.notes.document().setModified(False)
 
-    def pending_edits(self) -> dict[str, object]:
+    def pending_edits(self) -> dict[str, Any]:
         """What was typed but not yet sent: an owner without Enter, a due date still being edited, notes.
 
         Keyword arguments of a `FieldChange`; empty when nothing is pending (or nothing is shown).
@@ -659,11 +496,12 @@ class RequestPanel(QWidget):
         request = self.request
         if request is None or not self.owner.isEnabled():
             return {}
-        pending: dict[str, object] = {}
+        pending: dict[str, Any] = {}
         owner = " ".join(self.owner.currentText().split())
         if owner != ADD_PERSON and owner.casefold() != request.owner.casefold():
             pending["owner"] = owner
-        due = self.current_due()
+        # A due date that is not a date yet stays in the field, marked, and is not sent.
+        due = self.current_due() if self.due.is_valid() else request.due
         if due != request.due:
             if due is None:
                 pending["clear_due"] = True
@@ -678,31 +516,3 @@ class RequestPanel(QWidget):
         if body and self.request is not None:
             self.comment_edit.clear()
             self.comment_added.emit(body)
-
-    def _on_evidence_selection(self) -> None:
-        selected = self.evidence.selected_links()
-        links = self.evidence.selected_evidence()
-        one = links[0] if len(links) == 1 else None
-        writable = self.owner.isEnabled()
-        self.open_button.setEnabled(len(selected) == 1)
-        self.unlink_button.setEnabled(bool(selected) and writable)
-        self.replace_button.setEnabled(one is not None and one.current and writable)
-        self.restore_button.setVisible(one is not None and not one.current)
-        self.restore_button.setEnabled(writable)
-        self.save_details.setEnabled(writable)
-        self.clear_effective.setEnabled(writable)
-        self._show_details(one)
-        if len(selected) == 1:
-            self.evidence_selected.emit(*selected[0])
-        else:
-            self.show_preview(None)
-
-    def _on_open_clicked(self) -> None:
-        selected = self.evidence.selected_links()
-        if len(selected) == 1:
-            self.open_requested.emit(*selected[0])
-
-    def _on_unlink_clicked(self) -> None:
-        selected = self.evidence.selected_links()
-        if selected and self.unlink_button.isEnabled():
-            self.unlink_requested.emit(selected)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent, QPainter, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
+    QLabel,
+    QPushButton,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -67,11 +71,60 @@ class StatusDelegate(QStyledItemDelegate):
         painter.restore()
 
 
+class TableState(enum.Enum):
+    """What the table area shows: rows, or a message saying why there are none and what to do."""
+
+    ROWS = "rows"
+    NO_REQUESTS = "no_requests"
+    NO_MATCH = "no_match"
+
+
+NO_REQUESTS_TEXT = (
+    "This workbook has no requests yet.\n"
+    "Import the auditor's checklist (xlsx, xlsm or csv) as it is: each of its rows becomes a request."
+)
+NO_MATCH_TEXT = "No request matches these filters."
+
+
+class TableMessage(QWidget):
+    """A centred message with one button, over the table's empty viewport."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("table_message")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 16, 16, 16)
+        self.label = QLabel()
+        self.label.setObjectName("table_message_text")
+        self.label.setWordWrap(True)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.button = QPushButton()
+        self.button.setObjectName("table_message_button")
+        layout.addWidget(self.label)
+        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.hide()
+
+    def place(self, area: QRect) -> None:
+        """Centred in `area` and no bigger than its text, so the rest of the table takes drops and clicks."""
+        width = min(area.width(), 460)
+        wanted = self.heightForWidth(width)
+        height = min(area.height(), wanted if wanted > 0 else self.sizeHint().height())
+        self.setGeometry(
+            area.x() + (area.width() - width) // 2, area.y() + (area.height() - height) // 2, width, height
+        )
+
+
 class RequestTableView(QTableView):
-    """Sortable, multi-select; emits `files_dropped(ref, paths)` when files land on a row."""
+    """Sortable, multi-select; emits `files_dropped(ref, paths)` when files land on a row.
+
+    With no rows to show it says why, with a button: `import_requested` (an empty workbook) or
+    `clear_filters_requested` (filters that match nothing).
+    """
 
     files_dropped = Signal(str, list)
     checklist_dropped = Signal(object)
+    import_requested = Signal()
+    clear_filters_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -96,6 +149,32 @@ class RequestTableView(QTableView):
         self._auto_hidden: set[int] = set()
         self._status_delegate = StatusDelegate(self)
         self.setItemDelegateForColumn(Column.STATUS, self._status_delegate)
+        self.table_state = TableState.ROWS
+        self.message = TableMessage(self.viewport())
+        self.message.button.clicked.connect(self._on_message_button_clicked)
+
+    def set_state(self, state: TableState, *, can_import: bool = True) -> None:
+        """Rows, or the message for an empty workbook (Import checklist…) or for filters matching none."""
+        self.table_state = state
+        if state is TableState.ROWS:
+            self.message.hide()
+            return
+        if state is TableState.NO_REQUESTS:
+            self.message.label.setText(NO_REQUESTS_TEXT)
+            self.message.button.setText("Import checklist…")
+            self.message.button.setEnabled(can_import)
+        else:
+            self.message.label.setText(NO_MATCH_TEXT)
+            self.message.button.setText("Clear filters")
+            self.message.button.setEnabled(True)
+        self.message.place(self.viewport().rect())
+        self.message.show()
+
+    def _on_message_button_clicked(self) -> None:
+        if self.table_state is TableState.NO_REQUESTS:
+            self.import_requested.emit()
+        elif self.table_state is TableState.NO_MATCH:
+            self.clear_filters_requested.emit()
 
     def set_default_widths(self) -> None:
         """Widths from the font, so "Ready for auditor" and "59 min ago" fit; the title takes the rest."""
@@ -124,6 +203,8 @@ class RequestTableView(QTableView):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit_columns()
+        if self.message.isVisible():
+            self.message.place(self.viewport().rect())
 
     def _fit_columns(self) -> None:
         """Hide the least needed columns while the title would get too narrow, so no sideways scrolling."""

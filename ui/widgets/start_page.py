@@ -20,6 +20,18 @@ from PySide6.QtWidgets import (
 from ui.settings import RecentWorkbook
 
 PATH_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+TAGLINE = (
+    "Answer an auditor's checklist in one offline file: each request's owner, status, due date and proof, "
+    "exported as the bound PDF package, zip and filled-in spreadsheet the auditor asked for."
+)
+FIRST_STEPS = (
+    "<p><b>Getting started</b></p>"
+    "<p><b>New workbook…</b> (Ctrl+N): one file per audit. Give the client, the framework and the audit "
+    "period, then import the auditor's checklist (xlsx, xlsm or csv) as it is.</p>"
+    "<p><b>Open…</b> (Ctrl+O): a workbook you or a colleague already started (an <i>.auditwb</i> file).</p>"
+    "<p><b>Open demo</b>: a sample SOC 2 request list with owners and evidence, to look around first. "
+    "Nothing you do there touches your own files.</p>"
+)
 
 
 class StartPage(QWidget):
@@ -45,9 +57,8 @@ class StartPage(QWidget):
         font.setPointSizeF(font.pointSizeF() * 2)
         font.setBold(True)
         title.setFont(font)
-        tagline = QLabel(
-            "Track the auditor's requests, their owners and the proof for each, in one offline file."
-        )
+        tagline = QLabel(TAGLINE)
+        tagline.setObjectName("start_tagline")
         tagline.setWordWrap(True)
         column.addWidget(title)
         column.addWidget(tagline)
@@ -76,11 +87,11 @@ class StartPage(QWidget):
         column.addLayout(buttons)
         column.addSpacing(16)
 
-        recent_title = QLabel("Recent workbooks")
-        bold = recent_title.font()
+        self.recent_title = QLabel("Recent workbooks")
+        bold = self.recent_title.font()
         bold.setBold(True)
-        recent_title.setFont(bold)
-        column.addWidget(recent_title)
+        self.recent_title.setFont(bold)
+        column.addWidget(self.recent_title)
         self.recent = QListWidget()
         self.recent.setObjectName("recent_list")
         self.recent.setAccessibleName("Recent workbooks")
@@ -88,10 +99,15 @@ class StartPage(QWidget):
         self.recent.setSpacing(2)
         self.recent.itemActivated.connect(self._on_recent_activated)
         column.addWidget(self.recent, 1)
-        self.empty_hint = QLabel("No workbooks yet. Create one, or open the demo to look around.")
+        # First run: no recent list, but the steps and what each button is for, then nothing below.
+        self.empty_hint = QLabel(FIRST_STEPS)
         self.empty_hint.setObjectName("recent_empty")
-        self.empty_hint.setEnabled(False)
+        self.empty_hint.setTextFormat(Qt.TextFormat.RichText)
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         column.addWidget(self.empty_hint)
+        self._filler = QWidget()
+        column.addWidget(self._filler, 1)
 
     def set_recent(self, recent: Sequence[RecentWorkbook]) -> None:
         self.recent.clear()
@@ -109,7 +125,9 @@ class StartPage(QWidget):
                 item.setForeground(self.palette().placeholderText())
             self.recent.addItem(item)
         self.recent.setVisible(bool(recent))
+        self.recent_title.setVisible(bool(recent))
         self.empty_hint.setVisible(not recent)
+        self._filler.setVisible(not recent)
 
     def _on_recent_activated(self, item: QListWidgetItem) -> None:
         self.recent_chosen.emit(str(item.data(PATH_ROLE)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -799,3 +800,122 @@ def test_spreadsheet_numbers_keep_their_format_and_booleans_and_errors_read_as_i
 
     text = _evidence_text(PdfReader(out), "1. formats.xlsx", None)
     assert "2 3.10 12.5% 007 FALSE #DIV/0! 2025-03-01" in text
+
+
+def _provenance(ev: PackageEvidence, source: str, shows: str) -> PackageEvidence:
+    return dataclasses.replace(ev, source_system=source, shows=shows)
+
+
+def test_provenance_typed_by_the_user_is_on_the_request_page_and_on_the_evidences_own_page(
+    tmp_path: Path,
+) -> None:
+    shot = _provenance(
+        _evidence("okta-mfa.png", _png(1280, 720), "image/png"),
+        "Okta admin console",
+        "MFA enforced for all 212 active users",
+    )
+    report = _provenance(
+        _evidence("iam-report.pdf", _pdf(2), "application/pdf"), "AWS IAM credential report", "Keys rotated"
+    )
+    log = _provenance(
+        _evidence("backup.txt", b"restore ok\n", "text/plain"), "AWS Backup", "Restore test passed"
+    )
+    out = tmp_path / "provenance.pdf"
+    write_pdf_package(_package(_request("PBC-050", "Access", shot, report, log)), out)
+    reader = PdfReader(out)
+    pages = {title: page for _, title, page in _outline(reader)}
+
+    def text_of(page: int) -> str:
+        return " ".join(reader.pages[page - 1].extract_text().split())
+
+    request_page = text_of(pages["PBC-050 — Title of PBC-050"])
+    for words in (
+        "Source system: Okta admin console",
+        "Shows: MFA enforced for all 212 active users",
+        "Source system: AWS IAM credential report",
+        "Shows: Restore test passed",
+    ):
+        assert words in request_page, words
+    assert "Source system: Okta admin console · Shows: MFA enforced for all 212 active users" in text_of(
+        pages["1. okta-mfa.png"]
+    )
+    first = pages["2. iam-report.pdf"]
+    assert "Source system: AWS IAM credential report · Shows: Keys rotated" in text_of(first)
+    assert "source page 1" in text_of(first)
+    assert "Source system" not in text_of(first + 1)
+    assert "Source system AWS Backup" in text_of(pages["3. backup.txt"])
+    assert "Shows Restore test passed" in text_of(pages["3. backup.txt"])
+
+
+def test_evidence_flags_print_as_words_not_as_stored_values(tmp_path: Path) -> None:
+    ev = dataclasses.replace(
+        _evidence("old-policy.txt", b"policy\n", "text/plain"), flags=("outside_period", "stale")
+    )
+    out = tmp_path / "flags.pdf"
+    write_pdf_package(_package(_request("PBC-001", "Access", ev)), out)
+    text = " ".join("".join(p.extract_text() for p in PdfReader(out).pages).split())
+    assert "Flags dated outside the audit period, older than the freshness window" in text
+    assert "outside_period" not in text
+
+
+def test_a_contents_title_never_runs_into_its_page_number(tmp_path: Path) -> None:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    words = (
+        "Provide evidence that all production database changes were approved tested and deployed through "
+        "the change pipeline with segregation of duties between authors and approvers during the period"
+    )
+    # Titles one character longer each, so that some wrapped line ends right where a page number goes.
+    requests = [_request(f"PBC-{n:03d}", "Change", title=words[: 60 + n]) for n in range(100)]
+    out = tmp_path / "contents.pdf"
+    write_pdf_package(_package(*requests), out)
+    pages = {title: n for _, title, n in _outline(PdfReader(out))}
+    first, last = pages["Contents"], pages["Change"] - 1
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(first), "-l", str(last), str(out), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    lines: dict[tuple[int, int], list[tuple[float, float, float, str]]] = {}
+    for page, words_on_page in enumerate(boxes.split("<page ")[1:]):
+        for x0, y0, x1, y1, word in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+            words_on_page,
+        ):
+            box = (float(x0), float(x1), float(y1) - float(y0), word)
+            lines.setdefault((page, round(float(y1))), []).append(box)
+    numbers = []
+    for line in lines.values():
+        line.sort()
+        number = line[-1]
+        text = [w for w in line[:-1] if w[3].strip(".")]
+        if not number[3].isdigit() or not text or any(w[3] in ("Package", "Page") for w in line):
+            continue  # the footer, or a title's first line (its number is on its last)
+        numbers.append(number)
+        # A dot leader's worth of room between the title and its number.
+        assert max(w[1] for w in text) + 4 < number[0], [w[3] for w in line]
+    assert len(numbers) == 103  # summary, section, 100 requests, appendix
+    # Every number at the right margin, none shrunk to squeeze in beside a long title.
+    assert max(n[1] for n in numbers) - min(n[1] for n in numbers) < 0.5
+    assert {round(n[2], 1) for n in numbers} <= {8.5, 9.5}  # the contents styles' own sizes
+
+
+def test_a_share_that_is_not_none_never_reads_zero_percent(tmp_path: Path) -> None:
+    from workbook.formats.package.pages import share_text
+
+    assert [share_text(*n) for n in ((1, 112), (1, 250), (0, 250), (249, 250), (250, 250), (0, 0))] == [
+        "1%",
+        "<1%",
+        "0%",
+        ">99%",
+        "100%",
+        "—",
+    ]
+    requests = [_request(f"PBC-{n:03d}", "Access", status=Status.OPEN) for n in range(201)]
+    requests[0] = _request("PBC-000", "Access", status=Status.FOLLOW_UP)
+    out = tmp_path / "shares.pdf"
+    write_pdf_package(_package(*requests), out)
+    summary = PdfReader(out).pages[1].extract_text()
+    assert "Follow-up 1 <1%" in " ".join(summary.split())
+    assert "0 of 201 requests ready (0%)" in summary

@@ -15,10 +15,11 @@ from ui.dialogs.import_wizard.steps import (
     column_width,
     is_checklist,
 )
-from ui.dialogs.import_wizard.wizard import ImportWizard, opening_size
+from ui.dialogs.import_wizard.wizard import OPENING_SIZE, ImportWizard
 
 __all__ = [
     "CHECKLIST_SUFFIXES",
+    "OPENING_SIZE",
     "PAGE_CHANGES",
     "PAGE_FILE",
     "PAGE_MAPPING",
@@ -35,5 +36,4 @@ __all__ = [
     "SummaryPage",
     "column_width",
     "is_checklist",
-    "opening_size",
 ]

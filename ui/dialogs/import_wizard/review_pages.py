@@ -33,7 +33,7 @@ from ui.dialogs.mapping_preview import FIELD_LABELS
 
 if TYPE_CHECKING:
     from ui.dialogs.import_wizard.wizard import ImportWizard
-    from workbook.services.importing import ImportSummary
+    from workbook.model import ImportSummary
 
 PROBLEM_GROUPS = {
     "ambiguous_date": "Ambiguous dates",

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from PySide6.QtCore import QSize, Signal
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget, QWizard
 
 from ui.dialogs.import_wizard.mapping_page import MappingPage
@@ -24,6 +23,7 @@ from ui.dialogs.import_wizard.steps import (
     SHEET_PREVIEW_ROWS,
     DuplicatePolicy,
 )
+from ui.geometry import fitted_size
 from ui.jobs import Job, JobRunner
 from ui.messages import describe
 from workbook.errors import WorkbookError
@@ -31,20 +31,14 @@ from workbook.model import MAPPABLE_FIELDS
 
 if TYPE_CHECKING:
     from workbook.formats.checklist.reader import ChecklistInfo, SkippedRow
-    from workbook.services.importing import ImportPreview, ImportService, ImportSummary
+    from workbook.model import ImportSummary
+    from workbook.services.importing import ImportPreview, ImportService
     from workbook.services.workbook import Workbook
 
 # The wizard opens at this size, or at 90 % of the screen's free area when that is smaller.
 OPENING_SIZE = QSize(1100, 720)
 JobKind = Literal["inspect", "preview", "import"]
 Sheets = str | tuple[str, ...]
-
-
-def opening_size(available: QSize) -> QSize:
-    return QSize(
-        min(OPENING_SIZE.width(), int(available.width() * 0.9)),
-        min(OPENING_SIZE.height(), int(available.height() * 0.9)),
-    )
 
 
 class ImportWizard(QWizard):
@@ -79,13 +73,8 @@ class ImportWizard(QWizard):
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
-        screen = (parent or self).screen() or QGuiApplication.primaryScreen()
-        self.resize(opening_size(screen.availableGeometry().size()))
-        if service is None:
-            from workbook.services.importing import ImportService
-
-            service = ImportService(workbook.db, workbook.actor)
-        self.service = service
+        self.resize(fitted_size(parent or self, OPENING_SIZE.width(), OPENING_SIZE.height()))
+        self.service = service if service is not None else workbook.imports()
         self.titles: Mapping[str, str] = titles or {}
         self.jobs = jobs
         self.folder = folder
@@ -101,8 +90,6 @@ class ImportWizard(QWizard):
         # Rows of the first sheet seen left out, so that one brought back stays listed (and can be unticked).
         self._offered: dict[int, SkippedRow] = {}
         self._job: Job | None = None
-        self._job_kind: JobKind = "inspect"
-        self._on_done: Callable[[Any], None] = lambda _value: None
         self._import_job: Job | None = None
         self._closing = False
         self._advance_first = path is not None
@@ -168,20 +155,26 @@ class ImportWizard(QWizard):
         on_done: Callable[[Any], None],
         *,
         writes: bool = False,
+        on_progress: Callable[[int, int], object] | None = None,
+        on_cancelled: Callable[[], object] | None = None,
     ) -> Job:
-        job = self.jobs.start(title, work, writes=writes, paused=True)
-        # Bound slots, not lambdas: Qt drops them when the wizard is closed and deleted mid-job.
-        job.finished.connect(self._on_job_finished)
-        job.failed.connect(self._on_job_failed)
-        self._on_done = on_done
+        # The callbacks name `job`: it is bound before any queued result can reach this thread. With the
+        # wizard as their context they are not called once it is closed and deleted mid-job.
+        job = self.jobs.run(
+            title,
+            work,
+            writes=writes,
+            on_finished=lambda value: self._on_job_finished(job, on_done, value),
+            on_failed=lambda error: self._on_job_failed(job, kind, error),
+            on_cancelled=on_cancelled,
+            on_progress=on_progress,
+            context=self,
+        )
         self._job = job
-        self._job_kind = kind
         self._update_pages()
-        self.jobs.resume(job)
         return job
 
-    def _on_job_finished(self, value: Any) -> None:
-        job = self.sender()
+    def _on_job_finished(self, job: Job, on_done: Callable[[Any], None], value: Any) -> None:
         if job is not self._job:
             return
         if self._closing:
@@ -193,11 +186,10 @@ class ImportWizard(QWizard):
                 super().reject()
             return
         self._job = None
-        self._on_done(value)
+        on_done(value)
         self._update_pages()
 
-    def _on_job_failed(self, error: BaseException) -> None:
-        job = self.sender()
+    def _on_job_failed(self, job: Job, kind: JobKind, error: BaseException) -> None:
         if job is not self._job:
             return
         if self._closing:
@@ -211,10 +203,10 @@ class ImportWizard(QWizard):
             raise error
         headline, details = describe(error)
         text = f"{headline}\n{details}".strip()
-        if self._job_kind == "inspect":
+        if kind == "inspect":
             self.info = None
             self.file_page.show_info(None, text)
-        elif self._job_kind == "import":
+        elif kind == "import":
             self._import_job = None
             self.summary_page.show_failure(f"Nothing was imported: the workbook is unchanged.\n\n{text}")
         else:
@@ -266,14 +258,13 @@ class ImportWizard(QWizard):
         if path is None:
             return
         service = self.service
-        job = self.jobs.start(
+        self.jobs.run(
             f"Preview of {sheet}",
             lambda progress, cancel: (sheet, service.preview_rows(path, sheet, SHEET_PREVIEW_ROWS)),
             writes=False,
-            paused=True,
+            on_finished=self._on_sheet_preview_loaded,
+            context=self,
         )
-        job.finished.connect(self._on_sheet_preview_loaded)
-        self.jobs.resume(job)
 
     def _on_sheet_preview_loaded(self, value: tuple[str, list[tuple[str, ...]]]) -> None:
         sheet, rows = value
@@ -410,10 +401,15 @@ class ImportWizard(QWizard):
         def work(progress: Callable[[int, int], None], cancel: Any) -> ImportSummary:
             return service.import_checklist(path, analysis=preview.analysis, progress=progress, cancel=cancel)
 
-        job = self._start("import", f"Importing {path.name}", work, self._on_imported, writes=True)
-        job.progressed.connect(self.summary_page.show_progress)
-        job.cancelled.connect(self._on_import_cancelled)
-        self._import_job = job
+        self._import_job = self._start(
+            "import",
+            f"Importing {path.name}",
+            work,
+            self._on_imported,
+            writes=True,
+            on_progress=self.summary_page.show_progress,
+            on_cancelled=self._on_import_cancelled,
+        )
         self.button(QWizard.WizardButton.CancelButton).setEnabled(True)
 
     def _on_imported(self, summary: ImportSummary) -> None:

@@ -63,15 +63,18 @@ from workbook.formats.package.pages import (
     Layout,
     Marker,
     Placement,
+    caption_height,
     date_text,
     grid_table,
     kv_table,
+    provenance_text,
     when_text,
 )
 from workbook.formats.package.pdf_objects import CHUNK, Copier, PdfOut, file_chunks, page_content
 from workbook.formats.sheets.cells import to_text
 from workbook.formats.sheets.grid import SheetGrid, open_source
 from workbook.formats.sheets.preflight import FileFacts, column_letter
+from workbook.model import flag_label
 
 _TEXT_LINE_CAP = 2_000
 _TEXT_BYTE_CAP = 256 * 1024
@@ -127,7 +130,7 @@ def _facts(ev: PackageEvidence, spooled: Spooled, lay: Layout) -> None:
             ("Shows", ev.shows),
             ("Population", ev.population),
             ("Period covered", ev.period_covered),
-            ("Flags", ", ".join(ev.flags)),
+            ("Flags", ", ".join(flag_label(f) for f in ev.flags)),
         )
         if v
     ]
@@ -139,11 +142,15 @@ def add_evidence(req: PackageRequest, ri: int, ei: int, ev: PackageEvidence, lay
     spooled = lay.spooled[ev.sha256.lower()]
     kind, s, doc = spooled.kind, lay.styles, lay.doc
     anchor = Anchor(f"ev-{ri}-{ei}", f"{ei}. {clean(ev.name)}"[:200], 2)
+    provenance = provenance_text(ev)
     if isinstance(kind, PdfKind):
         n = len(kind.pages)
         for pi, box in enumerate(kind.pages):
             shown_w, shown_h = box.shown
-            lay.story.append(NextPageTemplate(doc.template_for((shown_w, shown_h + BAND))))
+            # The first page says where the file comes from and what it shows, in a band above the page.
+            caption = provenance if pi == 0 else ""
+            top = caption_height(caption, shown_w)
+            lay.story.append(NextPageTemplate(doc.template_for((shown_w, shown_h + BAND + top))))
             lay.story.append(PageBreak())
             if pi == 0:
                 lay.story.append(anchor)
@@ -154,6 +161,7 @@ def add_evidence(req: PackageRequest, ri: int, ei: int, ev: PackageEvidence, lay
                         doc,
                         Placement(spooled.evidence.sha256.lower(), pi, (0.0, BAND, shown_w, shown_h)),
                         stamp,
+                        caption,
                     )
                 )
             )
@@ -164,12 +172,14 @@ def add_evidence(req: PackageRequest, ri: int, ei: int, ev: PackageEvidence, lay
         w, h = (data.height, data.width) if kind.orientation in (6, 8) else (data.width, data.height)
         page = doc.pagesize if h >= w else landscape(doc.pagesize)
         pw, ph = page
-        margin, top = 28.0, 30.0
+        caption = f"{clean(ev.name)[:90]} · {w}×{h} px · effective {date_text(ev.effective_date)}"
+        if provenance:
+            caption += f"\n{provenance}"
+        margin, top = 28.0, max(30.0, caption_height(caption, pw) + 8)
         avail_w, avail_h = pw - 2 * margin, ph - BAND - top - 8
         scale = min(avail_w / w, avail_h / h, 1.0 if w > 600 else 2.0)
         bw, bh = w * scale, h * scale
         spot = ((pw - bw) / 2, BAND + 4 + (avail_h - bh), bw, bh)
-        caption = f"{clean(ev.name)[:90]} · {w}×{h} px · effective {date_text(ev.effective_date)}"
         lay.story.append(NextPageTemplate(doc.template_for(page)))
         lay.story.append(PageBreak())
         lay.story.append(anchor)

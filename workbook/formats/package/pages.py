@@ -12,6 +12,8 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -29,7 +31,7 @@ from reportlab.platypus.tableofcontents import drawPageNumbers
 from workbook.filtering import human_size
 from workbook.formats.package.evidence_files import Spooled
 from workbook.formats.package.fonts import FONT, FONT_BOLD, clean, draw_text, markup, para_text
-from workbook.formats.package.inputs import PackageInput, PackageRequest, summarise
+from workbook.formats.package.inputs import PackageEvidence, PackageInput, PackageRequest, summarise
 from workbook.formats.package.pdf_objects import Link, Mark
 
 BAND = 34.0  # points added below each evidence page for its stamp and footer
@@ -47,6 +49,55 @@ class Placement:
 
 def date_text(value: dt.date | None) -> str:
     return value.isoformat() if value else "—"
+
+
+def share_text(part: int, whole: int) -> str:
+    """`part` of `whole` as a whole percentage; some is never 0% ("<1%"), and not all never 100% (">99%")."""
+    if not whole:
+        return "—"
+    share = 100 * part / whole
+    if part and round(share) == 0:
+        return "<1%"
+    if part < whole and round(share) == 100:
+        return ">99%"
+    return f"{share:.0f}%"
+
+
+def provenance_text(ev: PackageEvidence) -> str:
+    """Where an evidence file comes from and what it shows, as typed: `Source system: Okta · Shows: …`."""
+    return " · ".join(
+        f"{label}: {clean(value)}"
+        for label, value in (
+            ("Source system", ev.source_system),
+            ("Shows", ev.shows),
+            ("Population", ev.population),
+            ("Period covered", ev.period_covered),
+        )
+        if value.strip()
+    )
+
+
+CAPTION_SIZE = 8.0
+CAPTION_LEADING = 10.0
+CAPTION_LINES = 4
+CAPTION_MARGIN = 28.0
+
+
+def caption_lines(caption: str, width: float) -> list[str]:
+    """The lines a page caption is drawn in (each of its own lines wrapped to `width`), at most four."""
+    lines: list[str] = []
+    for part in caption.split("\n"):
+        lines += simpleSplit(clean(part), FONT, CAPTION_SIZE, width) or [""]
+    if len(lines) > CAPTION_LINES:
+        lines = [*lines[: CAPTION_LINES - 1], lines[CAPTION_LINES - 1].rstrip(" .…") + "…"]
+    return lines
+
+
+def caption_height(caption: str, width: float) -> float:
+    """Room a caption takes at the top of a page (none without a caption)."""
+    if not caption:
+        return 0.0
+    return 22.0 + CAPTION_LEADING * (len(caption_lines(caption, width - 2 * CAPTION_MARGIN)) - 1)
 
 
 def when_text(value: dt.datetime) -> str:
@@ -211,7 +262,9 @@ class ChunkDoc(BaseDocTemplate):
             draw_text(canv, 12, BAND - 12, stamp[0][:220], FONT_BOLD, 7.5)
             if stamp[1]:
                 canv.setFillColor(colors.HexColor("#333333"))
-                draw_text(canv, 28, height - 20, stamp[1][:160], FONT, 8)
+                for i, line in enumerate(caption_lines(stamp[1], width - 2 * CAPTION_MARGIN)):
+                    y = height - 20 - i * CAPTION_LEADING
+                    draw_text(canv, CAPTION_MARGIN, y, line, FONT, CAPTION_SIZE)
         margin = 12.0 if stamp is not None else float(self.leftMargin)
         canv.setFillColor(colors.HexColor("#555555"))
         foot = f"Package {self.pkg.package_id} · activity log head {self.pkg.activity_head}"
@@ -325,15 +378,14 @@ def add_summary(pkg: PackageInput, lay: Layout) -> None:
     story.append(Paragraph("Readiness summary", s["h0"]))
     story.append(
         Paragraph(
-            f"{r.ready} of {r.total} requests ready ({r.ready_percent:.0f}%). "
+            f"{r.ready} of {r.total} requests ready ({share_text(r.ready, r.total)}). "
             f"{len(r.overdue)} overdue, {len(r.missing_evidence)} without evidence.",
             s["body"],
         )
     )
     story.append(Spacer(1, 4 * mm))
 
-    def pct(n: int, d: int) -> str:
-        return f"{100 * n / d:.0f}%" if d else "—"
+    pct = share_text
 
     story.append(Paragraph("By status", s["h2"]))
     rows: list[list[Any]] = [["Status", "Requests", "Share"]]
@@ -369,15 +421,30 @@ def add_summary(pkg: PackageInput, lay: Layout) -> None:
 
 def add_contents(lay: Layout, lines: list[tuple[int, str, int]]) -> None:
     """The contents with real page numbers; each line's link is added when the package is assembled."""
+    # Each title wraps short of a column kept for the dots and the widest page number, never under them.
+    last = max((page for _, _, page in lines), default=1)
+    styles = []
+    for name in ("toc0", "toc1"):
+        style = lay.styles[name]
+        room = stringWidth(f" . . {last}", style.fontName, style.fontSize) + 4
+        styles.append(ParagraphStyle(f"{name}-numbered", parent=style, rightIndent=room))
     lay.doc.toc = lines
-    lay.doc.toc_styles = [lay.styles["toc0"], lay.styles["toc1"]]
+    lay.doc.toc_styles = styles
     lay.story.append(Anchor("contents", "Contents", 0))
     lay.story.append(Paragraph("Contents", lay.styles["h0"]))
     for i, (level, title, _) in enumerate(lines):
         style = lay.doc.toc_styles[min(level, 1)]
         lay.story.append(
-            Paragraph(f'{markup(title[:160])}<onDraw name="awContentsLine" label="{i}"/>', style)
+            Paragraph(f'{markup(contents_title(title))}<onDraw name="awContentsLine" label="{i}"/>', style)
         )
+
+
+def contents_title(title: str, cap: int = 160) -> str:
+    """A contents line's title, cut at a word with "…" when longer than `cap` (at most two lines)."""
+    title = " ".join(title.split())
+    if len(title) <= cap:
+        return title
+    return title[: cap - 1].rsplit(" ", 1)[0].rstrip(" ,;:—-") + "…"
 
 
 def add_request(req: PackageRequest, ri: int, lay: Layout) -> None:
@@ -419,6 +486,14 @@ def add_request(req: PackageRequest, ri: int, lay: Layout) -> None:
         rows2: list[list[Any]] = [["#", "File", "Type · size", "Effective", "Added", "SHA-256"]]
         for ei, ev in enumerate(req.evidence, 1):
             link = f'<a href="#ev-{ri}-{ei}" color="#1f3a5f">{para_text(ev.name, 200)}</a>'
+            for label, value in (
+                ("Source system", ev.source_system),
+                ("Shows", ev.shows),
+                ("Population", ev.population),
+                ("Period covered", ev.period_covered),
+            ):
+                if value.strip():
+                    link += f"<br/><b>{label}:</b> {para_text(value, 300)}"
             added = f"{para_text(ev.added_by, 60)}<br/>{when_text(ev.added_at)}"
             kind = f"{para_text(ev.media_type, 60)}<br/>{human_size(ev.size)}"
             rows2.append(
@@ -431,7 +506,7 @@ def add_request(req: PackageRequest, ri: int, lay: Layout) -> None:
                     Paragraph(f"{ev.sha256[:32]}<br/>{ev.sha256[32:]}", s["mono"]),
                 ]
             )
-        story.append(grid_table(rows2, [w * width for w in (0.05, 0.25, 0.14, 0.11, 0.15, 0.30)]))
+        story.append(grid_table(rows2, [w * width for w in (0.05, 0.31, 0.12, 0.11, 0.15, 0.26)]))
 
 
 def add_appendix(lay: Layout, rows: list[tuple[str, str, int, str]], first: bool) -> None:

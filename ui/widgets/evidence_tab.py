@@ -1,0 +1,290 @@
+"""The request panel's evidence tab: the list (a drop zone), a preview, the file's details and its buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QPoint, Qt, Signal, SignalInstance
+from PySide6.QtGui import QAction, QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.widgets.evidence_details import EvidenceDetailsBox
+from ui.widgets.evidence_list import MEDIA_ROLE, EvidenceList
+from workbook.model import EvidenceLink
+
+PREVIEW_HEIGHT = 140
+PDF_PREVIEW_HEIGHT = 220
+
+
+class EvidenceTab(QWidget):
+    """Shows a request's evidence; every action is emitted as an intent for the window's evidence actions."""
+
+    files_dropped = Signal(list)
+    unlink_requested = Signal(list)
+    open_requested = Signal(str, str)
+    # SHA-256, name and media type of the one file selected: its preview is wanted.
+    evidence_selected = Signal(str, str, str)
+    history_toggled = Signal(bool)
+    details_saved = Signal(str, object)
+    replace_requested = Signal(str, str)
+    restore_requested = Signal(str)
+    add_files_requested = Signal()
+    add_folder_requested = Signal()
+    paste_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._writable = True
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        self.versions = QCheckBox("Earlier versions")
+        self.versions.setAccessibleName("Show earlier versions of evidence")
+        self.versions.toggled.connect(self.history_toggled)
+        self.add_files_action = self._action("Add &files…", self.add_files_requested, "add_files")
+        self.add_files_action.setToolTip("Attach files to this request (or drop them on the list)")
+        self.add_folder_action = self._action("Add f&older…", self.add_folder_requested, "add_folder")
+        self.add_folder_action.setToolTip("Attach every file in a folder to this request")
+        # The shortcut is the window's Paste; shown here after a tab, not registered twice.
+        self.paste_action = self._action(
+            "&Paste screenshot\tCtrl+V", self.paste_requested, "paste_screenshot"
+        )
+        self.open_action = self._action("&Open", self._on_open_clicked, "open_evidence")
+        self.replace_action = self._action("&Replace…", self._on_replace_clicked, "replace_evidence")
+        self.unlink_action = self._action(
+            "Re&move from this request\tDel", self._on_unlink_clicked, "remove_evidence"
+        )
+        self.details_action = self._action("&Details", self._on_details_clicked, "evidence_details_action")
+        add_menu = QMenu(self)
+        add_menu.addActions([self.add_folder_action, self.paste_action])
+        self.add_button = QToolButton()
+        self.add_button.setObjectName("add_evidence_button")
+        # A tool button shows the action's icon text, which Qt gives without the "…" that says a dialog opens.
+        self.add_files_action.setIconText("Add files…")
+        self.add_button.setDefaultAction(self.add_files_action)
+        self.add_button.setMenu(add_menu)
+        self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.add_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.add_button.setAccessibleName("Add files to this request")
+        self.context_menu = QMenu(self)
+        self.context_menu.setObjectName("evidence_menu")
+        self.context_menu.addActions([self.add_files_action, self.add_folder_action, self.paste_action])
+        self.context_menu.addSeparator()
+        self.context_menu.addActions(
+            [self.open_action, self.replace_action, self.unlink_action, self.details_action]
+        )
+        versions_row = QHBoxLayout()
+        versions_row.addWidget(self.add_button)
+        versions_row.addStretch(1)
+        # Above the list, not beside the buttons: the button row must fit the panel at 1024x640.
+        versions_row.addWidget(self.versions)
+        layout.addLayout(versions_row)
+        self.evidence_list = EvidenceList()
+        self.evidence_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.evidence_list.customContextMenuRequested.connect(self._on_evidence_list_context_menu)
+        # The list yields its room to the preview and details when the panel runs out of height.
+        self.evidence_list.setMinimumHeight(96)
+        self.evidence_list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
+        self.evidence_list.files_dropped.connect(self.files_dropped)
+        self.evidence_list.itemSelectionChanged.connect(self._on_selection_changed)
+        self.evidence_list.itemActivated.connect(self._on_open_clicked)
+        layout.addWidget(self.evidence_list, 1)
+        self.preview = QLabel()
+        self.preview.setObjectName("evidence_preview")
+        self.preview.setAccessibleName("Evidence preview")
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setFixedHeight(PREVIEW_HEIGHT)
+        self.preview.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.preview.hide()
+        layout.addWidget(self.preview)
+        self.pdf_view: QWidget | None = None
+        self._pdf_document: QObject | None = None
+        self._pdf_buffer: QBuffer | None = None
+        self._pdf_slot = QVBoxLayout()
+        self._pdf_slot.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self._pdf_slot)
+        self.details = EvidenceDetailsBox()
+        self.details.saved.connect(self.details_saved)
+        layout.addWidget(self.details)
+        buttons = QHBoxLayout()
+        self.open_button = QPushButton("Open")
+        self.open_button.setAccessibleName("Open evidence with the system viewer")
+        self.open_button.clicked.connect(self._on_open_clicked)
+        self.unlink_button = QPushButton("Remove")
+        self.unlink_button.setObjectName("remove_evidence_button")
+        self.unlink_button.setAccessibleName("Remove the selected evidence from this request")
+        self.unlink_button.setToolTip(
+            "Remove from this request (Delete); the file stays in the workbook and undo brings it back"
+        )
+        self.unlink_button.clicked.connect(self._on_unlink_clicked)
+        self.replace_button = QPushButton("Replace…")
+        self.replace_button.setObjectName("replace_evidence_button")
+        self.replace_button.setAccessibleName("Replace with newer version")
+        self.replace_button.setToolTip("Replace with a newer version; this one stays in the history")
+        self.replace_button.clicked.connect(self._on_replace_clicked)
+        self.restore_button = QPushButton("Restore")
+        self.restore_button.setObjectName("restore_version_button")
+        self.restore_button.setAccessibleName("Restore this earlier version")
+        self.restore_button.setToolTip("Make this earlier version current again")
+        self.restore_button.clicked.connect(self._on_restore_clicked)
+        self.restore_button.hide()
+        for button in (self.open_button, self.replace_button, self.unlink_button, self.restore_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        delete = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.evidence_list)
+        delete.setContext(Qt.ShortcutContext.WidgetShortcut)
+        delete.activated.connect(self._on_unlink_clicked)
+
+    def _action(self, text: str, slot: Callable[[], object] | SignalInstance, name: str) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        action.triggered.connect(slot)
+        return action
+
+    @property
+    def include_history(self) -> bool:
+        """Whether earlier versions are listed too ("Earlier versions" ticked)."""
+        return self.versions.isChecked()
+
+    def set_links(self, links: Sequence[EvidenceLink], *, writable: bool) -> None:
+        self._writable = writable
+        self.unlink_button.setEnabled(writable)
+        for action in (self.add_files_action, self.add_folder_action, self.paste_action):
+            action.setEnabled(writable)
+        self.add_button.setEnabled(writable)
+        self.evidence_list.setAcceptDrops(writable)
+        self.evidence_list.set_links(list(links))
+        self._on_selection_changed()
+
+    def selected_evidence(self) -> list[EvidenceLink]:
+        return self.evidence_list.selected_evidence()
+
+    def show_pdf(self, data: bytes) -> None:
+        """First pages of a PDF, read from memory (QtPdf is loaded on first use, not at start-up)."""
+        from PySide6.QtPdf import QPdfDocument
+        from PySide6.QtPdfWidgets import QPdfView
+
+        self.preview.hide()
+        if self.pdf_view is None:
+            view = QPdfView()
+            view.setObjectName("evidence_pdf_view")
+            view.setAccessibleName("PDF preview")
+            view.setPageMode(QPdfView.PageMode.MultiPage)
+            view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+            view.setMinimumHeight(PDF_PREVIEW_HEIGHT)
+            view.setMaximumHeight(PDF_PREVIEW_HEIGHT)
+            self._pdf_slot.addWidget(view)
+            self.pdf_view = view
+        assert isinstance(self.pdf_view, QPdfView)
+        document = QPdfDocument(self)
+        buffer = QBuffer(self)
+        buffer.setData(QByteArray(data))
+        buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        document.load(buffer)
+        self.pdf_view.setDocument(document)
+        self._drop_pdf()
+        self._pdf_document, self._pdf_buffer = document, buffer
+        self.pdf_view.show()
+
+    def pdf_page_count(self) -> int:
+        from PySide6.QtPdf import QPdfDocument
+
+        document = self._pdf_document
+        return document.pageCount() if isinstance(document, QPdfDocument) else 0
+
+    def _drop_pdf(self) -> None:
+        if self._pdf_document is not None:
+            self._pdf_document.deleteLater()
+        if self._pdf_buffer is not None:
+            self._pdf_buffer.close()
+            self._pdf_buffer.deleteLater()
+        self._pdf_document = self._pdf_buffer = None
+
+    def hide_pdf(self) -> None:
+        if self.pdf_view is not None:
+            self.pdf_view.hide()
+
+    def show_preview(self, image: QImage | None) -> None:
+        self.hide_pdf()
+        if image is None or image.isNull():
+            self.preview.clear()
+            self.preview.hide()
+            return
+        pixmap = QPixmap.fromImage(image).scaled(
+            max(self.preview.width(), 200),
+            PREVIEW_HEIGHT,
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
+        self.preview.setPixmap(pixmap)
+        self.preview.show()
+
+    def shows_only(self, sha256: str) -> bool:
+        """True while `sha256` is the one file selected (a preview read for it may still be shown)."""
+        selected = self.evidence_list.selected_links()
+        return len(selected) == 1 and selected[0][0] == sha256
+
+    def _on_selection_changed(self) -> None:
+        selected = self.evidence_list.selected_links()
+        links = self.evidence_list.selected_evidence()
+        one = links[0] if len(links) == 1 else None
+        writable = self._writable
+        self.open_button.setEnabled(len(selected) == 1)
+        self.unlink_button.setEnabled(bool(selected) and writable)
+        self.replace_button.setEnabled(one is not None and one.current and writable)
+        self.restore_button.setVisible(one is not None and not one.current)
+        self.restore_button.setEnabled(writable)
+        self.open_action.setEnabled(self.open_button.isEnabled())
+        self.replace_action.setEnabled(self.replace_button.isEnabled())
+        self.unlink_action.setEnabled(self.unlink_button.isEnabled())
+        self.details_action.setEnabled(one is not None)
+        self.details.set_writable(writable)
+        self.details.show_link(one)
+        if len(selected) == 1:
+            items = self.evidence_list.selectedItems()
+            media = str(items[0].data(MEDIA_ROLE)) if items else ""
+            self.evidence_selected.emit(*selected[0], media)
+        else:
+            self.show_preview(None)
+
+    def _on_open_clicked(self) -> None:
+        selected = self.evidence_list.selected_links()
+        if len(selected) == 1:
+            self.open_requested.emit(*selected[0])
+
+    def _on_unlink_clicked(self) -> None:
+        selected = self.evidence_list.selected_links()
+        if selected and self.unlink_button.isEnabled():
+            self.unlink_requested.emit(selected)
+
+    def _on_replace_clicked(self) -> None:
+        selected = self.evidence_list.selected_evidence()
+        if len(selected) == 1 and selected[0].current:
+            self.replace_requested.emit(selected[0].evidence.sha256, selected[0].evidence.name)
+
+    def _on_restore_clicked(self) -> None:
+        selected = self.evidence_list.selected_evidence()
+        if len(selected) == 1 and not selected[0].current:
+            self.restore_requested.emit(selected[0].evidence.sha256)
+
+    def _on_details_clicked(self) -> None:
+        links = self.evidence_list.selected_evidence()
+        if len(links) != 1:
+            return
+        if links[0].evidence.effective_date is None:
+            self.details.ask_date()
+        else:
+            self.details.detail_edits["description"].setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _on_evidence_list_context_menu(self, pos: QPoint) -> None:
+        self.context_menu.popup(self.evidence_list.viewport().mapToGlobal(pos))
