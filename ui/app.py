@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import importlib
-import importlib.util
 import logging
 import sys
 import threading
@@ -60,12 +59,6 @@ class Gateway:
             period_end=request.period_end,
             auditor=request.auditor,
         )
-
-    def demo_available(self) -> bool:
-        try:
-            return importlib.util.find_spec("workbook.services.demo") is not None
-        except ModuleNotFoundError:
-            return False
 
     def build_demo(self, folder: Path) -> Path:
         from workbook.services import demo

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMimeData, QObject, Qt, Signal
-from PySide6.QtWidgets import QMessageBox, QStatusBar, QWidget
+from PySide6.QtWidgets import QStatusBar, QWidget
 
 from ui.jobs import JobRunner
 from ui.models.request_table_model import RequestTableModel
@@ -19,31 +18,6 @@ from workbook.model import Changes
 if TYPE_CHECKING:
     from ui.dialogs.import_wizard import ImportWizard
     from workbook.model import ImportSummary
-
-
-def service_available(module: str) -> bool:
-    """Import and export come from other parts of the project; their menu entries work once they exist."""
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-def show_not_available(parent: QWidget, what: str) -> QMessageBox:
-    """Say (without blocking) that `what` is not in this build yet; returns the box opened."""
-    box = QMessageBox(
-        QMessageBox.Icon.Information,
-        "Not available yet",
-        f"{what} is not available in this build yet.",
-        QMessageBox.StandardButton.Ok,
-        parent,
-    )
-    box.setObjectName("not_available_box")
-    box.setInformativeText(
-        "Use the command line (`audit-workbook --help`) in the meantime where it offers it."
-    )
-    box.open()
-    return box
 
 
 def dropped_checklist(mime: QMimeData) -> Path | None:
@@ -78,7 +52,6 @@ class ImportExport(QObject):
         self._status_bar = status_bar
         self._on_changed = on_changed
         self._dialog_parent = parent
-        self._open_boxes: list[QMessageBox] = []
 
     def import_checklist(self, path: Path | None = None) -> ImportWizard | None:
         """File → Import checklist… (Ctrl+I) or a checklist dropped on the window: open the import wizard."""
@@ -92,9 +65,6 @@ class ImportExport(QObject):
             )
             return None
         if not self._session.ensure_writable():
-            return None
-        if not service_available("workbook.services.importing"):
-            self._not_available("Importing a checklist")
             return None
         from ui.dialogs.import_wizard import ImportWizard
 
@@ -124,9 +94,6 @@ class ImportExport(QObject):
         workbook = self._session.workbook
         if workbook is None:
             return
-        if not service_available("workbook.services.exporting"):
-            self._not_available("Exporting the evidence package")
-            return
         from ui.dialogs.export_dialog import ExportDialog
 
         sections = workbook.requests.sections()
@@ -138,7 +105,3 @@ class ImportExport(QObject):
 
     def _on_export_dialog_folder_used(self, folder: str) -> None:
         self._settings.export_folder = folder
-
-    def _not_available(self, what: str) -> None:
-        self._open_boxes = [b for b in self._open_boxes if b.isVisible()]
-        self._open_boxes.append(show_not_available(self._dialog_parent, what))

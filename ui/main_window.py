@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from ui.evidence_actions import EvidenceActions
 from ui.geometry import fitted_size
-from ui.import_export import ImportExport, dropped_checklist, show_not_available
+from ui.import_export import ImportExport, dropped_checklist
 from ui.jobs import Job, JobRunner
 from ui.messages import show_error
 from ui.models.request_table_model import RequestFilterProxyModel, RequestTableModel
@@ -573,9 +573,6 @@ class MainWindow(QMainWindow):
         self.open_path(Path(path))
 
     def open_demo(self) -> None:
-        if not self.gateway.demo_available():
-            self._open_boxes.append(show_not_available(self, "The demo workbook"))
-            return
         folder = Path(self.settings.demo_folder)
         try:
             folder.mkdir(parents=True, exist_ok=True)

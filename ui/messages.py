@@ -13,7 +13,7 @@ from types import TracebackType
 from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from workbook.errors import ReadOnlyError, StorageError, UserError, WorkbookError
+from workbook.errors import ReadOnlyError, StorageError, WorkbookError
 
 log = logging.getLogger("audit_workbook.ui")
 
@@ -113,8 +113,3 @@ def install_excepthook(parent_lookup: QApplication) -> None:
         show_error(parent_lookup.activeWindow(), error)
 
     sys.excepthook = hook
-
-
-def user_error_text(error: UserError) -> str:
-    """The one-line inline form (status bar, wizard page)."""
-    return error.one_line()

@@ -36,8 +36,6 @@ class WorkbookGateway(Protocol):
 
     def build_demo(self, folder: Path) -> Path: ...
 
-    def demo_available(self) -> bool: ...
-
 
 class ShowError(Protocol):
     """The window's way of putting an error in front of the user (`action`: what was being done)."""

@@ -36,7 +36,7 @@ from ui.geometry import fitted
 from ui.main_window import MainWindow
 from ui.models.request_table_model import Column
 from workbook.model import Actor
-from workbook.services.importing import profile_words
+from workbook.services.import_profiles import profile_words
 from workbook.services.workbook import Workbook
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
