@@ -1,4 +1,8 @@
-"""Undo commands: thin, holding refs and values, calling services; they never touch widgets."""
+"""Undo commands: thin, holding refs and values, calling services; they never touch widgets.
+
+Each step's write runs on the one writer thread (`JobRunner.write`), after every write asked before it, so
+an undo always runs after the redo it undoes; the view is refreshed when the write has been saved.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtGui import QUndoCommand
 
 from workbook.errors import WorkbookError
 from workbook.model import Changes, EvidenceDetails, Request, Status
 
 if TYPE_CHECKING:
+    from ui.jobs import Job, JobRunner
     from workbook.model import FieldChange
     from workbook.services.workbook import Workbook
 
@@ -51,29 +57,54 @@ def describe_change(refs: Sequence[str], change: FieldChange) -> str:
 
 class _ServiceCommand(QUndoCommand):
     def __init__(
-        self, text: str, workbook: Workbook, on_changed: ChangedCallback, on_error: ErrorCallback
+        self,
+        text: str,
+        workbook: Workbook,
+        writer: JobRunner,
+        on_changed: ChangedCallback,
+        on_error: ErrorCallback,
     ) -> None:
         super().__init__(text)
         self._workbook = workbook
+        self._writer = writer
         self._on_changed = on_changed
         self._on_error = on_error
         # The failure of the last run (a plain attribute: readable after the stack has deleted the step).
         self.error: WorkbookError | None = None
         # Set by a caller that words the failure of the first run itself (closing: "the workbook stays open").
         self.quiet_first_failure = False
+        # The write of the last run: queued or running until it has ended.
+        self.job: Job | None = None
+        # Called after a failed run has been reported (the caller puts back what it showed in advance).
+        self.after_failure: Callable[[], object] | None = None
         self._ran = False
 
     def _run(self, action: Callable[[], Changes]) -> None:
         first, self._ran = not self._ran, True
-        try:
-            self._on_changed(action())
-            self.error = None
-        except WorkbookError as error:
-            # The file changed under us (or is read-only): drop the step rather than leave a lie on the stack.
-            self.error = error
+        quiet = first and self.quiet_first_failure
+        self.job = self._writer.write(
+            self.text(),
+            action,
+            on_finished=self._saved,
+            on_failed=lambda error: self._failed(error, quiet),
+        )
+
+    def _saved(self, changes: Changes) -> None:
+        self.error = None
+        self._on_changed(changes)
+
+    def _failed(self, error: BaseException, quiet: bool) -> None:
+        if not isinstance(error, WorkbookError):
+            raise error  # a bug: the excepthook shows it
+        self.error = error
+        # The file changed under us (or is read-only): drop the step rather than leave a lie on the stack.
+        # (A step the stack has deleted meanwhile, the workbook being closed, is gone already.)
+        if shiboken6.isValid(self):
             self.setObsolete(True)
-            if not (first and self.quiet_first_failure):
-                self._on_error(error)
+        if not quiet:
+            self._on_error(error)
+        if self.after_failure is not None:
+            self.after_failure()
 
 
 class SetFieldsCommand(_ServiceCommand):
@@ -85,10 +116,11 @@ class SetFieldsCommand(_ServiceCommand):
         refs: Sequence[str],
         change: FieldChange,
         before: Sequence[Request],
+        writer: JobRunner,
         on_changed: ChangedCallback,
         on_error: ErrorCallback,
     ) -> None:
-        super().__init__(describe_change(refs, change), workbook, on_changed, on_error)
+        super().__init__(describe_change(refs, change), workbook, writer, on_changed, on_error)
         self.refs = tuple(refs)
         self.change = change
         self._before = {r.ref: (r.owner, r.status, r.due, r.notes) for r in before}
@@ -102,11 +134,9 @@ class SetFieldsCommand(_ServiceCommand):
         self._run(self._restore)
 
     def _apply(self) -> Changes:
-        owner = " ".join((self.change.owner or "").split())
-        known = {p.name.casefold() for p in self._workbook.people.list()} if owner else set()
         changes = self._workbook.requests.bulk_set(self.refs, self.change)
         # The service adds an unknown owner as it sets them (again on redo, after an undo removed them).
-        self.created_person = owner if owner and owner.casefold() not in known else None
+        self.created_person = next(iter(changes.created_people), None)
         return changes
 
     def _restore(self) -> Changes:
@@ -146,6 +176,7 @@ class _EvidenceLinksCommand(_ServiceCommand):
         workbook: Workbook,
         ref: str,
         links: Sequence[tuple[str, str]],
+        writer: JobRunner,
         on_changed: ChangedCallback,
         on_error: ErrorCallback,
     ) -> None:
@@ -153,6 +184,7 @@ class _EvidenceLinksCommand(_ServiceCommand):
         super().__init__(
             f"{self.verb} {names} {self.preposition} {ref}",
             workbook,
+            writer,
             on_changed,
             on_error,
         )
@@ -160,14 +192,10 @@ class _EvidenceLinksCommand(_ServiceCommand):
         self.shas = tuple(sha for sha, _ in links)
 
     def _link(self) -> Changes:
-        for sha in self.shas:
-            self._workbook.evidence.link(self.ref, sha)
-        return Changes(refs=frozenset([self.ref]), evidence=True)
+        return self._workbook.evidence.link_all(self.ref, self.shas)
 
     def _unlink(self) -> Changes:
-        for sha in self.shas:
-            self._workbook.evidence.unlink(self.ref, sha)
-        return Changes(refs=frozenset([self.ref]), evidence=True)
+        return self._workbook.evidence.unlink_all(self.ref, self.shas)
 
 
 class LinkEvidenceCommand(_EvidenceLinksCommand):
@@ -178,10 +206,11 @@ class LinkEvidenceCommand(_EvidenceLinksCommand):
         workbook: Workbook,
         ref: str,
         links: Sequence[tuple[str, str]],
+        writer: JobRunner,
         on_changed: ChangedCallback,
         on_error: ErrorCallback,
     ) -> None:
-        super().__init__(workbook, ref, links, on_changed, on_error)
+        super().__init__(workbook, ref, links, writer, on_changed, on_error)
         self._first = True
 
     def redo(self) -> None:
@@ -216,10 +245,11 @@ class SetEvidenceDetailsCommand(_ServiceCommand):
         name: str,
         before: EvidenceDetails,
         after: EvidenceDetails,
+        writer: JobRunner,
         on_changed: ChangedCallback,
         on_error: ErrorCallback,
     ) -> None:
-        super().__init__(f"Edit details of {name}", workbook, on_changed, on_error)
+        super().__init__(f"Edit details of {name}", workbook, writer, on_changed, on_error)
         self.sha256 = sha256
         self.before = before
         self.after = after
@@ -247,10 +277,11 @@ class ReplaceEvidenceCommand(_ServiceCommand):
         ref: str,
         old: tuple[str, str],
         new: tuple[str, str],
+        writer: JobRunner,
         on_changed: ChangedCallback,
         on_error: ErrorCallback,
     ) -> None:
-        super().__init__(f"Replace {old[1]} with {new[1]} in {ref}", workbook, on_changed, on_error)
+        super().__init__(f"Replace {old[1]} with {new[1]} in {ref}", workbook, writer, on_changed, on_error)
         self.ref = ref
         self.old_sha = old[0]
         self.new_sha = new[0]
@@ -275,32 +306,35 @@ class RestoreVersionCommand(_ServiceCommand):
         ref: str,
         sha256: str,
         name: str,
+        writer: JobRunner,
         on_changed: ChangedCallback,
         on_error: ErrorCallback,
     ) -> None:
-        super().__init__(f"Restore {name} in {ref}", workbook, on_changed, on_error)
+        super().__init__(f"Restore {name} in {ref}", workbook, writer, on_changed, on_error)
         self.ref = ref
         self.sha256 = sha256
+        # The version this step pushed aside, as the service reports it (set once the write is saved).
         self.demoted: str | None = None
-
-    def _current(self) -> set[str]:
-        links = self._workbook.evidence.for_request(self.ref)
-        return {link.evidence.sha256 for link in links if link.current}
 
     def redo(self) -> None:
         def restore() -> Changes:
-            before = self._current()
             changes = self._workbook.evidence.restore_version(self.ref, self.sha256)
-            pushed_aside = before - self._current()
-            self.demoted = next(iter(pushed_aside)) if len(pushed_aside) == 1 else None
+            self.demoted = next(iter(changes.demoted), None) if len(changes.demoted) == 1 else None
             return changes
 
         self._run(restore)
-        if self.demoted is None:
+
+    def _saved(self, changes: Changes) -> None:
+        super()._saved(changes)
+        if self.demoted is None and shiboken6.isValid(self):
             # Nothing current was pushed aside (its successor was unlinked): nothing to go back to.
             self.setObsolete(True)
 
     def undo(self) -> None:
-        demoted = self.demoted
-        if demoted is not None:
-            self._run(lambda: self._workbook.evidence.restore_version(self.ref, demoted))
+        def restore_demoted() -> Changes:
+            # Read on the writer thread, after the redo before it: nothing pushed aside, nothing to put back.
+            if self.demoted is None:
+                return Changes()
+            return self._workbook.evidence.restore_version(self.ref, self.demoted)
+
+        self._run(restore_demoted)

@@ -219,7 +219,7 @@ class EvidenceActions(QObject):
         fresh = [(r.evidence.sha256, r.evidence.name) for r in results if not r.already_linked]
         if fresh:
             self._undo_stack.push(
-                LinkEvidenceCommand(workbook, ref, fresh, self._on_changed, self._show_error)
+                LinkEvidenceCommand(workbook, ref, fresh, self._jobs, self._on_changed, self._show_error)
             )
         self._on_changed(Changes(refs=frozenset([ref]), evidence=True))
         already = len(results) - len(fresh)
@@ -247,7 +247,9 @@ class EvidenceActions(QObject):
         workbook, ref = self._session.workbook, self._list.current_ref
         if workbook is None or not ref or self._session.read_only:
             return
-        self._undo_stack.push(UnlinkEvidenceCommand(workbook, ref, links, self._on_changed, self._show_error))
+        self._undo_stack.push(
+            UnlinkEvidenceCommand(workbook, ref, links, self._jobs, self._on_changed, self._show_error)
+        )
 
     def open_evidence(self, sha256: str, name: str) -> None:
         """Write the stored bytes to a private temporary folder and hand them to the system viewer."""
@@ -309,10 +311,17 @@ class EvidenceActions(QObject):
         before = EvidenceDetails.of(evidence)
         self._undo_stack.push(
             SetEvidenceDetailsCommand(
-                workbook, sha256, evidence.name, before, details, self._on_changed, self._show_error
+                workbook,
+                sha256,
+                evidence.name,
+                before,
+                details,
+                self._jobs,
+                self._on_changed,
+                self._show_error,
             )
         )
-        self._status_bar.showMessage(f"Saved the details of {evidence.name}.", 5000)
+        self._status_bar.showMessage(f"Saving the details of {evidence.name}…", 5000)
 
     def _on_evidence_tab_replace_requested(self, sha256: str, name: str) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -356,7 +365,7 @@ class EvidenceActions(QObject):
             return
         new = (result.evidence.sha256, result.evidence.name)
         self._undo_stack.push(
-            ReplaceEvidenceCommand(workbook, ref, old, new, self._on_changed, self._show_error)
+            ReplaceEvidenceCommand(workbook, ref, old, new, self._jobs, self._on_changed, self._show_error)
         )
         self._on_changed(Changes(refs=frozenset([ref]), evidence=True))
         self._status_bar.showMessage(f"{old[1]} replaced by {result.evidence.name} in {ref}.", 8000)
@@ -369,5 +378,5 @@ class EvidenceActions(QObject):
             return
         name = links[0].evidence.name
         self._undo_stack.push(
-            RestoreVersionCommand(workbook, ref, sha256, name, self._on_changed, self._show_error)
+            RestoreVersionCommand(workbook, ref, sha256, name, self._jobs, self._on_changed, self._show_error)
         )

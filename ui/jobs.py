@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import weakref
 from collections.abc import Callable
@@ -48,6 +49,11 @@ class Job(QObject):
         self.ended = False
         # "finished", "cancelled" or "failed", set on the worker with `ended`.
         self.outcome = ""
+        # What a failed job raised (set on the worker with `ended`).
+        self.error: BaseException | None = None
+        # Set on the worker as the job starts, and once it has ended: what `JobRunner.wait_for` waits on.
+        self.started = threading.Event()
+        self.ended_event = threading.Event()
         # For work whose finished steps stay when it is stopped (an attach): words for (done, total).
         self.kept_when_stopped: Callable[[int, int], str] | None = None
         self._released = released
@@ -101,6 +107,7 @@ class Job(QObject):
 
     def run(self) -> None:
         """Called on the worker thread."""
+        self.started.set()
         try:
             result = self._function(self._progress, self.token)
         except Cancelled:
@@ -108,11 +115,13 @@ class Job(QObject):
             self.cancelled.emit()
         except Exception as error:
             self.outcome = "failed"
+            self.error = error
             self.failed.emit(error)
         else:
             self.outcome = "finished"
             self.finished.emit(result)
         self.ended = True
+        self.ended_event.set()
         self.done.emit()
 
 
@@ -178,13 +187,19 @@ class _Runnable(QRunnable):
     def __init__(self, job: Job) -> None:
         super().__init__()
         self._job = job
+        # Kept (by the runner) until its job is done, so that a queued one can be taken back safely.
+        self.setAutoDelete(False)
 
     def run(self) -> None:
         self._job.run()
 
 
 class JobRunner(QObject):
-    """Two pools: one thread for anything that writes the workbook (SQLite has one writer), more for reads."""
+    """Two pools: one thread for anything that writes the workbook (SQLite has one writer), more for reads.
+
+    Every write goes through the one writer thread, in the order asked: the long jobs (attach, import) and
+    the short edits and undo steps (`write`), so the GUI thread never waits on SQLite's write lock.
+    """
 
     job_started = Signal(object)
 
@@ -194,6 +209,7 @@ class JobRunner(QObject):
         self._writer = QThreadPool(self)
         self._writer.setMaxThreadCount(1)
         self._active: set[Job] = set()
+        self._runnables: dict[Job, _Runnable] = {}
 
     def run(
         self,
@@ -227,6 +243,47 @@ class JobRunner(QObject):
         self.resume(job)
         return job
 
+    def write(
+        self,
+        title: str,
+        action: Callable[[], T],
+        *,
+        on_finished: Callable[[T], object],
+        on_failed: Callable[[BaseException], object],
+    ) -> Job:
+        """A short write (an edit, an undo step) on the writer thread, after every write asked before it.
+
+        Closing never cancels or asks about it: closing waits for it, so an edit made is an edit saved.
+        """
+
+        def work(_progress: Progress, _cancel: CancelToken) -> T:
+            return action()
+
+        return self.run(
+            title, work, writes=True, on_finished=on_finished, on_failed=on_failed, ask_before_stop=False
+        )
+
+    def writing(self) -> bool:
+        """True while any write (a job or an edit) is queued, running, or has reports still on their way."""
+        return any(job.writes for job in self._active)
+
+    def wait_for(self, job: Job, msecs: int) -> bool:
+        """Block until `job` has ended (its reports then arrive as usual, queued).
+
+        A job that has not started after `msecs` (it waits behind a long write) is taken off the queue and
+        never runs: False. One that has started is waited for to its end.
+        """
+        if job.ended_event.wait(msecs / 1000):
+            return True
+        runnable = self._runnables.get(job)
+        if not job.started.is_set() and runnable is not None and self._writer.tryTake(runnable):
+            job.outcome, job.ended, job.running = "cancelled", True, False
+            job.ended_event.set()
+            self._forget(job)
+            return False
+        job.ended_event.wait()
+        return True
+
     def start(
         self,
         title: str,
@@ -251,10 +308,13 @@ class JobRunner(QObject):
         return job
 
     def resume(self, job: Job) -> None:
-        (self._writer if job.writes else self._readers).start(_Runnable(job))
+        runnable = _Runnable(job)
+        self._runnables[job] = runnable
+        (self._writer if job.writes else self._readers).start(runnable)
 
     def _forget(self, job: Job) -> None:
         self._active.discard(job)
+        self._runnables.pop(job, None)
 
     @property
     def active(self) -> list[Job]:

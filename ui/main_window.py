@@ -53,7 +53,6 @@ if TYPE_CHECKING:
     from ui.dialogs.import_wizard import ImportWizard
     from ui.dialogs.new_workbook import NewWorkbookDialog
     from ui.widgets.start_page import StartPage
-    from workbook.model import FieldChange
     from workbook.services.snapshot import WorkbookSnapshot
     from workbook.services.workbook import Workbook
 
@@ -206,6 +205,7 @@ class MainWindow(QMainWindow):
             self.request_list,
             self.panel,
             self.undo_stack,
+            jobs,
             self._show,
             on_changed=self._on_changed,
             parent=self,
@@ -423,9 +423,6 @@ class MainWindow(QMainWindow):
 
     def reload_requests(self) -> Job | None:
         return self.request_list.reload()
-
-    def apply_change(self, refs: Sequence[str], change: FieldChange, *, quiet_failure: bool = False) -> bool:
-        return self.edits.apply_change(refs, change, quiet_failure=quiet_failure)
 
     def set_status(self, status: Status) -> None:
         self.edits.set_status(status)

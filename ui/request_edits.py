@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
@@ -11,13 +12,16 @@ from PySide6.QtWidgets import QInputDialog, QMenu, QMessageBox, QWidget
 
 from ui.commands import SetFieldsCommand
 from ui.dialogs.due_date import DueDateDialog
+from ui.jobs import JobRunner
 from ui.request_list import RequestList
 from ui.widgets.request_panel import RequestPanel
 from ui.workbook_session import ShowError, WorkbookSession
 from workbook.errors import UserError, WorkbookError
-from workbook.model import Changes, FieldChange, Status
+from workbook.model import Changes, FieldChange, Request, Status
 
 _PENDING_WORDS = {"owner": "owner", "due": "due date", "clear_due": "due date", "notes": "notes"}
+# How long saving what the panel holds may wait behind another write (an attach) before it gives up.
+PENDING_WAIT_MS = 10_000
 
 
 class RequestEdits(QObject):
@@ -32,6 +36,7 @@ class RequestEdits(QObject):
         request_list: RequestList,
         panel: RequestPanel,
         undo_stack: QUndoStack,
+        jobs: JobRunner,
         show_error: ShowError,
         *,
         on_changed: Callable[[Changes], None],
@@ -42,10 +47,10 @@ class RequestEdits(QObject):
         self._list = request_list
         self._panel = panel
         self._undo_stack = undo_stack
+        self._jobs = jobs
         self._show_error = show_error
         self._on_changed = on_changed
         self._dialog_parent = parent
-        self._last_failure: WorkbookError | None = None
         self._open_boxes: list[QMessageBox] = []
         panel.owner_chosen.connect(self._on_panel_owner_chosen)
         panel.add_person_requested.connect(self._on_panel_add_person_requested)
@@ -84,17 +89,43 @@ class RequestEdits(QObject):
 
         return set_status
 
-    def apply_change(self, refs: Sequence[str], change: FieldChange, *, quiet_failure: bool = False) -> bool:
-        """One undoable edit; True when it was saved. `quiet_failure`: the caller words a failure itself."""
+    def apply_change(
+        self, refs: Sequence[str], change: FieldChange, *, quiet_failure: bool = False
+    ) -> SetFieldsCommand | None:
+        """One undoable edit, saved on the writer thread; its command (`command.job` saves it), or None.
+
+        The panel shows the new values at once; a failed save puts back what it showed before, typed text
+        included. `quiet_failure`: the caller words a failure itself.
+        """
         workbook = self._session.workbook
         if workbook is None or not refs or not self._session.ensure_writable():
-            return False
+            return None
         before = self._list.requests(refs)
-        command = SetFieldsCommand(workbook, refs, change, before, self._on_changed, self._show_error)
+        command = SetFieldsCommand(
+            workbook, refs, change, before, self._jobs, self._on_changed, self._show_error
+        )
         command.quiet_first_failure = quiet_failure
+        shown = self._panel.request
+        if shown is not None and shown.ref in refs:
+            self._panel.request = _changed(shown, change)
+            command.after_failure = lambda: self._put_back(shown, change)
         self._undo_stack.push(command)
-        self._last_failure = command.error
-        return command.error is None
+        return command
+
+    def _put_back(self, shown: Request, change: FieldChange) -> None:
+        """A save failed: the panel again holds what was sent as unsaved (if it still shows that request)."""
+        current = self._panel.request
+        if current is None or current.ref != shown.ref:
+            return
+        self._panel.request = replace(
+            current,
+            owner=shown.owner if change.owner is not None else current.owner,
+            status=shown.status if change.status is not None else current.status,
+            due=shown.due if change.due is not None or change.clear_due else current.due,
+            notes=shown.notes if change.notes is not None else current.notes,
+        )
+        if change.notes is not None:
+            self._panel.mark_notes_unsaved(change.notes)
 
     def commit_pending_edits(self) -> bool:
         """Save what the panel holds unsent (owner typed without Enter, due date, notes) as one undo step.
@@ -106,12 +137,31 @@ class RequestEdits(QObject):
         pending = self._panel.pending_edits()
         if self._session.workbook is None or ref is None or not pending or self._session.read_only:
             return True
-        if self.apply_change([ref], FieldChange(**pending), quiet_failure=True):
+        shown = self._panel.request
+        command = self.apply_change([ref], FieldChange(**pending), quiet_failure=True)
+        job = command.job if command is not None else None
+        # Closing and moving on need to know: wait for this save (behind a long write, only so long).
+        if job is not None and self._jobs.wait_for(job, PENDING_WAIT_MS) and job.outcome == "finished":
             if "notes" in pending:
                 self._panel.mark_notes_saved(str(pending["notes"]))
             return True
+        if command is not None:
+            # Not saved: the step leaves the undo stack, and the panel holds the text as unsaved again.
+            command.setObsolete(True)
+            command.after_failure = None
+            if shown is not None and self._panel.request is not None and self._panel.request.ref == ref:
+                self._panel.request = shown
         words = ", ".join(_PENDING_WORDS[key] for key in pending if key in _PENDING_WORDS)
-        error = self._last_failure or UserError("the change was not saved")
+        failure = job.error if job is not None else None
+        error = (
+            failure
+            if isinstance(failure, WorkbookError)
+            else UserError(
+                "another task is still writing to the workbook"
+                if job is not None and job.outcome == "cancelled"
+                else "the change was not saved"
+            )
+        )
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             "Not saved",
@@ -187,21 +237,43 @@ class RequestEdits(QObject):
 
     def _on_panel_notes_saved(self, text: str) -> None:
         ref = self._list.current_ref
-        if ref and self.apply_change([ref], FieldChange(notes=text)):
+        if ref and self.apply_change([ref], FieldChange(notes=text)) is not None:
+            # Sent: no longer pending (a failed save marks it unsaved again).
             self._panel.mark_notes_saved(text)
 
     def _on_panel_comment_added(self, body: str) -> None:
         workbook, ref = self._session.workbook, self._list.current_ref
         if workbook is None or not ref:
             return
-        try:
-            # Comments are the review record: added for good, so not on the undo stack.
-            workbook.requests.add_comment(ref, body)
-        except WorkbookError as error:
+
+        def saved(_comment: object) -> None:
+            if workbook is self._session.workbook:
+                self._on_changed(Changes(refs=frozenset([ref])))
+
+        def failed(error: BaseException) -> None:
+            if not isinstance(error, WorkbookError):
+                raise error  # a bug: the excepthook shows it
             self._show_error(error)
-            return
-        self._on_changed(Changes(refs=frozenset([ref])))
+
+        # Comments are the review record: added for good, so not on the undo stack.
+        self._jobs.write(
+            f"Add comment to {ref}",
+            lambda: workbook.requests.add_comment(ref, body),
+            on_finished=saved,
+            on_failed=failed,
+        )
 
 
 def _refs_words(refs: Sequence[str]) -> str:
     return refs[0] if len(refs) == 1 else f"{len(refs)} requests"
+
+
+def _changed(request: Request, change: FieldChange) -> Request:
+    """`request` as it reads once `change` is saved."""
+    return replace(
+        request,
+        owner=" ".join(change.owner.split()) if change.owner is not None else request.owner,
+        status=change.status if change.status is not None else request.status,
+        due=None if change.clear_due else change.due if change.due is not None else request.due,
+        notes=change.notes if change.notes is not None else request.notes,
+    )

@@ -488,6 +488,11 @@ class RequestPanel(QWidget):
         if self.notes.toPlainText() == text:
             self.notes.document().setModified(False)
 
+    def mark_notes_unsaved(self, text: str) -> None:
+        """Saving the notes `text` failed: pending again, if the panel still shows them."""
+        if self.notes.toPlainText() == text:
+            self.notes.document().setModified(True)
+
     def pending_edits(self) -> dict[str, Any]:
         """What was typed but not yet sent: an owner without Enter, a due date still being edited, notes.
 

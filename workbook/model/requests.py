@@ -163,3 +163,7 @@ class Changes:
     people: bool = False
     engagement: bool = False
     all_requests: bool = False
+    # People this call added to the workbook (an owner typed that nobody had): an undo removes them again.
+    created_people: frozenset[str] = field(default_factory=frozenset)
+    # Evidence (by SHA-256) that stopped being current on `refs` because another version was made current.
+    demoted: frozenset[str] = field(default_factory=frozenset)

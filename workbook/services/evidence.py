@@ -359,18 +359,26 @@ class EvidenceService:
         return row
 
     def link(self, ref: str, sha256: str) -> Changes:
+        return self.link_all(ref, [sha256])
+
+    def link_all(self, ref: str, sha256s: Sequence[str]) -> Changes:
+        """Make stored files current evidence of `ref`: all of them or, on any error, none."""
         with self._write() as session:
             request = load_request_row(session, ref)
-            evidence = self._evidence_row(session, sha256)
-            versions.link(session, self._actor, request, evidence)
+            for sha256 in sha256s:
+                versions.link(session, self._actor, request, self._evidence_row(session, sha256))
             return Changes(refs=frozenset([ref]), evidence=True)
 
     def unlink(self, ref: str, sha256: str) -> Changes:
         """Remove the link only: the bytes stay in the workbook until purged."""
+        return self.unlink_all(ref, [sha256])
+
+    def unlink_all(self, ref: str, sha256s: Sequence[str]) -> Changes:
+        """Remove several links in one transaction (the bytes stay): all of them or none."""
         with self._write() as session:
             request = load_request_row(session, ref)
-            evidence = self._evidence_row(session, sha256)
-            versions.unlink(session, self._actor, request, evidence)
+            for sha256 in sha256s:
+                versions.unlink(session, self._actor, request, self._evidence_row(session, sha256))
             return Changes(refs=frozenset([ref]), evidence=True)
 
     def replace(
@@ -423,8 +431,12 @@ class EvidenceService:
         with self._write() as session:
             request = load_request_row(session, ref)
             evidence = self._evidence_row(session, sha256)
-            versions.restore(session, self._actor, request, evidence)
-            return Changes(refs=frozenset([request.ref]), evidence=True)
+            demoted = versions.restore(session, self._actor, request, evidence)
+            return Changes(
+                refs=frozenset([request.ref]),
+                evidence=True,
+                demoted=frozenset([demoted] if demoted else []),
+            )
 
     def set_details(
         self,

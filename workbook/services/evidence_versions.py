@@ -84,8 +84,11 @@ def supersede(
     session.flush()
 
 
-def restore(session: Session, actor: Actor, request: RequestRow, evidence: EvidenceRow) -> None:
-    """Make an older version current again; the version that replaced it goes into history; logged."""
+def restore(session: Session, actor: Actor, request: RequestRow, evidence: EvidenceRow) -> str | None:
+    """Make an older version current again; the version that replaced it goes into history; logged.
+
+    Returns the SHA-256 of the version pushed aside (None when the chain had been unlinked).
+    """
     link = link_row(session, request.id, evidence.id)
     if link is None:
         raise UserError(f"{evidence.name!r} was never evidence of {request.ref}")
@@ -107,6 +110,10 @@ def restore(session: Session, actor: Actor, request: RequestRow, evidence: Evide
         after=evidence.name,
         detail={"sha256": evidence.sha256},
     )
+    if successor is None:
+        return None
+    pushed_aside = session.get(EvidenceRow, successor.evidence_id)
+    return pushed_aside.sha256 if pushed_aside is not None else None
 
 
 def link(session: Session, actor: Actor, request: RequestRow, evidence: EvidenceRow) -> None:

@@ -33,8 +33,10 @@ def find_person(session: Session, name: str) -> PersonRow | None:
     return None
 
 
-def person_for(session: Session, actor: Actor, name: str) -> PersonRow | None:
-    """The person called `name`, added (and logged) when new; None for an empty name."""
+def person_for(
+    session: Session, actor: Actor, name: str, created: set[str] | None = None
+) -> PersonRow | None:
+    """The person called `name`, added (and logged) when new and then put in `created`; None for ""."""
     name = clean_name(name)
     if not name:
         return None
@@ -44,6 +46,8 @@ def person_for(session: Session, actor: Actor, name: str) -> PersonRow | None:
         session.add(row)
         session.flush()
         record(session, actor, "person.add", target=name)
+        if created is not None:
+            created.add(name)
     return row
 
 

@@ -137,11 +137,12 @@ class RequestService:
             return Changes()
         with self._db.write() as session:
             changed: set[str] = set()
+            created: set[str] = set()
             now = dt.datetime.now(dt.UTC)
             for refs, change in changes:
                 for ref in refs:
                     row = load_request_row(session, ref)
-                    if self._apply(session, row, change):
+                    if self._apply(session, row, change, created):
                         row.updated_at = now
                         changed.add(ref)
             session.flush()
@@ -149,13 +150,15 @@ class RequestService:
                 name for name in remove_if_unused if remove_person_if_unused(session, self._actor, name)
             ]
             people = any(change.owner is not None for _, change in changes) or bool(removed)
-            return Changes(refs=frozenset(changed), people=people)
+            return Changes(refs=frozenset(changed), people=people, created_people=frozenset(created))
 
-    def _apply(self, session: Session, row: RequestRow, change: FieldChange) -> bool:
+    def _apply(
+        self, session: Session, row: RequestRow, change: FieldChange, created: builtins.set[str]
+    ) -> bool:
         dirty = False
         if change.owner is not None:
             old = session.get(PersonRow, row.owner_id) if row.owner_id else None
-            new = person_for(session, self._actor, change.owner)
+            new = person_for(session, self._actor, change.owner, created)
             if (old.id if old else None) != (new.id if new else None):
                 record(
                     session,
