@@ -338,3 +338,81 @@ class RestoreVersionCommand(_ServiceCommand):
             return self._workbook.evidence.restore_version(self.ref, self.demoted)
 
         self._run(restore_demoted)
+
+
+class RenamePersonCommand(_ServiceCommand):
+    """A person's new name everywhere they own requests; undo gives the old name back."""
+
+    def __init__(
+        self,
+        workbook: Workbook,
+        old: str,
+        new: str,
+        writer: JobRunner,
+        on_changed: ChangedCallback,
+        on_error: ErrorCallback,
+    ) -> None:
+        super().__init__(f"Rename {old} to {new}", workbook, writer, on_changed, on_error)
+        self.old, self.new = old, " ".join(new.split())
+
+    def redo(self) -> None:
+        self._run(lambda: self._workbook.people.rename(self.old, self.new))
+
+    def undo(self) -> None:
+        self._run(lambda: self._workbook.people.rename(self.new, self.old))
+
+
+class MergePeopleCommand(_ServiceCommand):
+    """Two entries for one person made one ("D. Ops" into "Dana Ops"); undo splits them again."""
+
+    def __init__(
+        self,
+        workbook: Workbook,
+        duplicate: str,
+        email: str,
+        into: str,
+        writer: JobRunner,
+        on_changed: ChangedCallback,
+        on_error: ErrorCallback,
+    ) -> None:
+        super().__init__(f"Merge {duplicate} into {into}", workbook, writer, on_changed, on_error)
+        self.duplicate, self.email, self.into = duplicate, email, into
+        # The requests the merge moved, as the service reports them (set once the write is saved).
+        self.moved: frozenset[str] = frozenset()
+
+    def redo(self) -> None:
+        def merge() -> Changes:
+            changes = self._workbook.people.merge(self.duplicate, self.into)
+            self.moved = changes.refs
+            return changes
+
+        self._run(merge)
+
+    def undo(self) -> None:
+        # Read on the writer thread, after the merge before it.
+        self._run(
+            lambda: self._workbook.people.unmerge(self.duplicate, self.email, self.into, sorted(self.moved))
+        )
+
+
+class SetEmailCommand(_ServiceCommand):
+    """A person's email address (for prepared reminder emails); undo puts the earlier one back."""
+
+    def __init__(
+        self,
+        workbook: Workbook,
+        name: str,
+        before: str,
+        after: str,
+        writer: JobRunner,
+        on_changed: ChangedCallback,
+        on_error: ErrorCallback,
+    ) -> None:
+        super().__init__(f"Set email of {name}", workbook, writer, on_changed, on_error)
+        self.name, self.before, self.after = name, before, after.strip()
+
+    def redo(self) -> None:
+        self._run(lambda: self._workbook.people.set_email(self.name, self.after))
+
+    def undo(self) -> None:
+        self._run(lambda: self._workbook.people.set_email(self.name, self.before))

@@ -8,5 +8,8 @@ from ui.main_window import MainWindow
 
 
 def saved(qtbot: QtBot, window: MainWindow) -> None:
-    """Return once every write asked of the window (edit, undo, comment, job) is saved and shown."""
-    qtbot.waitUntil(lambda: not window.jobs.writing(), timeout=10000)
+    """Return once every write asked of the window (edit, undo, comment, job) is saved and shown.
+
+    Shown: a change to many requests reads them all again on a reader job; that is waited for too.
+    """
+    qtbot.waitUntil(lambda: not window.jobs.writing() and not window.request_list.reloading, timeout=10000)

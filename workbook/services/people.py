@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -138,7 +139,44 @@ class PeopleService:
                 target=keep.name,
                 before=dup.name,
                 after=keep.name,
-                detail={"requests_moved": len(moved)},
+                detail={"requests_moved": len(moved), "refs": sorted(r.ref for r in moved)},
             )
             session.delete(dup)
-            return Changes(people=True, all_requests=True)
+            return Changes(refs=frozenset(r.ref for r in moved), people=True, all_requests=True)
+
+    def unmerge(self, duplicate: str, email: str, into: str, refs: Sequence[str]) -> Changes:
+        """Undo a merge in one transaction: `duplicate` again (with their email), owning `refs` again.
+
+        Only requests `into` still owns go back; each move is logged as an owner change.
+        """
+        with self._db.write() as session:
+            created: set[str] = set()
+            row = person_for(session, self._actor, duplicate, created)
+            keep = find_person(session, into)
+            if row is None:
+                raise UserError("a person needs a name")
+            if email.strip() and row.email != email.strip():
+                record(session, self._actor, "person.set", row.name, "email", row.email, email.strip())
+                row.email = email.strip()
+            back: set[str] = set()
+            for request in session.scalars(select(RequestRow).where(RequestRow.ref.in_(list(refs)))):
+                if keep is not None and request.owner_id == keep.id:
+                    record(session, self._actor, "request.set", request.ref, "owner", keep.name, row.name)
+                    request.owner_id = row.id
+                    back.add(request.ref)
+            return Changes(refs=frozenset(back), people=True, created_people=frozenset(created))
+
+    def set_email(self, name: str, email: str) -> Changes:
+        """A person's email address ("" removes it); logged. Used only to prepare emails, never to send."""
+        email = email.strip()
+        if email and ("@" not in email or any(c.isspace() for c in email) or len(email) > 254):
+            raise UserError(f"{email!r} is not an email address", hint="type it as name@example.com")
+        with self._db.write() as session:
+            row = find_person(session, name)
+            if row is None:
+                raise UserError(f"no person called {name!r}")
+            if row.email == email:
+                return Changes()
+            record(session, self._actor, "person.set", row.name, "email", row.email, email)
+            row.email = email
+            return Changes(people=True)
