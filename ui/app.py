@@ -127,6 +127,10 @@ def run(argv: list[str], actor_name: str | None = None) -> int:
 
     app = make_application([])
     settings = Settings(QSettings(ORGANIZATION, APPLICATION))
+    if settings.theme != "system":
+        from ui.theme import apply_theme
+
+        apply_theme(settings.theme)
     logging.basicConfig(
         filename=str(log_file()),
         level=logging.WARNING,

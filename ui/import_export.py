@@ -99,7 +99,16 @@ class ImportExport(QObject):
         sections = workbook.requests.sections()
         # The folder of the last export (the auditor's handover folder), else the workbook's own.
         folder = self._settings.export_folder or str(Path(workbook.path).parent)
-        dialog = ExportDialog(workbook, self._jobs, folder, sections, self._dialog_parent)
+        dialog = ExportDialog(
+            workbook,
+            self._jobs,
+            folder,
+            sections,
+            self._dialog_parent,
+            page_size=self._settings.export_page_size,
+            final=self._settings.export_final,
+            outputs=self._settings.export_outputs,
+        )
         dialog.folder_used.connect(self._on_export_dialog_folder_used)
         dialog.open()
 

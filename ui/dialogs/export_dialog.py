@@ -60,7 +60,12 @@ class ExportDialog(QDialog):
         folder: str,
         sections: Sequence[str],
         parent: QWidget | None = None,
+        *,
+        page_size: str = "letter",
+        final: bool = False,
+        outputs: Sequence[str] = ("pdf", "zip", "xlsx"),
     ) -> None:
+        """`page_size`, `final` and `outputs` are what the dialog starts with (Preferences set them)."""
         super().__init__(parent)
         self.setObjectName("export_dialog")
         self.setWindowTitle("Export evidence package")
@@ -76,9 +81,9 @@ class ExportDialog(QDialog):
         self.pdf = QCheckBox("PDF evidence package (bookmarked, hash-stamped)")
         self.zip = QCheckBox("Zip of the original files with a manifest (BagIt)")
         self.xlsx = QCheckBox("The auditor's checklist with the answers filled in")
-        for box in (self.pdf, self.zip, self.xlsx):
+        for key, box in (("pdf", self.pdf), ("zip", self.zip), ("xlsx", self.xlsx)):
             box.setAccessibleName(box.text())
-            box.setChecked(True)
+            box.setChecked(key in outputs)
             what_layout.addWidget(box)
 
         scope = QGroupBox("Which requests")
@@ -101,10 +106,18 @@ class ExportDialog(QDialog):
         kind_layout = QHBoxLayout(kind)
         self.draft = QRadioButton("Draft (stamped DRAFT)")
         self.final = QRadioButton("Final")
-        self.draft.setChecked(True)
+        (self.final if final else self.draft).setChecked(True)
         kind_layout.addWidget(self.draft)
         kind_layout.addWidget(self.final)
         kind_layout.addStretch(1)
+        self.page_size = QComboBox()
+        self.page_size.setObjectName("export_page_size")
+        self.page_size.setAccessibleName("Page size of the PDF's own pages")
+        self.page_size.addItem("Letter", "letter")
+        self.page_size.addItem("A4", "a4")
+        self.page_size.setCurrentIndex(max(0, self.page_size.findData(page_size)))
+        kind_layout.addWidget(QLabel("Page size"))
+        kind_layout.addWidget(self.page_size)
 
         where = QHBoxLayout()
         self.folder = QLineEdit(folder)
@@ -229,6 +242,7 @@ class ExportDialog(QDialog):
             zip=folder / f"{self._stem}.zip" if self.zip.isChecked() else None,
             xlsx=folder / f"{self._stem}-checklist.xlsx" if self.xlsx.isChecked() else None,
             final=self.final.isChecked(),
+            page_size="a4" if self.page_size.currentData() == "a4" else "letter",
             statuses=statuses,
             sections=() if section == ANY else (str(section),),
         )
