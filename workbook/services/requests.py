@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from workbook.errors import UserError
 from workbook.filtering import matching, request_facts
-from workbook.model import Actor, Changes, Comment, FieldChange, Request, RequestFilter
+from workbook.model import Actor, Changes, Comment, FieldChange, Request, RequestFilter, Status
 from workbook.services.activity import record
 from workbook.services.people import person_for, remove_person_if_unused
 from workbook.services.previews import evidence_text_by_request
@@ -199,6 +199,35 @@ class RequestService:
             session.flush()
             record(session, self._actor, "comment.add", row.ref, after=body)
             return to_comment(comment, row.ref)
+
+    def record_verdict(self, ref: str, *, accepted: bool, comment: str = "", auditor: str = "") -> Changes:
+        """The auditor's verdict in review, in one transaction: status Accepted, or Follow-up with a comment.
+
+        Logged as the status change and the comment it makes ("Accepted by Northbridge." / "Follow-up from
+        Northbridge: the list misses Q2"), by the person at the keyboard, with the time.
+        """
+        comment = comment.strip()
+        if not accepted and not comment:
+            raise UserError("a follow-up needs a comment", hint="say what the auditor still needs")
+        who = " ".join(auditor.split())
+        if accepted:
+            body = f"Accepted by {who}." if who else "Accepted by the auditor."
+            body += f" {comment}" if comment else ""
+        else:
+            body = f"Follow-up from {who or 'the auditor'}: {comment}"
+        status = Status.ACCEPTED if accepted else Status.FOLLOW_UP
+        with self._db.write() as session:
+            row = load_request_row(session, ref)
+            if self._apply(session, row, FieldChange(status=status), set()):
+                row.updated_at = dt.datetime.now(dt.UTC)
+            session.add(
+                CommentRow(
+                    request_id=row.id, author=self._actor.name, body=body, created_at=dt.datetime.now(dt.UTC)
+                )
+            )
+            session.flush()
+            record(session, self._actor, "comment.add", row.ref, after=body)
+            return Changes(refs=frozenset([row.ref]))
 
     def comments(self, ref: str) -> builtins.list[Comment]:
         with self._db.read() as session:

@@ -33,6 +33,7 @@ from workbook.formats.package.evidence_files import Spooled
 from workbook.formats.package.fonts import FONT, FONT_BOLD, clean, draw_text, markup, para_text
 from workbook.formats.package.inputs import PackageEvidence, PackageInput, PackageRequest, summarise
 from workbook.formats.package.pdf_objects import Link, Mark
+from workbook.model import Status
 
 BAND = 34.0  # points added below each evidence page for its stamp and footer
 _FIELD_CAP = 400
@@ -417,6 +418,30 @@ def add_summary(pkg: PackageInput, lay: Layout) -> None:
                 ]
             )
         story.append(grid_table(rows, [width * 0.16, width * 0.5, width * 0.18, width * 0.16]))
+    add_follow_ups(pkg, lay)
+
+
+def add_follow_ups(pkg: PackageInput, lay: Layout) -> None:
+    """Requests the auditor sent back in review, with what they still need (the latest follow-up comment)."""
+    s, width, story = lay.styles, lay.doc.width, lay.story
+    items = [req for req in pkg.requests if req.status is Status.FOLLOW_UP]
+    story.append(Paragraph(f"Follow-ups ({len(items)})", s["h2"]))
+    if not items:
+        story.append(Paragraph("None.", s["body"]))
+        return
+    rows: list[list[Any]] = [["Ref", "Title", "Owner", "What the auditor still needs"]]
+    for req in items:
+        asked = next((c for c in reversed(req.comments) if c.body.startswith("Follow-up")), None)
+        need = f"{asked.body} ({when_text(asked.at)})" if asked else "—"
+        rows.append(
+            [
+                Paragraph(para_text(req.ref, 60), s["cell"]),
+                Paragraph(para_text(req.title, 200), s["cell"]),
+                Paragraph(para_text(req.owner, 60), s["cell"]),
+                Paragraph(para_text(need, 600), s["cell"]),
+            ]
+        )
+    story.append(grid_table(rows, [width * 0.13, width * 0.35, width * 0.14, width * 0.38]))
 
 
 def add_contents(lay: Layout, lines: list[tuple[int, str, int]]) -> None:
