@@ -97,7 +97,7 @@ class PreferencesDialog(QDialog):
         choose.clicked.connect(self._choose_folder)
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(choose)
-        export_form.addRow("&Folder", folder_row)
+        export_form.addRow("Folder", folder_row)
 
         evidence = QGroupBox("This workbook")
         evidence_form = QFormLayout(evidence)
@@ -125,6 +125,7 @@ class PreferencesDialog(QDialog):
         layout = QVBoxLayout(self)
         for group in (you, look, export, evidence):
             layout.addWidget(group)
+        layout.addStretch(1)
         layout.addWidget(buttons)
         self.resize(fitted_size(self, 560, 560))
         self._had_freshness = freshness_days is not None
