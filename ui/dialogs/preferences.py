@@ -39,6 +39,7 @@ class Chosen:
     final: bool
     outputs: tuple[str, ...]
     export_folder: str
+    backups_kept: int
     freshness_days: int | None  # None: no workbook open (or read-only): nothing to change there
 
 
@@ -99,6 +100,22 @@ class PreferencesDialog(QDialog):
         folder_row.addWidget(choose)
         export_form.addRow("Folder", folder_row)
 
+        safety = QGroupBox("Backups")
+        safety_form = QFormLayout(safety)
+        self.backups = QSpinBox()
+        self.backups.setObjectName("preferences_backups")
+        self.backups.setRange(0, 365)
+        self.backups.setSpecialValueText("none")
+        self.backups.setSuffix(" days")
+        self.backups.setValue(settings.backups_kept)
+        safety_form.addRow("Daily backups &kept", self.backups)
+        backups_note = QLabel(
+            "Taken once a day when a workbook is opened, into NAME.backups beside it; one is also taken "
+            "before every re-import. Restore one with audit-workbook restore."
+        )
+        backups_note.setWordWrap(True)
+        safety_form.addRow(backups_note)
+
         evidence = QGroupBox("This workbook")
         evidence_form = QFormLayout(evidence)
         self.freshness = QSpinBox()
@@ -123,11 +140,11 @@ class PreferencesDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        for group in (you, look, export, evidence):
+        for group in (you, look, export, safety, evidence):
             layout.addWidget(group)
         layout.addStretch(1)
         layout.addWidget(buttons)
-        self.resize(fitted_size(self, 560, 560))
+        self.resize(fitted_size(self, 560, 640))
         self._had_freshness = freshness_days is not None
 
     def _choose_folder(self) -> None:
@@ -143,5 +160,6 @@ class PreferencesDialog(QDialog):
             final=self.final.isChecked(),
             outputs=tuple(key for key, box in self.outputs.items() if box.isChecked()),
             export_folder=self.folder.text().strip(),
+            backups_kept=self.backups.value(),
             freshness_days=self.freshness.value() if self._had_freshness else None,
         )

@@ -24,6 +24,7 @@ from workbook.model import (
     SkippedRowInfo,
     Status,
 )
+from workbook.services import backups
 from workbook.services.activity import record
 from workbook.services.import_diff import diff_rows, plan_diff
 from workbook.services.import_profiles import confirmed_mapping, load_profiles, profile_words, save_profile
@@ -301,11 +302,15 @@ class ImportService:
         include_rows: Sequence[int] = (),
         dry_run: bool = False,
         remember: bool = True,
+        backup_first: bool = True,
         analysis: ChecklistAnalysis | None = None,
         progress: Progress = no_progress,
         cancel: CancelToken | None = None,
     ) -> ImportSummary:
-        """Analyse (unless given) and apply in one transaction; a dry run computes the same summary only."""
+        """Analyse (unless given) and apply in one transaction; a dry run computes the same summary only.
+
+        A re-import into a workbook that has requests first takes an automatic backup (`backup_first`).
+        """
         cancel = cancel or CancelToken()
         path = Path(path)
         if analysis is None:
@@ -339,6 +344,9 @@ class ImportService:
                 diffs, note = plan_diff(existing, analysis.rows, pairing, cancel)
             summary = self._summary(analysis, path.name, digest, diffs, vocabulary, dry_run=True)
             return _with_note(summary, note)
+        if backup_first and self._has_requests():
+            # A re-import changes many requests at once: the state before it is kept, beside the workbook.
+            backups.before_import(self._db, self._db.real_path)
         with self._db.write() as session:
             existing = list(session.scalars(select(RequestRow)))
             diffs, note = plan_diff(existing, analysis.rows, pairing, cancel)
@@ -415,6 +423,10 @@ class ImportService:
                 summary = replace(summary, problems=(*summary.problems, f"mapping not remembered: {exc}"))
         progress(4, 4)
         return summary
+
+    def _has_requests(self) -> bool:
+        with self._db.read() as session:
+            return session.scalar(select(RequestRow.id).limit(1)) is not None
 
     def _live_count(self, session: Session) -> int:
         return len(list(session.scalars(select(RequestRow.id).where(RequestRow.archived.is_(False)))))
