@@ -190,12 +190,47 @@ def shoot_empty_workbook(
     window.close_workbook()
 
 
+def shoot_activity_log(
+    window: MainWindow, actor: Actor, work: Path, out: Path, suffix: str, app: QApplication
+) -> None:
+    """The Activity log window on the demo after an owner and a reviewer have worked on it too."""
+    import datetime as dt
+
+    from workbook.model import FieldChange, RequestFilter, Status
+    from workbook.services.demo import build_demo
+    from workbook.services.workbook import Workbook
+
+    demo = build_demo(work / "log-demo", actor)
+    with Workbook.open(demo, current_actor("Lee Chen")) as workbook:
+        refs = [r.ref for r in workbook.requests.list(RequestFilter())][:3]
+        proof = work / "firewall-rules-review.pdf"
+        proof.write_bytes(b"%PDF-1.4\n% firewall rules review, signed\n%%EOF\n")
+        workbook.requests.set(refs[0], FieldChange(status=Status.IN_PROGRESS))
+        workbook.evidence.attach(refs[0], [proof])
+        workbook.requests.set(refs[0], FieldChange(status=Status.READY_FOR_REVIEW, due=dt.date(2026, 9, 30)))
+    with Workbook.open(demo, current_actor("Sam Reviewer")) as workbook:
+        workbook.requests.add_comment(refs[0], "Please include the sign-off page as well.")
+        workbook.requests.set(refs[1], FieldChange(status=Status.ACCEPTED))
+        workbook.requests.set(
+            refs[2], FieldChange(status=Status.FOLLOW_UP, notes="Sample period is Q1, not Q2")
+        )
+    open_fully(window, demo, app)
+    dialog = window.activity_view.show_log()
+    if dialog is not None:
+        dialog.resize(min(1000, window.width() - 60), min(620, window.height() - 60))
+        wait_for(app, lambda: dialog.ready)
+        grab(dialog, out / f"activity-log{suffix}.png", app)
+        dialog.close()
+    window.close_workbook()
+
+
 DEMO_SHOTS = ("start-page-first-run", "start-page", "main-window", "evidence-panel", "export-dialog")
 IMPORT_SHOTS = {
     "empty-workbook": shoot_empty_workbook,
     "import-wizard": shoot_import_wizard,
     "import-problems": shoot_import_problems,
     "import-generated-refs": shoot_import_generated_refs,
+    "activity-log": shoot_activity_log,
 }
 
 

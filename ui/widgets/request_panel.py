@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from ui.widgets.date_field import DateField
 from ui.widgets.evidence_tab import EvidenceTab
+from workbook.activity_words import grouped
 from workbook.model import ActivityEntry, Comment, EvidenceLink, Person, Request, Status
 
 ADD_PERSON = "Add person…"
@@ -66,17 +67,12 @@ def heading_text(request: Request) -> str:
 
 
 def format_history(entries: Sequence[ActivityEntry]) -> str:
-    rows = []
-    for e in entries:
-        when = e.at.astimezone().strftime("%Y-%m-%d %H:%M")
-        what = e.action.replace(".", " ")
-        if e.field:
-            change = f"{_esc(e.field)}: {_esc(e.before) or '—'} → {_esc(e.after) or '—'}"
-        else:
-            change = _esc(e.after or e.before)
-        rows.append(
-            f"<p><b>{_esc(e.actor)}</b> <span style='opacity:.7'>{when}</span><br>{_esc(what)} {change}</p>"
-        )
+    """The request's log, newest first: the time, then what was done in plain words (one line per attach)."""
+    rows = [
+        f"<p><span style='opacity:.7'>{line.entry.at.astimezone():%Y-%m-%d %H:%M}</span>"
+        f"&nbsp;&nbsp;{_esc(line.words)}</p>"
+        for line in grouped(entries)
+    ]
     return "".join(rows) or "<p><i>No changes recorded yet.</i></p>"
 
 

@@ -200,6 +200,26 @@ class ActivityService:
             for row in session.scalars(select(ActivityRow).order_by(ActivityRow.id)):
                 yield to_entry(row)
 
+    def count(self) -> int:
+        """How many entries the log holds, as the workbook recorded it (no rows read)."""
+        with self._db.read() as session:
+            return int(_meta(session, "activity_count") or 0)
+
+    def page(self, before_id: int | None, limit: int) -> builtins.list[ActivityEntry]:
+        """Up to `limit` entries older than entry #`before_id` (from the newest when None), newest first."""
+        with self._db.read() as session:
+            query = select(ActivityRow).order_by(ActivityRow.id.desc()).limit(limit)
+            if before_id is not None:
+                query = query.where(ActivityRow.id < before_id)
+            return [to_entry(row) for row in session.scalars(query)]
+
+    def since(self, after_id: int) -> Iterator[ActivityEntry]:
+        """The entries after entry #`after_id`, oldest first (what a log already read is missing)."""
+        with self._db.read() as session:
+            query = select(ActivityRow).where(ActivityRow.id > after_id).order_by(ActivityRow.id)
+            for row in session.scalars(query):
+                yield to_entry(row)
+
     def verify(self, expect_head: str | None = None) -> tuple[int, str, builtins.list[Problem]]:
         with self._db.read() as session:
             return check_chain(session, expect_head)
