@@ -75,7 +75,9 @@ def print_ingest(plan: IngestPlan, result: IngestResult | None, *, as_json: bool
 
 def print_verify(report: VerifyReport) -> None:
     for problem in report.problems:
-        print(f"ALTERED {problem.where}: {problem.message}")
+        print(f"{'DAMAGED' if problem.kind == 'damage' else 'ALTERED'} {problem.where}: {problem.message}")
+    for gap in report.not_covered:
+        print(f"NOT CHECKED {gap}")
     print(
         f"checked {report.evidence_checked} evidence files and {report.activity_checked} activity entries; "
         f"log head {report.head}"
@@ -103,11 +105,12 @@ def print_activity(entries: Sequence[ActivityEntry], *, as_json: bool) -> None:
     if as_json:
         print_json([activity_json(e) for e in entries])
         return
+    from workbook.activity_words import entry_words
+
+    # One line per entry (its number is what verify names), in the words the app's activity log uses;
+    # --json keeps the codes and raw values.
     for e in entries:
-        change = f"{e.field}: {e.before!r} → {e.after!r}" if e.field else (e.after or e.before)
-        print(
-            f"#{e.id:<5} {e.at:%Y-%m-%d %H:%M:%S} UTC  {e.actor} ({e.login})  {e.action} {e.target}  {change}"
-        )
+        print(f"#{e.id:<5} {e.at:%Y-%m-%d %H:%M:%S} UTC  {entry_words(e)}  ({e.login}; {e.action})")
 
 
 def print_import(summary: ImportSummary, name: str, *, as_json: bool) -> None:
