@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QDialog, QMainWindow
 
 from ui.dialogs.help import AboutDialog, GuideDialog, ShortcutsDialog, about_html
 from ui.settings import Settings
-from workbook.services.import_profiles import profile_store_path
 
 
 class HelpMenu(QObject):
@@ -75,6 +74,8 @@ class HelpMenu(QObject):
         return self._show(ShortcutsDialog(self._window.findChildren(QAction), self._window))
 
     def show_about(self) -> QDialog:
+        from workbook.services.import_profiles import profile_store_path
+
         html = about_html(
             self._workbook_path(),
             self._settings.store.fileName(),

@@ -18,7 +18,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QFileDialog,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.dashboard_view import DashboardView
 from ui.evidence_actions import EvidenceActions
 from ui.geometry import fitted_size
 from ui.import_export import ImportExport, dropped_checklist
@@ -52,6 +52,7 @@ from workbook.model import Changes, Engagement, Status
 if TYPE_CHECKING:
     from ui.dialogs.import_wizard import ImportWizard
     from ui.dialogs.new_workbook import NewWorkbookDialog
+    from ui.dialogs.preferences import Chosen, PreferencesDialog
     from ui.widgets.start_page import StartPage
     from workbook.services.snapshot import WorkbookSnapshot
     from workbook.services.workbook import Workbook
@@ -185,6 +186,7 @@ class MainWindow(QMainWindow):
             self._show,
             self,
         )
+        self.session.backups_kept = lambda: self.settings.backups_kept
         self.request_list = RequestList(
             self.session,
             jobs,
@@ -232,9 +234,13 @@ class MainWindow(QMainWindow):
             on_changed=self._on_changed,
             parent=self,
         )
+        # Dashboard | Requests in the table's place; a workbook with requests opens on the dashboard.
+        self.views = DashboardView(self, self.model, self.table, self.filter_bar, self.request_list, settings)
+        self.views.place_in(layout, self.splitter)
         self._paint_watcher = PaintWatcher(lambda: self.session.shown is not None)
         self._paint_watcher.painted.connect(self._on_table_painted)
         self.table.viewport().installEventFilter(self._paint_watcher)
+        self.views.dashboard.installEventFilter(self._paint_watcher)
 
         self._build_actions()
         self._connect()
@@ -300,6 +306,13 @@ class MainWindow(QMainWindow):
         self.preferences_action = self._action("&Preferences…", self.preferences, None, "preferences")
         self.verify_action = self._action("&Verify now", self.session.verify, None, "verify")
         self.verify_action.setStatusTip("Re-hash every evidence file and re-check the activity log")
+        from ui.activity_view import ActivityView
+
+        self.activity_view = ActivityView(self.session, self.jobs, self, self.requests_changed)
+        self.activity_log_action = self._action(
+            "&Activity log…", self.activity_view.show_log, "Ctrl+Shift+L", "activity_log"
+        )
+        self.activity_log_action.setStatusTip("Every change to this workbook in plain words; verify, export")
         self.status_actions = self.edits.status_actions
 
         menu = self.menuBar().addMenu("&File")
@@ -310,6 +323,7 @@ class MainWindow(QMainWindow):
         menu.addAction(self.import_action)
         menu.addAction(self.export_action)
         menu.addAction(self.verify_action)
+        menu.addAction(self.activity_log_action)
         menu.addSeparator()
         menu.addAction(self.close_action)
         menu.addAction(self.quit_action)
@@ -323,8 +337,43 @@ class MainWindow(QMainWindow):
         edit.addMenu(self.edits.status_menu)
         edit.addAction(self.edits.owner_action)
         edit.addAction(self.edits.due_action)
+        from ui.dialogs.people import PeopleAction
+
+        self.people_action = PeopleAction(
+            self,
+            lambda: self.session.workbook,
+            self.undo_stack,
+            self.jobs,
+            self._on_changed,
+            self._show,
+            [self.undo_action, self.redo_action],
+            lambda: self.settings.export_folder or self.settings.last_folder,
+        )
+        self.requests_changed.connect(lambda _changes: self.people_action.refresh())
+        self.session.closed.connect(self.people_action.refresh)
+        edit.addAction(self.people_action)
         edit.addSeparator()
         edit.addAction(self.preferences_action)
+        from ui.review_mode import ReviewMode
+
+        self.review = ReviewMode(
+            self.session,
+            self.jobs,
+            self.model,
+            lambda: self.request_list.current_ref,
+            self._on_changed,
+            self._show,
+            self,
+        )
+        self.review.changed.connect(self._on_review_changed)
+        self.requests_changed.connect(lambda _changes: self.review.refresh())
+        self.session.closing.connect(self.review.stop)
+        self.view_menu = self.menuBar().addMenu("&View")
+        self.view_menu.addAction(self.review.action)
+        self.views.add_to_menu(self.view_menu, self.find_action)  # Dashboard, Requests: first in View
+        from ui.help_menu import HelpMenu
+
+        self.help = HelpMenu(self, self.settings, self.demo_action, lambda: self.session.shown)
 
         status_button = self.status_button = MenuToolButton("Status")
         status_button.setObjectName("status_button")
@@ -395,7 +444,13 @@ class MainWindow(QMainWindow):
         writable = open_ and not self.read_only
         for action in (self.import_action, self.paste_action, *self.edits.actions):
             action.setEnabled(writable)
-        for action in (self.export_action, self.verify_action):
+        for action in (
+            self.export_action,
+            self.verify_action,
+            self.activity_log_action,
+            self.people_action,
+            self.review.action,
+        ):
             action.setEnabled(open_)
         # A snapshot can be searched and closed; editing waits for the full workbook.
         for action in (self.close_action, self.find_action):
@@ -535,6 +590,17 @@ class MainWindow(QMainWindow):
             RecentWorkbook(path=str(shown), client=engagement.client, ready=ready, total=total)
         )
 
+    def _on_review_changed(self, reviewing: bool) -> None:
+        """Review started or ended: the window's edits are off (or back on) and the panel shows it."""
+        self._update_actions()
+        self.request_list.show_current()
+        self.statusBar().showMessage(
+            "In review with the auditor: only verdicts are recorded, in the review window."
+            if reviewing
+            else "Review ended.",
+            10000,
+        )
+
     def _on_changed(self, changes: Changes) -> None:
         """Refresh only what a service said it changed."""
         if self.session.workbook is not None:
@@ -601,12 +667,41 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
         self.import_checklist(path)
 
-    def preferences(self) -> None:
-        name, ok = QInputDialog.getText(
-            self, "Preferences", "Your name (shown in the activity log):", text=self.settings.display_name
-        )
-        if ok and name.strip():
-            self.settings.display_name = name.strip()
+    def preferences(self) -> PreferencesDialog:
+        """Edit → Preferences…: saved when accepted; the theme applies at once, a name from the next open."""
+        from ui.dialogs.preferences import PreferencesDialog
+
+        workbook = self.workbook
+        freshness = workbook.engagement().freshness_days if workbook and not self.read_only else None
+        dialog = PreferencesDialog(self.settings, freshness, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._save_preferences(dialog.chosen(), workbook))
+        dialog.open()
+        return dialog
+
+    def _save_preferences(self, chosen: Chosen, workbook: Workbook | None) -> None:
+        from ui.theme import apply_theme
+
+        renamed = chosen.display_name and chosen.display_name != self.settings.display_name
+        if chosen.display_name:
+            self.settings.display_name = chosen.display_name
+        self.settings.theme = chosen.theme
+        self.settings.export_page_size = chosen.page_size
+        self.settings.export_final = chosen.final
+        self.settings.export_outputs = chosen.outputs
+        self.settings.export_folder = chosen.export_folder
+        self.settings.backups_kept = chosen.backups_kept
+        apply_theme(chosen.theme)
+        days = chosen.freshness_days
+        current = workbook is not None and workbook is self.workbook
+        if current and workbook and days is not None and days != workbook.engagement().freshness_days:
+            self.jobs.write(
+                "Setting the evidence freshness window",
+                lambda: workbook.update_engagement(freshness_days=days),
+                on_finished=lambda _changes: self.request_list.reload(),
+                on_failed=lambda error: self._show(error, action="Saving the freshness window"),
+            )
+        if renamed:
             self.statusBar().showMessage("Your name is used from the next workbook you open.", 8000)
 
     def _show(self, error: BaseException, *, action: str = "") -> None:

@@ -9,20 +9,14 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel
 
 from ui.jobs import Job, JobRunner
-from ui.models.request_table_model import (
-    RequestCriteria,
-    RequestFilterProxyModel,
-    RequestTableModel,
-    date_flagged_refs,
-    has_date_flag,
-)
+from ui.models.request_table_model import RequestCriteria, RequestFilterProxyModel, RequestTableModel
 from ui.settings import Settings
 from ui.widgets.filter_bar import FilterBar
 from ui.widgets.request_panel import RequestPanel
 from ui.widgets.request_table import RequestTableView, TableState
 from ui.workbook_session import OpenedWorkbook, ShowError, WorkbookSession
 from workbook.errors import UserError
-from workbook.model import Changes, Person, Request, RequestFilter
+from workbook.model import Changes, Person, Request, RequestFilter, date_flagged_refs, has_date_flag
 
 if TYPE_CHECKING:
     from workbook.services.snapshot import WorkbookSnapshot

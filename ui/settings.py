@@ -8,9 +8,11 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtCore import QByteArray, QLocale, QSettings
 
 MAX_RECENT = 12
+THEMES = ("system", "light", "dark")
+EXPORT_OUTPUTS = ("pdf", "zip", "xlsx")
 
 
 class Key(enum.StrEnum):
@@ -23,7 +25,15 @@ class Key(enum.StrEnum):
     EVIDENCE_FOLDER = "paths/evidence_folder"
     EXPORT_FOLDER = "paths/export_folder"
     RECENT = "recent/workbooks"
+    # Preferences: "system", "light" or "dark"; the export dialog's defaults.
+    THEME = "appearance/theme"
+    EXPORT_PAGE_SIZE = "export/page_size"
+    EXPORT_FINAL = "export/final"
+    EXPORT_OUTPUTS = "export/outputs"
+    BACKUPS_KEPT = "backups/daily_kept"
     FILTERS = "filters/requests"
+    # What a workbook with requests opens on: "dashboard" or "requests" (the user's last choice).
+    WORKSPACE_VIEW = "view/workspace"
     MAIN_GEOMETRY = "state/main_window/geometry"
     MAIN_STATE = "state/main_window/state"
     MAIN_SPLITTER = "state/main_splitter"
@@ -38,7 +48,14 @@ DEFAULTS: dict[Key, str] = {
     Key.EVIDENCE_FOLDER: "",
     Key.EXPORT_FOLDER: "",
     Key.RECENT: "[]",
+    Key.THEME: "system",
+    # "": the locale's paper (Letter in the US and Canada, A4 elsewhere).
+    Key.EXPORT_PAGE_SIZE: "",
+    Key.EXPORT_FINAL: "0",
+    Key.EXPORT_OUTPUTS: "pdf,zip,xlsx",
+    Key.BACKUPS_KEPT: "7",
     Key.FILTERS: "{}",
+    Key.WORKSPACE_VIEW: "dashboard",
 }
 
 
@@ -109,6 +126,68 @@ class Settings:
     @export_folder.setter
     def export_folder(self, folder: str) -> None:
         self._store.setValue(Key.EXPORT_FOLDER.value, folder)
+
+    @property
+    def workspace_view(self) -> str:
+        """ "dashboard" or "requests": the view a workbook with requests opens on."""
+        return self._text(Key.WORKSPACE_VIEW)
+
+    @workspace_view.setter
+    def workspace_view(self, view: str) -> None:
+        self._store.setValue(Key.WORKSPACE_VIEW.value, view)
+
+    @property
+    def theme(self) -> str:
+        """ "system", "light" or "dark"."""
+        value = self._text(Key.THEME)
+        return value if value in THEMES else "system"
+
+    @theme.setter
+    def theme(self, value: str) -> None:
+        self._store.setValue(Key.THEME.value, value if value in THEMES else "system")
+
+    @property
+    def export_page_size(self) -> str:
+        """ "letter" or "a4": as set, else the locale's paper."""
+        value = self._text(Key.EXPORT_PAGE_SIZE)
+        if value in ("letter", "a4"):
+            return value
+        us = QLocale().measurementSystem() == QLocale.MeasurementSystem.ImperialUSSystem
+        return "letter" if us or QLocale().territory() == QLocale.Country.Canada else "a4"
+
+    @export_page_size.setter
+    def export_page_size(self, value: str) -> None:
+        self._store.setValue(Key.EXPORT_PAGE_SIZE.value, value if value in ("letter", "a4") else "")
+
+    @property
+    def export_final(self) -> bool:
+        return self._text(Key.EXPORT_FINAL) == "1"
+
+    @export_final.setter
+    def export_final(self, final: bool) -> None:
+        self._store.setValue(Key.EXPORT_FINAL.value, "1" if final else "0")
+
+    @property
+    def export_outputs(self) -> tuple[str, ...]:
+        """Which of "pdf", "zip", "xlsx" the export dialog starts with ticked."""
+        chosen = tuple(part for part in self._text(Key.EXPORT_OUTPUTS).split(",") if part in EXPORT_OUTPUTS)
+        return chosen
+
+    @export_outputs.setter
+    def export_outputs(self, outputs: tuple[str, ...]) -> None:
+        self._store.setValue(Key.EXPORT_OUTPUTS.value, ",".join(o for o in EXPORT_OUTPUTS if o in outputs))
+
+    @property
+    def backups_kept(self) -> int:
+        """Daily automatic backups kept beside each workbook (0: none taken)."""
+        try:
+            return max(0, min(365, int(self._text(Key.BACKUPS_KEPT))))
+        except ValueError:
+            return 7
+
+    @backups_kept.setter
+    def backups_kept(self, count: int) -> None:
+        self._store.setValue(Key.BACKUPS_KEPT.value, str(max(0, min(365, count))))
 
     def recent(self) -> list[RecentWorkbook]:
         try:

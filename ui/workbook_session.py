@@ -11,11 +11,10 @@ from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMessageBox, QStatusBar, QWidget
 
 from ui.jobs import Job, JobRunner
-from ui.models.request_table_model import date_flagged_refs
 from ui.widgets.job_status import JobStatus
 from ui.widgets.verify_banner import VerifyBanner
 from workbook.errors import UserError, WorkbookError
-from workbook.model import Engagement, Person, Request, RequestFilter, VerifyReport
+from workbook.model import Engagement, Person, Request, RequestFilter, VerifyReport, date_flagged_refs
 
 if TYPE_CHECKING:
     from ui.dialogs.new_workbook import NewWorkbookRequest
@@ -136,6 +135,9 @@ class WorkbookSession(QObject):
     closed = Signal()
     # A workbook check ended (on open or "Verify now"); carries its VerifyReport.
     verify_finished = Signal(object)
+    # A check the user asked for ended (Verify now, the banner's or the activity log's button): its
+    # VerifyReport, for a result dialog. The check on open stays quiet (banner and status bar only).
+    verify_reported = Signal(object)
 
     def __init__(
         self,
@@ -162,6 +164,12 @@ class WorkbookSession(QObject):
         self.engagement: Engagement | None = None
         self._opening: _Opening | None = None
         self._verify_job: Job | None = None
+        # The running check was asked for (not only the one on open): its end is reported.
+        self._verify_asked = False
+        # True while the workbook is in review with the auditor: only verdicts are recorded (review_mode.py).
+        self.reviewing = False
+        # How many daily automatic backups to keep beside a workbook (Preferences; 0: none are taken).
+        self.backups_kept: Callable[[], int] = lambda: 7
         verify_banner.verify_requested.connect(self.verify)
 
     @property
@@ -176,13 +184,22 @@ class WorkbookSession(QObject):
 
     @property
     def read_only(self) -> bool:
-        return self.workbook is None or self.workbook.read_only
+        """True when nothing may be changed from the window (review records verdicts, in its own window)."""
+        return self.workbook is None or self.workbook.read_only or self.reviewing
 
     def ensure_writable(self) -> bool:
         """True when the open workbook can be changed; a read-only one says why (who holds it) first."""
         workbook = self.workbook
         if workbook is not None and workbook.read_only:
             self._show_error(UserError("this workbook is open read-only", hint=workbook.read_only_reason))
+            return False
+        if workbook is not None and self.reviewing:
+            self._show_error(
+                UserError(
+                    "the workbook is in review with the auditor: only verdicts are recorded",
+                    hint="leave review (Esc in the review window) to change anything else",
+                )
+            )
             return False
         return workbook is not None
 
@@ -269,6 +286,7 @@ class WorkbookSession(QObject):
         self._read_only_banner.setVisible(workbook.read_only)
         self.opened.emit(opened, from_snapshot)
         QTimer.singleShot(VERIFY_DELAY_MS, lambda: self._verify_in_background(workbook))
+        self._daily_backup(workbook)
 
     def close(
         self, *, ask_to_stop: Callable[[Sequence[Job]], bool], save_pending: Callable[[], bool]
@@ -310,14 +328,39 @@ class WorkbookSession(QObject):
         self._read_only_banner.hide()
         self._verify_banner.clear()
         self._verify_job = None
+        self._verify_asked = False
+        self.reviewing = False
         self.closed.emit()
 
+    def _daily_backup(self, workbook: Workbook) -> None:
+        """Today's automatic backup of a workbook that can change, on a reader thread; a failure is said."""
+        keep = self.backups_kept()
+        if workbook.read_only or keep <= 0:
+            return
+
+        def failed(error: BaseException) -> None:
+            if workbook is self.workbook:
+                words = error.one_line() if isinstance(error, WorkbookError) else str(error)
+                self._status_bar.showMessage(f"Today's automatic backup could not be taken: {words}", 15000)
+
+        self._jobs.run(
+            "Today's automatic backup",
+            lambda _progress, _cancel: workbook.daily_backup(keep),
+            writes=False,
+            on_finished=lambda _path: None,
+            on_failed=failed,
+            ask_before_stop=False,
+            context=self,
+        )
+
     def verify(self) -> Job | None:
-        """Verify now: the same check as on open, with progress and Cancel."""
+        """Verify now: the same check as on open, with progress and Cancel; its end is `verify_reported`."""
         if self.workbook is None:
             return None
         self._status_bar.showMessage("Checking every evidence file and the activity log…")
-        return self._verify_in_background(self.workbook, shown=True)
+        job = self._verify_in_background(self.workbook, shown=True)
+        self._verify_asked = job is not None
+        return job
 
     def _verify_in_background(self, workbook: Workbook, *, shown: bool = False) -> Job | None:
         """Check `workbook` on a reader job; `shown` puts progress and Cancel in the status bar."""
@@ -354,6 +397,10 @@ class WorkbookSession(QObject):
         self._verify_job = None
         return True
 
+    def _take_asked(self) -> bool:
+        asked, self._verify_asked = self._verify_asked, False
+        return asked
+
     def _on_verify_finished(self, job: Job, report: VerifyReport) -> None:
         if not self._verify_ended(job):
             return
@@ -368,13 +415,18 @@ class WorkbookSession(QObject):
             self._status_bar.showMessage(
                 f"The check found {len(report.problems)} problem(s); they are listed above the table.", 10000
             )
+        asked = self._take_asked()
         self.verify_finished.emit(report)
+        if asked:
+            self.verify_reported.emit(report)
 
     def _on_verify_failed(self, job: Job, error: BaseException) -> None:
         if self._verify_ended(job):
+            self._take_asked()
             self._status_bar.clearMessage()
             self._show_error(error, action="Cannot check the workbook")
 
     def _on_verify_cancelled(self, job: Job) -> None:
         if self._verify_ended(job):
+            self._take_asked()
             self._status_bar.showMessage("Check cancelled; nothing was changed.", 8000)

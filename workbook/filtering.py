@@ -40,22 +40,39 @@ def search_text(request: Request, evidence_text: str = "") -> str:
     return " ".join(" ".join(parts).casefold().split())
 
 
-def request_facts(request: Request, today: dt.date, evidence_text: str = "") -> RequestFacts:
+def request_facts(
+    request: Request, today: dt.date, evidence_text: str = "", *, date_flagged: bool = False
+) -> RequestFacts:
+    """The facts a filter compares. "Flagged" is the auditor's "re-check evidence" and, when the caller has
+    read it (`date_flagged`: `workbook.model.has_date_flag` of the request's evidence), a date flag on its
+    evidence: what the window's "Dates flagged" and the dashboard's flagged list show."""
     return RequestFacts(
         request.ref,
         request.status,
-        _name(request.owner),
-        request.section.casefold(),
+        owner_key(request.owner),
+        section_key(request.section),
         request.is_overdue(today),
         request.missing_evidence,
-        request.recheck_evidence,
+        is_flagged(request, date_flagged),
         request.archived,
         search_text(request, evidence_text),
     )
 
 
-def _name(text: str) -> str:
-    return " ".join(text.split()).casefold()
+def is_flagged(request: Request, date_flagged: bool = False) -> bool:
+    """What "Dates flagged" keeps: reworded by the auditor since evidence was attached ("re-check evidence"),
+    or (`date_flagged`) current evidence flagged for its date (`workbook.model.has_date_flag`)."""
+    return request.recheck_evidence or date_flagged
+
+
+def owner_key(name: str) -> str:
+    """An owner as the filter compares it: whitespace collapsed, casefolded ("" is unassigned)."""
+    return " ".join(name.split()).casefold()
+
+
+def section_key(section: str) -> str:
+    """A section as the filter compares it: casefolded."""
+    return section.casefold()
 
 
 def matching(wanted: RequestFilter, facts: Sequence[RequestFacts]) -> list[int]:
@@ -67,10 +84,10 @@ def matching(wanted: RequestFilter, facts: Sequence[RequestFacts]) -> list[int]:
         statuses = set(wanted.statuses)
         rows = [i for i in rows if facts[i].status in statuses]
     if wanted.owners:
-        owners = {_name(o) for o in wanted.owners}
+        owners = {owner_key(o) for o in wanted.owners}
         rows = [i for i in rows if facts[i].owner in owners]
     if wanted.sections:
-        sections = {s.casefold() for s in wanted.sections}
+        sections = {section_key(s) for s in wanted.sections}
         rows = [i for i in rows if facts[i].section in sections]
     if wanted.refs:
         refs = set(wanted.refs)

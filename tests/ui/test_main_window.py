@@ -8,6 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers.window import click_row, copy_image
+from helpers.workbooks import reopen
+from helpers.writes import saved
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import (
     QColor,
@@ -15,12 +18,11 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
-    QGuiApplication,
-    QImage,
 )
 from PySide6.QtWidgets import QApplication, QMessageBox, QToolButton
 from pytestqt.qtbot import QtBot
 
+from ui.dashboard_view import View
 from ui.dialogs.new_workbook import NewWorkbookDialog
 from ui.main_window import MainWindow
 from ui.models.request_table_model import Column
@@ -28,16 +30,6 @@ from workbook.model import Actor, Changes, FieldChange, Status
 from workbook.services.workbook import Workbook
 
 OpenFile = Callable[[MainWindow, Path], None]
-
-
-def click_row(qtbot: QtBot, window: MainWindow, row: int) -> None:
-    table = window.table
-    rect = table.visualRect(window.proxy.index(row, Column.TITLE))
-    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-
-
-def reopen(path: Path, actor: Actor) -> Workbook:
-    return Workbook.open(path, actor, read_only=True)
 
 
 def test_new_workbook_dialog_creates_the_file_and_shows_it(
@@ -87,12 +79,15 @@ def test_status_set_with_mouse_and_keyboard_is_saved_and_undone(
     click_row(qtbot, opened, 2)
     assert opened.selected_refs() == ["PBC-003"]
     qtbot.keyClick(opened.table, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    saved(qtbot, opened)
     assert opened.proxy.index(2, Column.STATUS).data() == "Ready for auditor"
     assert opened.header.text() == "1 of 6 ready · 1 overdue"
     assert opened.undo_action.text() == "&Undo Set status of PBC-003 to Ready for auditor"
     opened.undo_action.trigger()
+    saved(qtbot, opened)
     assert opened.proxy.index(2, Column.STATUS).data() == "Open"
     opened.redo_action.trigger()
+    saved(qtbot, opened)
     assert opened.panel.status.currentText() == "Ready for auditor"
     with reopen(workbook_file, actor) as workbook:
         assert workbook.requests.get("PBC-003").status is Status.READY_FOR_AUDITOR
@@ -102,6 +97,7 @@ def test_status_picker_in_the_panel_changes_the_request(qtbot: QtBot, opened: Ma
     click_row(qtbot, opened, 0)
     opened.panel.status.setFocus()
     qtbot.keyClick(opened.panel.status, Qt.Key.Key_Down)
+    saved(qtbot, opened)
     assert opened.model.request_at(0).status is Status.IN_PROGRESS
 
 
@@ -113,13 +109,16 @@ def test_owner_typed_in_the_picker_is_added_and_can_be_undone(
     owner.lineEdit().selectAll()
     qtbot.keyClicks(owner.lineEdit(), "Priya Shah")
     qtbot.keyClick(owner.lineEdit(), Qt.Key.Key_Return)
+    saved(qtbot, opened)
     assert opened.proxy.index(1, Column.OWNER).data() == "Priya Shah"
     assert opened.filter_bar.owner.findText("Priya Shah") >= 0
     qtbot.keyClick(opened.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    saved(qtbot, opened)
     assert opened.proxy.index(1, Column.OWNER).data() == ""
     qtbot.keyClick(
         opened.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
     )
+    saved(qtbot, opened)
     with reopen(workbook_file, actor) as workbook:
         assert workbook.requests.get("PBC-002").owner == "Priya Shah"
 
@@ -129,12 +128,15 @@ def test_bulk_status_on_several_selected_requests_undoes_each_to_its_own_value(
 ) -> None:
     opened.select_refs(["PBC-001"])
     opened.set_status(Status.IN_PROGRESS)
+    saved(qtbot, opened)
     opened.select_refs(["PBC-001", "PBC-002", "PBC-003"])
     assert opened.panel.request is None
     opened.status_actions[4].trigger()
+    saved(qtbot, opened)
     assert [opened.model.request_at(r).status for r in range(3)] == [Status.ACCEPTED] * 3
     assert opened.header.text() == "3 of 6 ready · 0 overdue"
     opened.undo_action.trigger()
+    saved(qtbot, opened)
     assert [opened.model.request_at(r).status for r in range(3)] == [
         Status.IN_PROGRESS,
         Status.OPEN,
@@ -200,10 +202,13 @@ def test_a_file_dropped_on_the_evidence_list_is_attached_and_unlink_is_undoable(
     evidence.setCurrentRow(0)
     evidence.setFocus()
     qtbot.keyClick(evidence, Qt.Key.Key_Delete)
+    saved(qtbot, opened)
     assert evidence.count() == 0
     opened.undo_action.trigger()
+    saved(qtbot, opened)
     assert evidence.count() == 1
     opened.undo_action.trigger()
+    saved(qtbot, opened)
     assert evidence.count() == 0
     assert opened.proxy.index(0, Column.EVIDENCE).data() == ""
 
@@ -225,9 +230,7 @@ def test_a_folder_dropped_on_a_table_row_attaches_every_file_in_it(
 
 def test_pasting_an_image_attaches_it_as_png_evidence(qtbot: QtBot, opened: MainWindow) -> None:
     click_row(qtbot, opened, 4)
-    image = QImage(40, 30, QImage.Format.Format_RGB32)
-    image.fill(QColor("teal"))
-    QGuiApplication.clipboard().setImage(image)
+    copy_image(40, 30)
     with qtbot.waitSignal(opened.attach_finished, timeout=10000) as blocker:
         qtbot.keyClick(opened.table, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     result = blocker.args[0][0]
@@ -246,15 +249,18 @@ def test_a_comment_appears_in_the_thread_and_the_history_records_changes(
     click_row(qtbot, opened, 0)
     qtbot.keyClicks(opened.panel.comment_edit, "Auditor wants the Q2 list too")
     qtbot.keyClick(opened.panel.comment_edit, Qt.Key.Key_Return)
+    saved(qtbot, opened)
     assert "Auditor wants the Q2 list too" in opened.panel.comments.toPlainText()
     opened.set_status(Status.FOLLOW_UP)
-    assert "status: open → follow_up" in opened.panel.history.toPlainText()
+    saved(qtbot, opened)
+    assert "Dana Ops set status of PBC-001 from Open to Follow-up" in opened.panel.history.toPlainText()
 
 
 def test_notes_are_saved_with_ctrl_return_and_before_moving_on(qtbot: QtBot, opened: MainWindow) -> None:
     click_row(qtbot, opened, 0)
     qtbot.keyClicks(opened.panel.notes, "Asked IT")
     click_row(qtbot, opened, 1)
+    saved(qtbot, opened)
     assert opened.model.request_at(0).notes == "Asked IT"
     assert opened.undo_action.text() == "&Undo Edit notes of PBC-001"
 
@@ -359,6 +365,7 @@ def test_open_demo_builds_the_demo_workbook_and_opens_it(
 def test_at_1024_by_640_less_needed_columns_hide_instead_of_scrolling_sideways(
     qtbot: QtBot, opened: MainWindow
 ) -> None:
+    opened.views.choose(View.REQUESTS)  # the table fits its columns when it is the view shown
     opened.resize(1024, 640)
     qtbot.waitUntil(lambda: {Column.CHANGED, Column.CRITERIA} <= opened.table.auto_hidden)
     header = opened.table.horizontalHeader()
@@ -401,13 +408,16 @@ def test_a_date_given_to_an_undated_file_is_undone_back_to_no_date(
     assert (effective.text(), effective.edit.placeholderText()) == ("", "No date")
     qtbot.keyClicks(effective.edit, "2026-03-31")
     qtbot.mouseClick(panel.evidence_tab.details.save_details, Qt.MouseButton.LeftButton)
+    saved(qtbot, opened)
     assert workbook.evidence.for_request("PBC-001")[0].evidence.effective_date == dt.date(2026, 3, 31)
     assert opened.undo_action.isEnabled()
     opened.undo_action.trigger()
+    saved(qtbot, opened)
     assert workbook.evidence.for_request("PBC-001")[0].evidence.effective_date is None
     panel.evidence.setCurrentRow(0)
     assert effective.text() == ""
     opened.redo_action.trigger()
+    saved(qtbot, opened)
     assert workbook.evidence.for_request("PBC-001")[0].evidence.effective_date == dt.date(2026, 3, 31)
 
 
@@ -426,8 +436,10 @@ def test_the_clear_button_removes_an_effective_date_and_undo_puts_it_back(
     panel.evidence.setCurrentRow(0)
     qtbot.mouseClick(panel.evidence_tab.details.clear_effective, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(panel.evidence_tab.details.save_details, Qt.MouseButton.LeftButton)
+    saved(qtbot, opened)
     assert workbook.evidence.for_request("PBC-001")[0].evidence.effective_date is None
     opened.undo_action.trigger()
+    saved(qtbot, opened)
     assert workbook.evidence.for_request("PBC-001")[0].evidence.effective_date == dt.date(2026, 2, 1)
 
 

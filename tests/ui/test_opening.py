@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import subprocess
 import sys
@@ -10,35 +9,32 @@ import threading
 from pathlib import Path
 
 import pytest
+from helpers.workbooks import insert_requests
+from helpers.writes import saved
 from pytestqt.qtbot import QtBot
 
 from ui.main_window import MainWindow
 from ui.models.request_table_model import Column
 from workbook.model import Actor, Changes, FieldChange, Request, RequestFilter, Status
 from workbook.services.workbook import Workbook
-from workbook.storage.schema import RequestRow
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def add_more_requests(workbook: Workbook, refs: list[str]) -> None:
     """Rows written behind the window's back, as an import would (tests only: the UI never does this)."""
-    now = dt.datetime.now(dt.UTC)
-    with workbook.db.write() as session:
-        for position, ref in enumerate(refs, start=100):
-            session.add(
-                RequestRow(
-                    ref=ref,
-                    title=f"Title of {ref}",
-                    request_text="",
-                    criteria=[],
-                    section="Imported",
-                    extra={},
-                    position=position,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
+    rows = (
+        {
+            "ref": ref,
+            "title": f"Title of {ref}",
+            "request_text": "",
+            "criteria": [],
+            "section": "Imported",
+            "extra": {},
+        }
+        for ref in refs
+    )
+    insert_requests(workbook, rows, start=100)
 
 
 def test_the_table_paints_from_the_snapshot_and_edits_work_once_the_workbook_is_open(
@@ -71,6 +67,7 @@ def test_the_table_paints_from_the_snapshot_and_edits_work_once_the_workbook_is_
     assert window.status_actions[0].isEnabled()
 
     window.status_actions[list(Status).index(Status.READY_FOR_AUDITOR)].trigger()
+    saved(qtbot, window)
     row = window.model.row_of("PBC-003")
     assert row is not None
     assert window.model.index(row, Column.STATUS).data() == "Ready for auditor"
@@ -134,6 +131,8 @@ def test_an_edit_made_while_the_requests_are_being_read_is_not_lost(
         opened.reload_requests()
         opened.status_actions[list(Status).index(Status.ACCEPTED)].trigger()
         gate.set()
+    # The edit is saved on the writer thread; once saved, the table shows it whatever the reload read.
+    saved(qtbot, opened)
     row = opened.model.row_of("PBC-004")
     assert row is not None
     assert opened.model.request_at(row).status is Status.ACCEPTED

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QUndoStack
@@ -38,7 +39,10 @@ from ui.jobs import JobRunner
 from workbook.errors import UserError
 from workbook.model import Changes, Person, RequestFilter
 from workbook.owner_mail import OwnerMail, eml_bytes, eml_name, mailto_url, owner_mails
-from workbook.services.workbook import Workbook
+
+if TYPE_CHECKING:
+    # Not at run time: the window builds this dialog's action before its first paint, SQLAlchemy after it.
+    from workbook.services.workbook import Workbook
 
 
 class PeopleDialog(QDialog):

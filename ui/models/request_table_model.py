@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 import functools
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 
 from workbook.filtering import RequestFacts, matching, request_facts
-from workbook.model import EvidenceFlag, EvidenceLink, Request, RequestFilter, Status
+from workbook.model import Request, RequestFilter, Status
 
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 REF_ROLE = int(Qt.ItemDataRole.UserRole) + 3
@@ -102,21 +102,6 @@ def relative_time(when: dt.datetime, now: dt.datetime) -> str:
     return when.astimezone().strftime("%Y-%m-%d")
 
 
-# The evidence flags "Dates flagged" stands for: the same flags the evidence list shows with a ⚠, from the
-# evidence service's one rule (`evidence_flags`), so the filter and the list never disagree.
-DATE_FLAGS = frozenset({EvidenceFlag.OUTSIDE_PERIOD, EvidenceFlag.STALE, EvidenceFlag.UNDATED})
-
-
-def has_date_flag(links: Iterable[EvidenceLink]) -> bool:
-    """True when a current file of these links is flagged for its date."""
-    return any(link.current and DATE_FLAGS.intersection(link.flags) for link in links)
-
-
-def date_flagged_refs(flagged: Mapping[str, Sequence[EvidenceLink]]) -> frozenset[str]:
-    """The refs of `EvidenceService.flagged()` whose evidence has a date flag (not provenance only)."""
-    return frozenset(ref for ref, links in flagged.items() if has_date_flag(links))
-
-
 def ref_rank(ref: str, text: str) -> int:
     """Where a searched ref goes: 0 the ref searched for, 1 a ref starting with the text, 2 any other."""
     ref = ref.casefold()
@@ -125,8 +110,7 @@ def ref_rank(ref: str, text: str) -> int:
 
 def filter_facts(request: Request, today: dt.date, date_flagged: bool = False) -> RequestFacts:
     """The workbook's filter facts; "flagged" also when the request's evidence carries a date flag."""
-    facts = request_facts(request, today)
-    return facts._replace(flagged=True) if date_flagged and not facts.flagged else facts
+    return request_facts(request, today, date_flagged=date_flagged)
 
 
 def display_values(r: Request, now: dt.datetime) -> tuple[str, ...]:
@@ -177,6 +161,8 @@ class RequestCriteria:
     missing_evidence: bool = False
     flagged: bool = False
     text: str = ""
+    # Exactly these requests (a number clicked on the dashboard); empty means any.
+    refs: tuple[str, ...] = ()
 
     def accepts(self, facts: RequestFacts) -> bool:
         return bool(self.matching([facts]))
@@ -190,6 +176,7 @@ class RequestCriteria:
             overdue=self.overdue,
             missing_evidence=self.missing_evidence,
             flagged=self.flagged,
+            refs=self.refs,
             text=self.text,
             include_archived=True,
         )

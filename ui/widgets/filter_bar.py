@@ -1,11 +1,22 @@
-"""The filter bar above the request table: status, owner, section, flags and instant search."""
+"""The filter bar above the request table: status, owner, section, flags, instant search, dashboard refs."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ui.models.request_table_model import RequestCriteria
 from workbook.model import Status
@@ -16,22 +27,56 @@ UNASSIGNED = ""
 
 
 class FilterBar(QWidget):
-    """Emits `criteria_changed` on every change, including each keystroke in the search box."""
+    """Emits `criteria_changed` on every change, including each keystroke in the search box.
+
+    Below the filters, while the table shows a number clicked on the dashboard: "Showing N requests from the
+    dashboard: <what> ✕", and the ✕ shows every request again.
+    """
 
     criteria_changed = Signal(object)
+    # The user changed a filter (typed, chose, ticked, cleared): the table it filters should be in view.
+    edited = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("filter_bar")
         self._quiet = False
-        layout = QHBoxLayout(self)
+        self._refs: tuple[str, ...] = ()
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.setSpacing(4)
+        layout = QHBoxLayout()
         layout.setContentsMargins(0, 0, 0, 0)
+        rows.addLayout(layout)
+        self.refs_bar = QFrame()
+        self.refs_bar.setObjectName("dashboard_refs")
+        self.refs_bar.setStyleSheet(
+            "QFrame#dashboard_refs { background: palette(alternate-base); border: 1px solid palette(mid);"
+            " border-radius: 4px; }"
+        )
+        chip = QHBoxLayout(self.refs_bar)
+        chip.setContentsMargins(8, 2, 2, 2)
+        self.refs_label = QLabel()
+        self.refs_label.setObjectName("dashboard_refs_text")
+        self.refs_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.refs_clear = QToolButton()
+        self.refs_clear.setObjectName("dashboard_refs_clear")
+        self.refs_clear.setText("✕")
+        self.refs_clear.setAutoRaise(True)
+        self.refs_clear.setAccessibleName("Show all requests again")
+        self.refs_clear.setToolTip("Show all requests again")
+        self.refs_clear.clicked.connect(self.clear_refs)
+        chip.addWidget(self.refs_label, 1)
+        chip.addWidget(self.refs_clear)
+        self.refs_bar.hide()
+        rows.addWidget(self.refs_bar)
         self.search = QLineEdit()
         self.search.setObjectName("search_box")
         self.search.setAccessibleName("Search requests")
         self.search.setPlaceholderText("Search ref, text, criteria, evidence… (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._emit)
+        self.search.textEdited.connect(self.edited)
         self.status = QComboBox()
         self.status.setObjectName("status_filter")
         self.status.setAccessibleName("Filter by status")
@@ -62,10 +107,12 @@ class FilterBar(QWidget):
         self.reset.clicked.connect(self.clear)
         for combo in (self.status, self.owner, self.section):
             combo.currentIndexChanged.connect(self._emit)
+            combo.activated.connect(self.edited)
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             combo.setMaximumWidth(170)
         for box in (self.overdue, self.missing, self.flagged):
             box.toggled.connect(self._emit)
+            box.clicked.connect(self.edited)
         layout.addWidget(self.search, 3)
         layout.addWidget(self.status)
         layout.addWidget(self.owner)
@@ -119,6 +166,7 @@ class FilterBar(QWidget):
             missing_evidence=self.missing.isChecked(),
             flagged=self.flagged.isChecked(),
             text=self.search.text(),
+            refs=self._refs,
         )
 
     def state(self) -> dict[str, object]:
@@ -132,16 +180,50 @@ class FilterBar(QWidget):
             "flagged": self.flagged.isChecked(),
         }
 
-    def restore(self, state: dict[str, object]) -> None:
+    @property
+    def refs(self) -> tuple[str, ...]:
+        """The requests a dashboard click asked for (empty: no such filter)."""
+        return self._refs
+
+    def show_refs(self, refs: Sequence[str], description: str) -> None:
+        """Exactly `refs` (a number clicked on the dashboard), the other filters and the search cleared."""
         self._quiet = True
+        self.search.clear()
+        self._apply({})
+        self._set_refs(refs, description)
+        self._quiet = False
+        self._emit()
+
+    def clear_refs(self) -> None:
+        """Back from the dashboard's requests to every request (the other filters stay)."""
+        if self._refs:
+            self._set_refs((), "")
+            self._emit()
+
+    def _set_refs(self, refs: Sequence[str], description: str) -> None:
+        self._refs = tuple(dict.fromkeys(refs))
+        count = len(self._refs)
+        text = f"Showing {count:,} request{'' if count == 1 else 's'} from the dashboard: {description}"
+        self.refs_label.setText(text)
+        self.refs_label.setToolTip(text)
+        self.refs_bar.setAccessibleName(text)
+        self.refs_bar.setVisible(bool(self._refs))
+
+    def restore(self, state: dict[str, object]) -> None:
+        """The remembered filters; a dashboard click's refs are never remembered, so they go."""
+        self._quiet = True
+        self._apply(state)
+        self._quiet = False
+        self._emit()
+
+    def _apply(self, state: dict[str, object]) -> None:
+        self._set_refs((), "")
         self._select(self.status, state.get("status", ANY))
         self._select(self.owner, state.get("owner", ANY))
         self._select(self.section, state.get("section", ANY))
         self.overdue.setChecked(bool(state.get("overdue", False)))
         self.missing.setChecked(bool(state.get("missing", False)))
         self.flagged.setChecked(bool(state.get("flagged", False)))
-        self._quiet = False
-        self._emit()
 
     def clear(self) -> None:
         self._quiet = True

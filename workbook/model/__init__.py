@@ -9,12 +9,15 @@ from workbook.model.engagement import (
     WorkbookInfo,
 )
 from workbook.model.evidence import (
+    DATE_FLAGS,
     AttachResult,
     Evidence,
     EvidenceDetails,
     EvidenceFlag,
     EvidenceLink,
+    date_flagged_refs,
     flag_label,
+    has_date_flag,
 )
 from workbook.model.exporting import ExportOptions, ExportOutput, ExportResult, PageSize
 from workbook.model.importing import (
@@ -39,6 +42,7 @@ from workbook.model.requests import (
 )
 
 __all__ = [
+    "DATE_FLAGS",
     "FIELDS",
     "MAPPABLE_FIELDS",
     "STATUS_LABELS",
@@ -70,5 +74,7 @@ __all__ = [
     "Status",
     "VerifyReport",
     "WorkbookInfo",
+    "date_flagged_refs",
     "flag_label",
+    "has_date_flag",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -67,6 +68,21 @@ _FLAG_LABELS: dict[EvidenceFlag, str] = {
     EvidenceFlag.UNDATED: "no effective date",
     EvidenceFlag.PROVENANCE_MISSING: "screenshot without source system or what it shows",
 }
+
+
+# The flags "Dates flagged" stands for: those about an evidence file's dates (the ⚠ of the evidence list), not
+# its provenance. The window's filter and the dashboard both ask `has_date_flag`, so they never disagree.
+DATE_FLAGS = frozenset({EvidenceFlag.OUTSIDE_PERIOD, EvidenceFlag.STALE, EvidenceFlag.UNDATED})
+
+
+def has_date_flag(links: Iterable[EvidenceLink]) -> bool:
+    """True when a current file of these links is flagged for its date."""
+    return any(link.current and DATE_FLAGS.intersection(link.flags) for link in links)
+
+
+def date_flagged_refs(flagged: Mapping[str, Sequence[EvidenceLink]]) -> frozenset[str]:
+    """The refs of `EvidenceService.flagged()` whose evidence has a date flag (not provenance only)."""
+    return frozenset(ref for ref, links in flagged.items() if has_date_flag(links))
 
 
 def flag_label(flag: str) -> str:
