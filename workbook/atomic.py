@@ -1,34 +1,59 @@
-"""Writing files so that a crash never leaves half of one: temp file beside the target, then rename."""
+"""Writing files so that a crash never leaves half of one: temp file beside the target, then rename.
+
+Everything the app writes for the user (workbooks, backups, lock files, exported packages) is created
+owner-only: 0600 for files, 0700 for folders the app makes. Windows keeps its own ACLs (no chmod there).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import errno
+import json
 import os
 import re
+import shutil
+import socket
+import stat
 import tempfile
+import time
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f/\\:*?"<>|%]')
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(\..*)?$", re.IGNORECASE)
 _MAX_NAME = 120
+FILE_MODE = 0o600
+FOLDER_MODE = 0o700
 
 
-def _umask() -> int:
-    """The process umask, read without changing it where the OS allows (os.umask alone races threads)."""
-    with contextlib.suppress(OSError, ValueError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+def owner_only(target: Path | int) -> None:
+    """Make a file (path or open descriptor) the app created readable and writable by its owner only."""
+    if os.name == "nt":
+        return
+    if isinstance(target, int):
+        os.fchmod(target, FILE_MODE)
+    else:
+        Path(target).chmod(FILE_MODE)
+
+
+def create_owner_only(path: Path) -> int:
+    """Create `path` as a new, empty 0600 file (never through a link, never over a file) and open it."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags, FILE_MODE)
+    try:
+        owner_only(fd)  # exactly 0600, whatever the umask
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def publish(tmp: Path, out_path: Path) -> None:
-    """Rename a finished temp file into place with a saved document's mode (mkstemp made it 0600)."""
-    tmp.chmod(0o666 & ~_umask())
+    """Rename a finished temp file into place, owner-only (a file replaced is a new file: 0600 too)."""
+    owner_only(tmp)
     tmp.replace(out_path)
 
 
@@ -44,6 +69,145 @@ def atomic_output(out_path: Path) -> Iterator[tuple[int, Path]]:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+STAGING_PREFIX = ".auditwb-export-"
+# mkdtemp's names: the prefix and 8 of [a-z0-9_]. Nothing else in a folder is ever taken for one of ours.
+_STAGING_NAME = re.compile(r"^\.auditwb-export-[a-z0-9_]{8}$")
+_OWNER_FILE = ".auditwb-owner"  # beside the staged outputs, which keep the names the user chose
+# A staging folder whose lock is free but whose maker cannot be checked (another host, or no record) is
+# removed only once it is this old: an export never runs a day, and a folder that young may still be in use.
+STALE_STAGING_SECONDS = 24 * 3600
+
+
+class StagingFolder:
+    """A hidden 0700 folder beside the outputs where an export writes before renaming them into place.
+
+    Its `.auditwb-owner` file records who made it (host, process id, when) and holds an OS lock while the
+    folder is in use; the OS drops the lock when the process dies, so a later export can tell a live staging
+    folder from one a killed export left behind (see `sweep_stale_staging`).
+    """
+
+    def __init__(self, parent: Path) -> None:
+        self.path = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=parent))
+        self._handle: IO[bytes] | None = None
+        try:
+            self._handle = os.fdopen(create_owner_only(self.path / _OWNER_FILE), "r+b")
+            _lock(self._handle, wait=True)  # best effort: a disk without locks still has the record
+            record = {
+                "host": socket.gethostname(),
+                "pid": os.getpid(),
+                "since": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            }
+            self._handle.seek(0)
+            self._handle.write(json.dumps(record).encode())
+            self._handle.flush()
+        except BaseException:
+            self.remove()
+            raise
+
+    def remove(self) -> None:
+        """Let go of the lock and delete the folder with whatever is still in it."""
+        if self._handle is not None:
+            with contextlib.suppress(OSError):
+                self._handle.close()
+            self._handle = None
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _lock(handle: IO[bytes], *, wait: bool) -> str:
+    """Lock the file's first byte: "locked", "busy" (another holder has it) or "unsupported" by the disk."""
+    try:
+        if os.name == "nt":
+            import msvcrt
+
+            handle.seek(0)
+            mode = msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK  # type: ignore[attr-defined,unused-ignore]
+            msvcrt.locking(handle.fileno(), mode, 1)  # type: ignore[attr-defined,unused-ignore]
+        else:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except (BlockingIOError, PermissionError):
+        return "busy"
+    except OSError as error:
+        if os.name == "nt" and error.errno in (errno.EACCES, getattr(errno, "EDEADLOCK", errno.EDEADLK)):
+            return "busy"
+        return "unsupported"
+    return "locked"
+
+
+def _process_gone(pid: int) -> bool:
+    """The process no longer runs on this host (never guessed on Windows, where signal 0 would kill it)."""
+    if os.name == "nt" or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # it runs, as another user
+    return False
+
+
+def _staging_is_stale(folder: Path, info: os.stat_result) -> bool:
+    """Nobody holds the folder's lock, and its maker is gone (same host, process ended) or it is a day old."""
+    flags = os.O_RDWR | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(folder / _OWNER_FILE, flags)
+    except FileNotFoundError:
+        # Made by a version that kept no record, or killed before it wrote one: judged by age alone.
+        return time.time() - info.st_mtime > STALE_STAGING_SECONDS
+    except OSError:
+        return False  # cannot tell: leave it
+    with os.fdopen(fd, "r+b") as handle:
+        state = _lock(handle, wait=False)
+        if state == "busy":
+            return False
+        handle.seek(0)
+        try:
+            record = json.loads(handle.read(4096).decode("utf-8", "replace") or "{}")
+        except ValueError:
+            record = {}
+        made = max(info.st_mtime, os.fstat(handle.fileno()).st_mtime)
+    if not isinstance(record, dict):
+        record = {}
+    pid = record.get("pid")
+    if isinstance(pid, int) and not isinstance(pid, bool) and record.get("host") == socket.gethostname():
+        if _process_gone(pid):
+            return True
+        if pid == os.getpid() and state == "locked":
+            return True  # ours, and no export of this process holds it: a clean-up that failed
+    return time.time() - made > STALE_STAGING_SECONDS
+
+
+def sweep_stale_staging(parent: Path) -> list[Path]:
+    """Remove the staging folders killed exports left in `parent`; the folders removed.
+
+    Only folders named as ours and owned by this user are looked at, and one is removed only when no
+    process holds its lock and its maker is gone (same host, process ended) or it is more than a day old.
+    Anything that cannot be read or removed is left as it is.
+    """
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not _STAGING_NAME.match(entry.name):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if not stat.S_ISDIR(info.st_mode) or (hasattr(os, "getuid") and info.st_uid != os.getuid()):
+            continue
+        folder = Path(entry.path)
+        if _staging_is_stale(folder, info):
+            shutil.rmtree(folder, ignore_errors=True)
+            if not os.path.lexists(folder):
+                removed.append(folder)
+    return removed
 
 
 def safe_name(name: str, fallback: str = "file") -> str:

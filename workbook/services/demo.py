@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from workbook.atomic import FOLDER_MODE
 from workbook.errors import UserError
 from workbook.model import Actor, FieldChange, Status
 from workbook.resources import resource
@@ -27,7 +28,7 @@ def build_demo(folder: Path, actor: Actor, *, replace: bool = True) -> Path:
     if folder.exists() and not folder.is_dir():
         raise UserError("the demo folder is a file", where=str(folder), hint="give a folder")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)  # owner-only when we make it
     except OSError as exc:
         raise UserError(f"cannot make the demo folder ({exc.strerror})", where=str(folder)) from exc
     target = folder / DEMO_NAME

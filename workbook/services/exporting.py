@@ -6,12 +6,11 @@ import datetime as dt
 import hashlib
 import os
 import secrets
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from workbook.atomic import StagingFolder, sweep_stale_staging
 from workbook.errors import StorageError, UserError
 from workbook.jobs import CancelToken, Progress, no_progress
 from workbook.model import ExportOptions, ExportOutput, ExportResult, RequestFilter, Status
@@ -177,13 +176,15 @@ class ExportService:
         def part(start: int, span: int) -> Progress:
             return lambda done, total: progress(start + (span * done // max(total, 1)), steps)
 
-        folders: dict[Path, Path] = {}
+        for parent in dict.fromkeys(dest.parent for dest in wanted.values()):
+            sweep_stale_staging(parent)  # what killed exports left here, never a live export's folder
+        folders: dict[Path, StagingFolder] = {}
         try:
             for dest in wanted.values():
                 if dest.parent not in folders:
-                    folders[dest.parent] = Path(tempfile.mkdtemp(prefix=".auditwb-export-", dir=dest.parent))
-            staged = {kind: folders[dest.parent] / dest.name for kind, dest in wanted.items()}
-            work = folders[next(iter(wanted.values())).parent]
+                    folders[dest.parent] = StagingFolder(dest.parent)
+            staged = {kind: folders[dest.parent].path / dest.name for kind, dest in wanted.items()}
+            work = folders[next(iter(wanted.values())).parent].path
             pdf_path = staged.get("pdf") or (work / f"{pkg.package_id}.pdf" if "zip" in wanted else None)
             if pdf_path is not None:
                 result = write_pdf_package(pkg, pdf_path, progress=part(0, 60), cancel=cancel)
@@ -219,7 +220,7 @@ class ExportService:
             ) from exc
         finally:
             for folder in folders.values():
-                shutil.rmtree(folder, ignore_errors=True)
+                folder.remove()
         outputs = tuple(ExportOutput(kind, dest, hashes[kind]) for kind, dest in wanted.items())
         progress(steps, steps)
         logged = self._log(pkg, outputs)

@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import mimetypes
 import os
+import shutil
 import stat
 import unicodedata
 from collections.abc import Iterator
@@ -14,7 +15,8 @@ from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 
-from workbook.errors import UserError
+from workbook.errors import StorageError, UserError
+from workbook.filtering import human_size
 from workbook.formats import evidence_preview
 from workbook.jobs import CancelToken
 from workbook.model import Evidence
@@ -23,6 +25,11 @@ from workbook.storage import blobs, evidence_sql
 from workbook.storage.database import driver
 
 DEFAULT_MAX_FILE_SIZE = 2 * 1024**3
+# An attach needs JOURNAL_FACTOR x the file's size free beside the workbook, plus SPACE_MARGIN: the pages
+# themselves, and SQLite's rollback journal, which at worst holds as many (reused free pages, moved ones).
+JOURNAL_FACTOR = 2
+SPACE_MARGIN = 16 * 1024**2
+_PENDING_BYTES = "aw_evidence_bytes_pending"  # Session.info key: bytes stored in this unit of work so far
 MAX_NAME_CHARS = 240
 _MAGIC_TYPES = (
     (b"%PDF-", "application/pdf"),
@@ -166,6 +173,39 @@ def intake_file(
         check_unchanged(stream, info, where)
 
 
+def space_needed(size: int) -> int:
+    """Free bytes a file of `size` needs beside the workbook: itself, its journal at worst, and a margin."""
+    return JOURNAL_FACTOR * size + SPACE_MARGIN
+
+
+def check_free_space(session: Session, size: int, name: str) -> None:
+    """Refuse at once, before a byte is written, a file the workbook's disk has no room for.
+
+    Bytes already stored in this unit of work (a folder ingest commits once) count too: SQLite may still
+    hold them in its page cache, so the disk does not show them yet.
+    """
+    (_seq, _schema, file), *_ = driver(session).execute("PRAGMA database_list").fetchall()
+    if not file:
+        return
+    folder = Path(file).parent
+    pending = int(session.info.get(_PENDING_BYTES, 0))
+    needed = space_needed(pending + size)
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return  # the write itself will say what is wrong
+    if free < needed:
+        raise StorageError(
+            f"not enough free disk space to attach it: it is {human_size(size)}, storing it needs about "
+            f"{human_size(needed)} free beside the workbook (twice its size for SQLite's journal, plus "
+            f"{human_size(SPACE_MARGIN)}), and {human_size(free)} is free",
+            where=name,
+            hint=f"free some space on the disk that holds {shown_path(folder)}, or move the workbook to "
+            "a larger disk; nothing was changed",
+        )
+    session.info[_PENDING_BYTES] = pending + size
+
+
 def rewind(stream: blobs.Readable) -> None:
     """Back to the start for a second read (hash first, then store); in-memory data and files can seek."""
     seek = getattr(stream, "seek", None)
@@ -225,6 +265,7 @@ def store(
             return existing, False
         rewind(stream)
     display = safe_display_name(original)
+    check_free_space(session, size, display)
     media_type = media_type_for(display, head)
     added_at = dt.datetime.now(dt.UTC)
     evidence_id = evidence_sql.insert_pending_evidence(

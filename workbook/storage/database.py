@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from workbook.atomic import create_owner_only
 from workbook.errors import ReadOnlyError, StorageError, UserError, WorkbookDamaged
 from workbook.model import Actor
 from workbook.storage import schema_check, value_rules
@@ -220,7 +221,7 @@ class Database:
         return damaged
 
     def backup_to(self, dest: Path) -> None:
-        """Copy the whole database into a new file at `dest` with SQLite's online backup API."""
+        """Copy the whole database into a new owner-only file at `dest` with SQLite's online backup API."""
         if not self.path.exists():
             raise StorageError(
                 "the workbook file was moved or deleted while open",
@@ -230,6 +231,7 @@ class Database:
         with self._engine.connect() as conn:
             source = conn.connection.driver_connection
             assert isinstance(source, sqlite3.Connection)
+            os.close(create_owner_only(dest))  # 0600 before SQLite writes a byte; its journal takes the mode
             target = sqlite3.connect(str(dest))
             try:
                 source.backup(target)
@@ -298,8 +300,18 @@ _CREATE_WORDS = {
 }
 
 
-def _creation_failed(error: BaseException, path: Path) -> StorageError:
-    """Why a new workbook could not be made, in words (never the driver's text or its web links)."""
+def remove_database_files(path: Path) -> None:
+    """Delete a database file and the journal and WAL files SQLite may have left beside it."""
+    for name in (path.name, path.name + "-journal", path.name + "-wal", path.name + "-shm"):
+        with contextlib.suppress(OSError):
+            path.with_name(name).unlink(missing_ok=True)
+
+
+def new_file_failed(error: BaseException, path: Path, doing: str) -> StorageError:
+    """Why a new file (a workbook, a backup) could not be written, in words, never the driver's text or link.
+
+    `doing` starts the message: "could not create the workbook: the disk is full".
+    """
     original = error.orig if isinstance(error, exc.DBAPIError) else error
     if isinstance(original, OSError) and original.errno in _CREATE_WORDS:
         message, hint = _CREATE_WORDS[original.errno]
@@ -310,7 +322,7 @@ def _creation_failed(error: BaseException, path: Path) -> StorageError:
         message, hint = words.message, words.hint
     else:
         message, hint = "the database library refused", "check the folder and try again"
-    return StorageError(f"could not create the workbook: {message}", where=str(path), hint=hint)
+    return StorageError(f"{doing}: {message}", where=str(path), hint=hint)
 
 
 def create_database(path: Path, actor: Actor, populate: Callable[[Session], None]) -> Database:
@@ -327,7 +339,8 @@ def create_database(path: Path, actor: Actor, populate: Callable[[Session], None
         )
     tmp = path.with_name(path.name + ".creating")
     try:
-        tmp.unlink(missing_ok=True)
+        remove_database_files(tmp)
+        os.close(create_owner_only(tmp))  # 0600 before SQLite writes a byte; its journal takes the mode
         con = sqlite3.connect(str(tmp))
         try:
             con.execute(f"PRAGMA application_id={APPLICATION_ID}")
@@ -346,10 +359,9 @@ def create_database(path: Path, actor: Actor, populate: Callable[[Session], None
             engine.dispose()
         os.replace(tmp, path)
     except (OSError, sqlite3.Error, exc.DBAPIError) as error:
-        raise _creation_failed(error, path) from error
+        raise new_file_failed(error, path, "could not create the workbook") from error
     finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
+        remove_database_files(tmp)
     return open_database(path, actor)
 
 

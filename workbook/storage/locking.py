@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from workbook.atomic import FILE_MODE
 from workbook.errors import StorageError
 from workbook.model import Actor
 
@@ -62,7 +63,7 @@ class FileLock:
     def acquire(self, actor: Actor) -> LockHolder | None:
         """Take the lock and return None, or return who holds it."""
         for _attempt in range(5):
-            handle = self.path.open("a+b")
+            handle = _open_lock_file(self.path)
             try:
                 _lock_byte(handle)
             except OSError:
@@ -119,6 +120,12 @@ class FileLock:
             with contextlib.suppress(OSError):
                 self._handle.close()
             self._handle = None
+
+
+def _open_lock_file(path: Path) -> IO[bytes]:
+    """The lock file for appending and reading; made owner-only (0600) when new, never through a link."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    return os.fdopen(os.open(path, flags, FILE_MODE), "a+b")
 
 
 def _lock_byte(handle: IO[bytes]) -> None:

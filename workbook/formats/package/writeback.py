@@ -36,6 +36,8 @@ _APPENDED_WIDTH = 28
 _BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # A CSV cell starting with one of these is a formula to Excel; our answers get a leading apostrophe.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# In an xlsx cell only what is typed is read as a formula: these first characters start one.
+_TYPED_AS_FORMULA = ("=", "+", "-", "@")
 
 
 def write_back(data: WritebackInput, out_path: Path) -> WritebackResult:
@@ -235,7 +237,11 @@ def _write_xlsx(sheets: Sequence[_Sheet], plans: dict[str, SheetPlan], out_path:
 
 
 def _put(cell: Any, value: CellValue) -> None:
-    """Dates as dates; every text as a typed string cell, never a formula (`=1+1` stays text)."""
+    """Dates as dates; every text as a typed string cell, never a formula (`=1+1` stays text).
+
+    Text starting as a typed formula does (= + - @) also gets Excel's quote prefix: the cell shows `=1+1`
+    and stays text even when someone edits it and presses Enter.
+    """
     if isinstance(value, dt.datetime):
         cell.value = value
         cell.number_format = "yyyy-mm-dd" if value.time() == dt.time(0, 0) else "yyyy-mm-dd hh:mm"
@@ -246,8 +252,11 @@ def _put(cell: Any, value: CellValue) -> None:
         cell.value = value
         cell.number_format = "hh:mm:ss"
     elif value is not None:
-        cell.value = clean_text(value)
+        text = clean_text(value)
+        cell.value = text
         cell.data_type = "s"
+        if text.startswith(_TYPED_AS_FORMULA):
+            cell.quotePrefix = True
 
 
 def _title(name: str, taken: set[str]) -> str:
