@@ -27,8 +27,11 @@ def cli() -> list[str]:
 
 
 def main() -> list[str]:
+    # The test module's builders import the shared ones as `helpers.*` (tests/helpers/); with the root on the
+    # path too, tests/workbook is not taken for the `workbook` package.
+    sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
     builders: dict[str, Any] = runpy.run_path(
-        str(ROOT / "tests" / "workbook" / "formats" / "test_checklist_bad_input.py")
+        str(ROOT / "tests" / "workbook" / "formats" / "checklist" / "test_checklist_bad_input.py")
     )
     cases: dict[str, tuple[str, Any, str, str]] = builders["BAD_INPUTS"]
     lines: list[str] = []

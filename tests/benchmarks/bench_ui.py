@@ -237,7 +237,7 @@ def run_job(
 
     job.finished.connect(on_finished)
     job.failed.connect(lambda error: results.append(error))
-    window._track_job(job)  # the status-bar progress the app shows for its own jobs
+    window.job_status.track(job)  # the status-bar progress the app shows for its own jobs
     meter.start()
     start = time.perf_counter()
     window.jobs.resume(job)
@@ -246,9 +246,9 @@ def run_job(
     app.processEvents()
     if isinstance(results[0], BaseException):
         raise results[0]
-    window._end_job(job)
+    window.job_status.end(job)
     landed = time.perf_counter()
-    wait_until(app, lambda: window._reload_job is None)
+    wait_until(app, lambda: not window.request_list.reloading)
     reload_ms = (time.perf_counter() - landed) * 1000
     print(
         f"  ({title}: the app's refresh on the GUI thread took {refresh[0] * 1000 if refresh else 0:.0f} ms,"
@@ -269,7 +269,6 @@ def job_stalls(rows: int, files: int, file_mb: int) -> dict[str, tuple[float, fl
     from workbook.model import Changes, ExportOptions
     from workbook.services.demo import build_demo
     from workbook.services.exporting import ExportService
-    from workbook.services.importing import ImportService
     from workbook.services.workbook import Workbook
 
     app = QApplication.instance() or QApplication([])
@@ -287,7 +286,7 @@ def job_stalls(rows: int, files: int, file_mb: int) -> dict[str, tuple[float, fl
     open_and_wait(app, window, folder / "big.auditwb")
     workbook = window.workbook
     assert workbook is not None
-    importer = ImportService(workbook.db, workbook.actor, profiles_path=folder / "profiles.json")
+    importer = workbook.imports(profiles_path=folder / "profiles.json")
     results[f"import {rows:,} rows"] = run_job(
         app,
         window,

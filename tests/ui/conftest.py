@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from helpers.workbooks import create_acme, insert_requests, sample_request
 from PySide6.QtCore import QSettings, QStandardPaths
 from pytestqt.qtbot import QtBot
 
@@ -20,7 +21,6 @@ from ui.main_window import MainWindow
 from ui.settings import Settings
 from workbook.model import Actor
 from workbook.services.workbook import Workbook
-from workbook.storage.schema import RequestRow
 
 # The offscreen platform plugin warns about window size hints it cannot pass on; not our bug.
 OFFSCREEN_NOISE = "This plugin does not support"
@@ -34,25 +34,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def add_requests(workbook: Workbook, count: int, *, today: dt.date | None = None) -> list[str]:
     """Insert requests directly (tests only: the UI itself never touches storage)."""
     today = today or dt.date.today()
-    now = dt.datetime.now(dt.UTC)
     refs = [f"PBC-{n:03d}" for n in range(1, count + 1)]
-    with workbook.db.write() as session:
-        for position, ref in enumerate(refs):
-            session.add(
-                RequestRow(
-                    ref=ref,
-                    title=f"Title of {ref}",
-                    request_text=f"Provide the evidence for {ref}.",
-                    criteria=["CC6.1", "CC6.2"] if position % 2 == 0 else ["CC7.1"],
-                    section="Access" if position % 3 else "Change management",
-                    due=today - dt.timedelta(days=3) if position == 1 else today + dt.timedelta(days=10),
-                    extra={"Auditor notes": f"sample {position}"},
-                    position=position,
-                    created_at=now,
-                    updated_at=now,
-                )
+    return insert_requests(
+        workbook,
+        (
+            sample_request(
+                ref,
+                position,
+                section="Access" if position % 3 else "Change management",
+                due=today - dt.timedelta(days=3) if position == 1 else today + dt.timedelta(days=10),
+                extra={"Auditor notes": f"sample {position}"},
             )
-    return refs
+            for position, ref in enumerate(refs)
+        ),
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -71,21 +66,9 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def actor() -> Actor:
-    return Actor(name="Dana Ops", login="dana")
-
-
-@pytest.fixture
 def workbook_file(tmp_path: Path, actor: Actor) -> Path:
     path = tmp_path / "acme.auditwb"
-    with Workbook.create(
-        path,
-        actor,
-        client="Acme Cloud, Inc.",
-        period_start=dt.date(2026, 1, 1),
-        period_end=dt.date(2026, 6, 30),
-        auditor="Northbridge Assurance LLP",
-    ) as workbook:
+    with create_acme(path, actor) as workbook:
         add_requests(workbook, 6)
     return path
 

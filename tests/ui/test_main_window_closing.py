@@ -8,28 +8,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.window import click_row
+from helpers.workbooks import reopen
+from helpers.writes import saved
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from ui.jobs import Job
 from ui.main_window import MainWindow
-from ui.models.request_table_model import Column
 from workbook.errors import StorageError
 from workbook.jobs import CancelToken, Progress
 from workbook.model import Actor
-from workbook.services.workbook import Workbook
 
 BUSY = StorageError("could not write the workbook: database is locked", where="acme.auditwb")
-
-
-def reopen(path: Path, actor: Actor) -> Workbook:
-    return Workbook.open(path, actor, read_only=True)
-
-
-def click_row(qtbot: QtBot, window: MainWindow, row: int) -> None:
-    rect = window.table.visualRect(window.proxy.index(row, Column.TITLE))
-    qtbot.mouseClick(window.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
 
 
 def answer_stop_box(window: MainWindow, button: str, seen: list[str]) -> None:
@@ -128,6 +120,7 @@ def test_notes_saved_with_the_button_stay_unsaved_when_the_save_fails(
     click_row(qtbot, opened, 0)
     qtbot.keyClicks(opened.panel.notes, "Draft")
     opened.panel.save_notes.click()
+    saved(qtbot, opened)
     assert opened.panel.notes.document().isModified()
     assert opened.panel.save_notes.isEnabled()
     box = opened.findChild(QMessageBox, "user_error_box")
@@ -135,6 +128,7 @@ def test_notes_saved_with_the_button_stay_unsaved_when_the_save_fails(
     box.accept()
     failing_writes(False)
     opened.panel.save_notes.click()
+    saved(qtbot, opened)
     assert not opened.panel.notes.document().isModified()
     assert opened.model.request_at(0).notes == "Draft"
 
@@ -150,6 +144,7 @@ def test_notes_whose_save_fails_keep_the_selection_on_their_request(
     assert opened.panel.notes.toPlainText() == "Keep me"
     failing_writes(False)
     click_row(qtbot, opened, 2)
+    saved(qtbot, opened)
     assert opened.model.request_at(0).notes == "Keep me"
     assert opened.panel.request is not None and opened.panel.request.ref == "PBC-003"
 
@@ -196,9 +191,11 @@ def test_an_owner_typed_without_enter_is_saved_when_another_request_is_selected(
     owner.lineEdit().selectAll()
     qtbot.keyClicks(owner.lineEdit(), "Priya Shah")
     click_row(qtbot, opened, 3)
+    saved(qtbot, opened)
     assert opened.model.request_at(1).owner == "Priya Shah"
     assert opened.undo_action.text() == "&Undo Set owner of PBC-002 to Priya Shah"
     opened.undo_action.trigger()
+    saved(qtbot, opened)
     assert opened.model.request_at(1).owner == ""
 
 
@@ -290,23 +287,27 @@ def test_an_owner_added_on_the_fly_leaves_the_people_lists_on_undo_and_returns_o
     owner.lineEdit().selectAll()
     qtbot.keyClicks(owner.lineEdit(), "Priya Shah")
     qtbot.keyClick(owner.lineEdit(), Qt.Key.Key_Return)
+    saved(qtbot, opened)
     assert opened.filter_bar.owner.findText("Priya Shah") >= 0
     opened.undo_action.trigger()
+    saved(qtbot, opened)
     assert opened.workbook is not None
     assert [p.name for p in opened.workbook.people.list()] == []
     assert opened.filter_bar.owner.findText("Priya Shah") < 0
     assert owner.findText("Priya Shah") < 0
     opened.redo_action.trigger()
+    saved(qtbot, opened)
     assert [p.name for p in opened.workbook.people.list()] == ["Priya Shah"]
     assert opened.filter_bar.owner.findText("Priya Shah") >= 0
 
 
 def test_undoing_an_owner_who_already_existed_keeps_that_person(qtbot: QtBot, opened: MainWindow) -> None:
     opened.select_refs(["PBC-001"])
-    opened.apply_change(["PBC-001"], _owner("Priya Shah"))
+    opened.edits.apply_change(["PBC-001"], _owner("Priya Shah"))
     opened.select_refs(["PBC-002"])
-    opened.apply_change(["PBC-002"], _owner("priya shah"))
+    opened.edits.apply_change(["PBC-002"], _owner("priya shah"))
     opened.undo_action.trigger()
+    saved(qtbot, opened)
     assert opened.workbook is not None
     assert [p.name for p in opened.workbook.people.list()] == ["Priya Shah"]
 
@@ -317,9 +318,11 @@ def test_add_person_is_one_undoable_step_that_removes_the_person_again(
     monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: ("Lee  Wong", True))
     click_row(qtbot, opened, 0)
     opened.panel.add_person_requested.emit()
+    saved(qtbot, opened)
     assert opened.model.request_at(0).owner == "Lee Wong"
     assert opened.undo_action.text() == "&Undo Set owner of PBC-001 to Lee Wong"
     opened.undo_action.trigger()
+    saved(qtbot, opened)
     assert opened.workbook is not None
     assert opened.model.request_at(0).owner == ""
     assert opened.workbook.people.list() == []

@@ -6,6 +6,7 @@ import collections
 from pathlib import Path
 
 import pytest
+from helpers.writes import saved
 from PySide6 import QtGui
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
@@ -59,12 +60,14 @@ def test_no_key_of_the_main_window_is_bound_twice(opened: MainWindow) -> None:
 def test_redo_answers_ctrl_shift_z_and_ctrl_y(qtbot: QtBot, opened: MainWindow, keys: str) -> None:
     assert opened.workbook is not None
     opened.select_refs(["PBC-001"])
-    opened.apply_change(["PBC-001"], FieldChange(owner="Priya Shah"))
+    opened.edits.apply_change(["PBC-001"], FieldChange(owner="Priya Shah"))
     opened.undo_action.trigger()
+    saved(qtbot, opened)
     assert opened.model.request_at(0).owner == ""
     opened.table.setFocus()
     sequence = QKeySequence(keys)[0]
     qtbot.keyClick(opened.table, sequence.key(), sequence.keyboardModifiers())
+    saved(qtbot, opened)
     assert opened.model.request_at(0).owner == "Priya Shah"
 
 
@@ -74,7 +77,7 @@ def test_the_toolbars_undo_button_keeps_its_text_and_width_and_tells_the_detail_
     button = opened.bulk_bar.widgetForAction(opened.undo_action)
     assert isinstance(button, QToolButton)
     width, export_x = button.sizeHint().width(), opened.bulk_bar.widgetForAction(opened.export_action).x()
-    opened.apply_change(["PBC-002"], FieldChange(owner="Sarah Lindqvist-Okafor"))
+    opened.edits.apply_change(["PBC-002"], FieldChange(owner="Sarah Lindqvist-Okafor"))
     assert opened.undo_action.text() == "&Undo Set owner of PBC-002 to Sarah Lindqvist-Okafor"
     assert button.text() == "Undo"
     assert button.sizeHint().width() == width

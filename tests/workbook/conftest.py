@@ -2,40 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers.workbooks import create_acme, insert_requests, sample_request
 
 from workbook.identity import current_actor
 from workbook.model import Actor
 from workbook.services.workbook import Workbook
-from workbook.storage.schema import RequestRow
-
-
-def add_requests(workbook: Workbook, refs: list[str], *, section: str = "Access") -> None:
-    """Insert bare requests directly (the importer has its own tests)."""
-    now = dt.datetime.now(dt.UTC)
-    with workbook.db.write() as session:
-        for position, ref in enumerate(refs):
-            session.add(
-                RequestRow(
-                    ref=ref,
-                    title=f"Title of {ref}",
-                    request_text=f"Provide the evidence for {ref}.",
-                    criteria=["CC6.1", "CC6.2"] if position % 2 == 0 else ["CC7.1"],
-                    section=section,
-                    position=position,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-
-
-@pytest.fixture
-def actor() -> Actor:
-    return Actor(name="Dana Ops", login="dana")
 
 
 @pytest.fixture
@@ -45,15 +20,12 @@ def workbook_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def workbook(workbook_path: Path, actor: Actor) -> Iterator[Workbook]:
-    wb = Workbook.create(
-        workbook_path,
-        actor,
-        client="Acme Cloud, Inc.",
-        period_start=dt.date(2026, 1, 1),
-        period_end=dt.date(2026, 6, 30),
-        auditor="Northbridge Assurance LLP",
+    """Acme's workbook with four bare requests, PBC-001 to PBC-004, all in section Access."""
+    wb = create_acme(workbook_path, actor)
+    refs = ["PBC-001", "PBC-002", "PBC-003", "PBC-004"]
+    insert_requests(
+        wb, (sample_request(ref, position, section="Access") for position, ref in enumerate(refs))
     )
-    add_requests(wb, ["PBC-001", "PBC-002", "PBC-003", "PBC-004"])
     yield wb
     wb.close()
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from helpers.corpus import CORPUS, corpus_names
 
 from workbook.errors import UserError
 from workbook.formats.sheets.cells import to_text
@@ -23,20 +24,12 @@ from workbook.services.exporting import ExportService
 from workbook.services.importing import ImportService
 from workbook.services.workbook import Workbook
 
-CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
-
 pytestmark = [
     pytest.mark.corpus,
     # openpyxl, used here only to read both files back, does not read x14 extensions (write-back keeps them).
     pytest.mark.filterwarnings("ignore:(Conditional Formatting|Data Validation) extension:UserWarning"),
     pytest.mark.filterwarnings("ignore:Workbook contains no default style:UserWarning"),
 ]
-
-
-def corpus_names() -> list[str]:
-    if not CORPUS.is_dir():
-        return ["(corpus absent)"]
-    return sorted(p.name for p in CORPUS.iterdir() if p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv"))
 
 
 def cells(book: Any) -> dict[tuple[str, int, int], tuple[object, str]]:

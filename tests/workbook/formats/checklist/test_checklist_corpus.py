@@ -7,29 +7,13 @@ and sample refs, owner/status/due where present), not from what the reader happe
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from helpers.corpus import corpus_file, corpus_names
 
 from workbook.errors import UserError
 from workbook.formats.checklist.reader import ChecklistAnalysis, analyse_sheet
 
-CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus"
-
 pytestmark = pytest.mark.corpus
-
-
-def corpus_file(name: str) -> Path:
-    path = CORPUS / name
-    if not path.is_file():
-        pytest.skip(f"corpus file {name} is absent")
-    return path
-
-
-def corpus_names() -> list[str]:
-    if not CORPUS.is_dir():
-        return ["(corpus absent)"]
-    return sorted(p.name for p in CORPUS.iterdir() if p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv"))
 
 
 def accounted(analysis: ChecklistAnalysis) -> int:

@@ -9,30 +9,13 @@ import zlib
 from pathlib import Path
 
 import pytest
+from helpers.files import pdf_bytes, png_bytes
 from PIL import Image
-from reportlab.lib.pagesizes import letter
-from reportlab.pdfgen import canvas
 
 from workbook.formats import evidence_preview
 from workbook.services import previews
 from workbook.services.evidence import EvidenceService
 from workbook.services.workbook import Workbook
-
-
-def png(width: int, height: int, color: str = "red") -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), color).save(out, format="PNG")
-    return out.getvalue()
-
-
-def text_pdf(lines: list[str]) -> bytes:
-    out = io.BytesIO()
-    pdf = canvas.Canvas(out, pagesize=letter)
-    for y, line in enumerate(lines):
-        pdf.drawString(72, 700 - 20 * y, line)
-    pdf.showPage()
-    pdf.save()
-    return out.getvalue()
 
 
 def png_bomb(width: int, height: int) -> bytes:
@@ -65,18 +48,18 @@ def attach(workbook: Workbook, tmp_path: Path, name: str, data: bytes, ref: str 
 
 
 def test_png_thumbnail_exists_and_keeps_the_aspect_ratio(workbook: Workbook, tmp_path: Path) -> None:
-    sha = attach(workbook, tmp_path, "screen.png", png(800, 400))
+    sha = attach(workbook, tmp_path, "screen.png", png_bytes(800, 400))
     assert thumbnail_size(workbook, sha) == (256, 128)
 
 
 def test_a_small_image_is_not_enlarged(workbook: Workbook, tmp_path: Path) -> None:
-    sha = attach(workbook, tmp_path, "icon.png", png(40, 30))
+    sha = attach(workbook, tmp_path, "icon.png", png_bytes(40, 30))
     assert thumbnail_size(workbook, sha) == (40, 30)
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) is not installed")
 def test_pdf_thumbnail_is_the_first_page_rendered(workbook: Workbook, tmp_path: Path) -> None:
-    sha = attach(workbook, tmp_path, "policy.pdf", text_pdf(["Access Control Policy"]))
+    sha = attach(workbook, tmp_path, "policy.pdf", pdf_bytes([["Access Control Policy"]]))
     assert thumbnail_size(workbook, sha) == (198, 256)
     data = workbook.evidence.thumbnail(sha)
     assert data is not None
@@ -91,7 +74,7 @@ def test_pdf_thumbnail_is_a_placeholder_without_pdftoppm(
     workbook: Workbook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(evidence_preview.shutil, "which", lambda _name: None)
-    sha = attach(workbook, tmp_path, "policy.pdf", text_pdf(["Access Control Policy"]))
+    sha = attach(workbook, tmp_path, "policy.pdf", pdf_bytes([["Access Control Policy"]]))
     assert thumbnail_size(workbook, sha) == (198, 256)
 
 
@@ -99,7 +82,7 @@ def test_csv_txt_and_pdf_text_is_extracted_for_search(workbook: Workbook, tmp_pa
     csv_sha = attach(workbook, tmp_path, "users.csv", b"user,role\nzelda@acme.test,admin\n")
     txt_sha = attach(workbook, tmp_path, "notes.txt", "Quarterly review — signed off".encode(), ref="PBC-002")
     pdf_sha = attach(
-        workbook, tmp_path, "policy.pdf", text_pdf(["Encryption at rest uses AES-256"]), ref="PBC-003"
+        workbook, tmp_path, "policy.pdf", pdf_bytes([["Encryption at rest uses AES-256"]]), ref="PBC-003"
     )
     assert "zelda@acme.test" in workbook.evidence.text_content(csv_sha)
     assert workbook.evidence.text_content(txt_sha) == "Quarterly review — signed off"
@@ -122,7 +105,7 @@ def test_a_decompression_bomb_keeps_the_evidence_without_a_preview(
 
 
 def test_a_truncated_image_keeps_the_evidence_without_a_preview(workbook: Workbook, tmp_path: Path) -> None:
-    sha = attach(workbook, tmp_path, "cut.png", png(300, 300, "green")[:120])
+    sha = attach(workbook, tmp_path, "cut.png", png_bytes(300, 300, "green")[:120])
     assert workbook.evidence.thumbnail(sha) is None
     assert workbook.evidence.get(sha).size == 120
 
@@ -130,7 +113,7 @@ def test_a_truncated_image_keeps_the_evidence_without_a_preview(workbook: Workbo
 def test_an_encrypted_pdf_gets_a_placeholder_and_no_text(workbook: Workbook, tmp_path: Path) -> None:
     from pypdf import PdfReader, PdfWriter
 
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(text_pdf(["secret words"]))))
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_bytes([["secret words"]]))))
     writer.encrypt("owner-and-user-password")
     out = io.BytesIO()
     writer.write(out)
@@ -142,7 +125,7 @@ def test_an_encrypted_pdf_gets_a_placeholder_and_no_text(workbook: Workbook, tmp
 def test_missing_previews_are_built_later_in_one_pass(workbook: Workbook, tmp_path: Path) -> None:
     later = EvidenceService(workbook.db, workbook.actor, build_previews=False)
     path = tmp_path / "screen.png"
-    path.write_bytes(png(512, 1024))
+    path.write_bytes(png_bytes(512, 1024))
     sha = later.attach_one("PBC-001", path).evidence.sha256
     assert workbook.evidence.thumbnail(sha) is None
     seen: list[tuple[int, int]] = []

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
 import pytest
+from helpers.corpus import CORPUS
+from helpers.files import write_xlsx
 from PySide6.QtCore import QModelIndex, QPoint, QSize, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
@@ -39,7 +41,6 @@ from workbook.model import Actor
 from workbook.services.import_profiles import profile_words
 from workbook.services.workbook import Workbook
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 ROWS = [
     ("PBC-001", "Provide the information security policy", "CC1.1, CC2.1", "Elena Petrova", "X1", "Open"),
     ("PBC-002", "Provide the list of new hires", "CC1.4", "Priya Raman", "X2", "In progress"),
@@ -81,19 +82,6 @@ def write_checklist(path: Path, rows: list[tuple[str, str, str, str, str, str]] 
     return path
 
 
-def write_sheets(path: Path, sheets: dict[str, Sequence[Sequence[str]]]) -> Path:
-    """A plain workbook: each sheet its rows from row 1, the header first."""
-    book = openpyxl.Workbook()
-    for number, (name, rows) in enumerate(sheets.items()):
-        sheet = book.active if number == 0 else book.create_sheet(name)
-        assert sheet is not None
-        sheet.title = name
-        for row in rows:
-            sheet.append(list(row))
-    book.save(path)
-    return path
-
-
 def write_questionnaire(path: Path) -> Path:
     """A vendor questionnaire whose first row is a worked example (EX-1) above five open questions."""
     rows = [
@@ -107,7 +95,7 @@ def write_questionnaire(path: Path) -> Path:
         ),
         *((str(n), f"Question {n}: describe your {w}.", "", "", "To do") for n, w in enumerate(QUESTIONS, 1)),
     ]
-    return write_sheets(path, {"Questionnaire": rows})
+    return write_xlsx(path, {"Questionnaire": rows})
 
 
 def write_two_sheet_list(path: Path) -> Path:
@@ -121,7 +109,7 @@ def write_two_sheet_list(path: Path) -> Path:
         (f"CM-{n}", f"Provide the change ticket sample number {n} for review", "Marcus Chen", "Open")
         for n in range(1, 5)
     ]
-    return write_sheets(path, {"Access": [header, *access], "Change": [header, *change]})
+    return write_xlsx(path, {"Access": [header, *access], "Change": [header, *change]})
 
 
 @pytest.fixture
@@ -529,7 +517,7 @@ def test_the_check_this_box_lists_a_doubtful_decision_and_the_heading_marks_it(
     qtbot: QtBot, empty: MainWindow, tmp_path: Path
 ) -> None:
     questions = [f"Do you have a documented policy for {w}? Describe it." for w in QUESTIONS]
-    checklist = write_sheets(
+    checklist = write_xlsx(
         tmp_path / "no ids.xlsx",
         {"Questionnaire": [("Question", "Answer", "Owner"), *((q, "", "") for q in questions)]},
     )
@@ -614,7 +602,7 @@ def test_the_problems_step_asks_about_rows_sharing_a_ref_only_when_some_do(
         ("PBC-1" if shared else "PBC-3", "Provide the minutes approving the policy", "Elena Petrova"),
         ("PBC-4", "Provide the access review", "Marcus Chen"),
     ]
-    wizard = open_wizard(qtbot, empty, write_sheets(tmp_path / "pbc.xlsx", {"PBC": rows}))
+    wizard = open_wizard(qtbot, empty, write_xlsx(tmp_path / "pbc.xlsx", {"PBC": rows}))
     to_mapping(qtbot, wizard)
     click_next(qtbot, wizard)
     assert wizard.currentId() == PAGE_PROBLEMS

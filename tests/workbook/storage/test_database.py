@@ -19,7 +19,7 @@ from workbook.services.workbook import Workbook
 from workbook.storage.fileformat import KNOWN_REVISIONS, SCHEMA_HEAD
 from workbook.storage.migrate import head_revision
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def sha(path: Path) -> str:

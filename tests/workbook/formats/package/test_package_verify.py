@@ -2,70 +2,48 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers.package import package_evidence, package_input, package_request
 
 from workbook.errors import UserError
 from workbook.formats.package.assemble import write_pdf_package
-from workbook.formats.package.inputs import PackageEvidence, PackageInput, PackageRequest
+from workbook.formats.package.inputs import PackageInput
 from workbook.formats.package.verify import verify_package
 from workbook.formats.package.zip_bundle import write_zip_bundle
 from workbook.model import Problem, Status
 
-NOW = dt.datetime(2025, 3, 4, 12, 30, tzinfo=dt.UTC)
 FORGED = hashlib.sha256(b"forged notes\n").hexdigest()
 PLAIN = hashlib.sha256(b"plain notes\n").hexdigest()
 MARKER = b"UNIQUE-EVIDENCE-BYTES-0123456789" * 8
 
 
-def _evidence(name: str, data: bytes, media_type: str) -> PackageEvidence:
-    def chunks() -> Iterator[bytes]:
-        yield data
-
-    return PackageEvidence(
-        name=name,
-        media_type=media_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        effective_date=None,
-        added_by="Dana",
-        added_at=NOW,
-        open=chunks,
-    )
-
-
 def _package() -> PackageInput:
-    request = PackageRequest(
-        ref="PBC-001",
+    request = package_request(
+        "PBC-001",
+        package_evidence("blob.zip", MARKER, "application/zip", effective_date=None),
+        package_evidence("notes.txt", b"plain notes\n", effective_date=None),
         title="Access",
         request="r",
         criteria=(),
         section="S",
-        owner="Dana",
         status=Status.ACCEPTED,
         due=None,
-        evidence=(
-            _evidence("blob.zip", MARKER, "application/zip"),
-            _evidence("notes.txt", b"plain notes\n", "text/plain"),
-        ),
     )
-    return PackageInput(
+    return package_input(
+        request,
         client="Acme",
         framework="SOC 2",
         period_start=None,
         period_end=None,
         auditor="A",
         prepared_by="D",
-        generated_at=NOW,
         final=True,
         package_id="pkg-1",
         activity_head="f" * 64,
-        requests=(request,),
     )
 
 

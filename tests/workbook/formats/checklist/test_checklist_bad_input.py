@@ -4,48 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import random
-import re
 import subprocess
 import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-import openpyxl
 import pytest
+from helpers.files import encrypted_xlsx, haunt_sheet, rewrite_member, write_docx_renamed, write_xlsx
 
 from workbook.cli import main
-from workbook.formats.sheets.preflight import OLE_MAGIC
 
 SHEET = "xl/worksheets/sheet1.xml"
 HEADER = ["Request ID", "Request", "Owner"]
 
 
 def good_xlsx(path: Path, rows: list[list[str]] | None = None) -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "PBC"
-    for row in rows if rows is not None else [HEADER, ["PBC-1", "Access review", "Ann"]]:
-        ws.append(row)
-    wb.save(path)
-    return path
-
-
-def rewrite_member(
-    path: Path, member: str, change: Callable[[bytes], bytes], method: int | None = None
-) -> None:
-    """Rewrite one part of an xlsx in place; `method` recompresses that part (bzip2 for the bomb)."""
-    copy = path.with_suffix(".tmp")
-    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = zin.read(info.filename)
-            if info.filename == member:
-                data = change(data)
-                zout.writestr(info.filename, data, compress_type=method or zipfile.ZIP_DEFLATED)
-            else:
-                zout.writestr(info.filename, data)
-    copy.replace(path)
+    return write_xlsx(
+        path, {"PBC": rows if rows is not None else [HEADER, ["PBC-1", "Access review", "Ann"]]}
+    )
 
 
 def build_empty(path: Path) -> Path:
@@ -57,13 +34,6 @@ def build_header_only(path: Path) -> Path:
     return good_xlsx(path, [HEADER])
 
 
-def build_docx_renamed(path: Path) -> Path:
-    with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("[Content_Types].xml", "<Types/>")
-        zf.writestr("word/document.xml", "<document/>")
-    return path
-
-
 def build_truncated(path: Path) -> Path:
     data = good_xlsx(path).read_bytes()
     path.write_bytes(data[: len(data) // 2])
@@ -72,15 +42,7 @@ def build_truncated(path: Path) -> Path:
 
 def build_encrypted(path: Path) -> Path:
     """A really encrypted xlsx (msoffcrypto-tool, test-only); without it, the OLE shell Excel writes."""
-    try:
-        from msoffcrypto.format.ooxml import OOXMLFile  # type: ignore[import-untyped]
-    except ImportError:
-        entry = "EncryptedPackage".encode("utf-16-le").ljust(64, b"\x00")
-        path.write_bytes(OLE_MAGIC + b"\x00" * 504 + entry + b"\x00" * 1024)
-        return path
-    plain = good_xlsx(path.with_name("plain-" + path.name))
-    with plain.open("rb") as source, path.open("wb") as target:
-        OOXMLFile(source).encrypt("secret", target)
+    path.write_bytes(encrypted_xlsx(good_xlsx(path.with_name("plain-" + path.name)).read_bytes()))
     return path
 
 
@@ -133,16 +95,7 @@ def build_ghost_sheet(path: Path, with_request: bool = False) -> Path:
     """A header, then rows up to 1,048,576, all empty but formatted, and no `<dimension>` tag to say so."""
     rows = [HEADER, ["PBC-1", "Access review", "Ann"]] if with_request else [HEADER]
     good_xlsx(path, rows)
-
-    def haunt(xml: bytes) -> bytes:
-        text = re.sub(r"<dimension[^>]*/>", "", xml.decode("utf-8"))
-        first = len(rows) + 1
-        ghosts = "".join(
-            f'<row r="{r}" spans="1:26" customFormat="1" s="0"/>' for r in range(first, 1_048_577)
-        )
-        return text.replace("</sheetData>", ghosts + "</sheetData>").encode("utf-8")
-
-    rewrite_member(path, SHEET, haunt)
+    haunt_sheet(path, len(rows) + 1)
     return path
 
 
@@ -173,7 +126,7 @@ BAD_INPUTS: dict[str, tuple[str, Callable[[Path], Path], str, str]] = {
     ),
     "docx_renamed_xlsx": (
         "memo.xlsx",
-        build_docx_renamed,
+        write_docx_renamed,
         "This is a Word document, not a spreadsheet",
         "memo.xlsx",
     ),

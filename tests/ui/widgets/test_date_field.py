@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers.writes import saved
 from PySide6.QtCore import QDate, QLocale, Qt
 from pytestqt.qtbot import QtBot
 
@@ -127,12 +128,15 @@ def test_a_due_date_typed_in_the_panel_is_saved_as_typed(qtbot: QtBot, opened: M
     assert due.date() == opened.model.request_at(0).due
     type_over(qtbot, due, "2025-09-30")
     qtbot.keyClick(due.edit, Qt.Key.Key_Return)
+    saved(qtbot, opened)
     assert opened.model.request_at(0).due == dt.date(2025, 9, 30)
     opened.panel.clear_due.click()
+    saved(qtbot, opened)
     assert opened.model.request_at(0).due is None
     assert (due.text(), due.edit.placeholderText()) == ("", "No due date")
     qtbot.keyClicks(due.edit, "10/1/25")
     qtbot.keyClick(due.edit, Qt.Key.Key_Return)
+    saved(qtbot, opened)
     assert opened.model.request_at(0).due == dt.date(2025, 10, 1)
 
 
@@ -165,6 +169,7 @@ def test_the_set_due_dialog_stays_open_on_a_bad_value_and_saves_a_good_one(
     type_over(qtbot, dialog.field, "2025-09-30")
     dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
     assert not dialog.isVisible()
+    saved(qtbot, opened)
     assert [opened.model.request_at(row).due for row in (2, 3)] == [dt.date(2025, 9, 30)] * 2
     assert opened.undo_action.text() == "&Undo Set due date of 2 requests to 2025-09-30"
 
@@ -189,4 +194,5 @@ def test_an_evidence_files_effective_date_is_the_one_typed(
     assert opened.workbook.evidence.for_request("PBC-001")[0].evidence.effective_date is None
     type_over(qtbot, details.effective, "2025-09-30")
     qtbot.keyClick(details.effective.edit, Qt.Key.Key_Return)
+    saved(qtbot, opened)
     assert opened.workbook.evidence.for_request("PBC-001")[0].evidence.effective_date == dt.date(2025, 9, 30)

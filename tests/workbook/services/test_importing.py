@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
+from helpers.files import write_docx_renamed
 
 from workbook.cli import main
 from workbook.model import Actor, FieldChange, RequestFilter, Status
@@ -179,17 +179,11 @@ def test_cli_import_json_has_the_documented_keys(
     assert (out["sheet"], out["header_row"], out["added"], out["items"]) == ("PBC List", 4, 7, 7)
 
 
-def _docx_renamed(path: Path) -> None:
-    with zipfile.ZipFile(path, "w") as z:
-        z.writestr("[Content_Types].xml", "<Types/>")
-        z.writestr("word/document.xml", "<w:document/>")
-
-
 @pytest.mark.parametrize(
     ("name", "make"),
     [
         ("empty.xlsx", lambda p: p.write_bytes(b"")),
-        ("renamed.xlsx", _docx_renamed),
+        ("renamed.xlsx", write_docx_renamed),
         ("garbage.csv", lambda p: p.write_bytes(bytes(range(256)) * 64)),
         ("truncated.xlsx", None),
     ],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import sqlite3
@@ -11,13 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.workbooks import insert_requests
 
 from workbook.jobs import CancelToken
 from workbook.model import Actor
 from workbook.services import ingest
 from workbook.services.ingest import Matcher, tokens
 from workbook.services.workbook import Workbook
-from workbook.storage.schema import RequestRow
 
 CLI = Path(sys.executable).with_name("audit-workbook")
 
@@ -87,15 +86,6 @@ EXPECTED_SKIPPED = {
 }
 
 
-def add_requests(workbook: Workbook, requests: list[tuple[str, list[str]]]) -> None:
-    now = dt.datetime.now(dt.UTC)
-    with workbook.db.write() as session:
-        for position, (ref, criteria) in enumerate(requests):
-            session.add(
-                RequestRow(ref=ref, criteria=criteria, position=position, created_at=now, updated_at=now)
-            )
-
-
 def make_tree(root: Path) -> None:
     """The 40-entry tree: every file gets distinct bytes except the deliberate duplicate."""
     for rel in [*EXPECTED_MATCHED, *EXPECTED_AMBIGUOUS, *EXPECTED_UNMATCHED]:
@@ -112,7 +102,7 @@ def make_tree(root: Path) -> None:
 @pytest.fixture
 def tree_workbook(tmp_path: Path, actor: Actor) -> tuple[Workbook, Path]:
     wb = Workbook.create(tmp_path / "ingest.auditwb", actor, client="Acme")
-    add_requests(wb, REQUESTS)
+    insert_requests(wb, ({"ref": ref, "criteria": criteria} for ref, criteria in REQUESTS))
     folder = tmp_path / "evidence"
     make_tree(folder)
     return wb, folder

@@ -6,11 +6,13 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from helpers.files import pdf_bytes
+from helpers.window import copy_image
+from helpers.writes import saved
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication, QImage
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
-from reportlab.pdfgen import canvas
+from reportlab.lib.pagesizes import A4
 
 from ui.main_window import MainWindow
 from ui.widgets.request_panel import PanelTab
@@ -18,11 +20,7 @@ from workbook.model import EvidenceLink
 
 
 def write_pdf(path: Path, pages: int) -> Path:
-    pdf = canvas.Canvas(str(path))
-    for number in range(1, pages + 1):
-        pdf.drawString(72, 720, f"Access review, page {number}")
-        pdf.showPage()
-    pdf.save()
+    path.write_bytes(pdf_bytes(([f"Access review, page {n}"] for n in range(1, pages + 1)), size=A4, top=720))
     return path
 
 
@@ -53,9 +51,7 @@ def test_a_pdf_is_previewed_page_by_page_with_qtpdf(qtbot: QtBot, opened: MainWi
 
 def test_details_and_provenance_are_saved_and_undone(qtbot: QtBot, opened: MainWindow) -> None:
     opened.select_refs(["PBC-002"])
-    image = QImage(40, 30, QImage.Format.Format_RGB32)
-    image.fill(QColor("teal"))
-    QGuiApplication.clipboard().setImage(image)
+    copy_image(40, 30)
     with qtbot.waitSignal(opened.attach_finished, timeout=10000):
         opened.paste_action.trigger()
     select_first_evidence(qtbot, opened)
@@ -68,6 +64,7 @@ def test_details_and_provenance_are_saved_and_undone(qtbot: QtBot, opened: MainW
     qtbot.keyClicks(panel.detail_edits["shows"], "MFA enforced for every user")
     qtbot.keyClicks(panel.detail_edits["population"], "212 active accounts")
     qtbot.mouseClick(panel.save_details, Qt.MouseButton.LeftButton)
+    saved(qtbot, opened)
     evidence = links(opened, "PBC-002")[0].evidence
     assert (evidence.source_system, evidence.shows, evidence.population) == (
         "Okta admin console",
@@ -79,6 +76,7 @@ def test_details_and_provenance_are_saved_and_undone(qtbot: QtBot, opened: MainW
     assert opened.undo_action.text() == f"&Undo Edit details of {evidence.name}"
 
     opened.undo_action.trigger()
+    saved(qtbot, opened)
     evidence = links(opened, "PBC-002")[0].evidence
     assert (evidence.source_system, evidence.shows, evidence.population) == ("", "", "")
     assert panel.detail_edits["source_system"].text() == ""
@@ -108,11 +106,13 @@ def test_replacing_with_a_newer_version_keeps_the_old_one_and_can_be_undone_or_r
     assert opened.panel.evidence.item(0).text().startswith("policy-v2.txt\n")
 
     opened.undo_action.trigger()
+    saved(qtbot, opened)
     assert [(link.evidence.name, link.current) for link in links(opened, "PBC-003")] == [
         ("policy-v1.txt", True),
         ("policy-v2.txt", False),
     ]
     opened.redo_action.trigger()
+    saved(qtbot, opened)
     assert [link.current for link in links(opened, "PBC-003")] == [False, True]
 
     opened.panel.evidence_tab.versions.setChecked(True)
@@ -125,9 +125,11 @@ def test_replacing_with_a_newer_version_keeps_the_old_one_and_can_be_undone_or_r
     tab = opened.panel.evidence_tab
     assert tab.restore_button.isVisible() and not tab.replace_button.isEnabled()
     qtbot.mouseClick(tab.restore_button, Qt.MouseButton.LeftButton)
+    saved(qtbot, opened)
     assert [link.current for link in links(opened, "PBC-003")] == [True, False]
     assert opened.undo_action.text() == "&Undo Restore policy-v1.txt in PBC-003"
     opened.undo_action.trigger()
+    saved(qtbot, opened)
     assert [link.current for link in links(opened, "PBC-003")] == [False, True]
 
 
@@ -201,9 +203,11 @@ def test_the_evidence_lists_menu_opens_replaces_removes_and_shows_details_of_the
     tab.details_action.trigger()
     assert tab.details.effective.edit.hasFocus()
     tab.unlink_action.trigger()
+    saved(qtbot, opened)
     assert links(opened, "PBC-001") == []
     assert tab.evidence_list.count() == 0
     opened.undo_action.trigger()
+    saved(qtbot, opened)
     assert tab.evidence_list.count() == 1
 
 
@@ -247,5 +251,6 @@ def test_dates_flagged_shows_exactly_the_requests_whose_evidence_list_warns_abou
     details = opened.panel.evidence_tab.details
     details.effective.set_date(dt.date(2026, 4, 1))
     details.save_details.click()
+    saved(qtbot, opened)
     assert shown() == ["PBC-002"]
     assert warned() == ["PBC-002"]

@@ -14,59 +14,30 @@ import stat
 import subprocess
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers.files import encrypted_xlsx, pdf_bytes, png_bytes
+from helpers.package import NOW, package_evidence, package_input, package_request
 from openpyxl import Workbook
-from PIL import Image
 from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
-from reportlab.pdfgen.canvas import Canvas
 
 from workbook.formats.package.assemble import write_pdf_package
 from workbook.formats.package.inputs import PackageComment, PackageEvidence, PackageInput, PackageRequest
 from workbook.jobs import Cancelled, CancelToken
 from workbook.model import Status
 
-NOW = dt.datetime(2025, 3, 4, 12, 30, tzinfo=dt.UTC)
 HEAD = "c0ffee" + "0" * 58
+BLUE = "#1e78c8"  # the sample images' colour
 HOSTILE = (
     '<b>bold</b> & <img src="/etc/passwd"/> <a href="javascript:alert(1)">click</a> \u202eRTL\u202c 中文 😀'
 )
 
 
-def _evidence(name: str, data: bytes, media_type: str) -> PackageEvidence:
-    def chunks() -> Iterator[bytes]:
-        for i in range(0, len(data), 65536):
-            yield data[i : i + 65536]
-
-    return PackageEvidence(
-        name=name,
-        media_type=media_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        effective_date=dt.date(2025, 1, 31),
-        added_by="Dana",
-        added_at=NOW,
-        open=chunks,
-    )
-
-
-def _png(width: int, height: int, mode: str = "RGB") -> bytes:
-    buf = io.BytesIO()
-    Image.new(mode, (width, height), "#1e78c8").save(buf, "PNG")
-    return buf.getvalue()
-
-
 def _pdf(pages: int, text: str = "source page", size: tuple[float, float] = (612, 792)) -> bytes:
-    buf = io.BytesIO()
-    canvas = Canvas(buf, pagesize=size)
-    for i in range(pages):
-        canvas.drawString(72, 400, f"{text} {i + 1}")
-        canvas.showPage()
-    canvas.save()
-    return buf.getvalue()
+    return pdf_bytes(([f"{text} {i + 1}"] for i in range(pages)), size=size, top=400)
 
 
 def _hostile_pdf() -> bytes:
@@ -94,35 +65,11 @@ def _encrypted_pdf() -> bytes:
 
 
 def _request(ref: str, section: str, *evidence: PackageEvidence, **kw: object) -> PackageRequest:
-    fields: dict[str, object] = {
-        "ref": ref,
-        "title": f"Title of {ref}",
-        "request": "Provide the list",
-        "criteria": ("CC6.1",),
-        "section": section,
-        "owner": "Dana",
-        "status": Status.READY_FOR_AUDITOR,
-        "due": dt.date(2025, 2, 1),
-        "evidence": evidence,
-    }
-    fields.update(kw)
-    return PackageRequest(**fields)  # type: ignore[arg-type]
+    return package_request(ref, *evidence, section=section, **kw)
 
 
 def _package(*requests: PackageRequest, final: bool = False) -> PackageInput:
-    return PackageInput(
-        client="Acme Ltd",
-        framework="SOC 2 Type II",
-        period_start=dt.date(2024, 7, 1),
-        period_end=dt.date(2025, 6, 30),
-        auditor="Example & Co",
-        prepared_by="Dana",
-        generated_at=NOW,
-        final=final,
-        package_id="pkg-0042",
-        activity_head=HEAD,
-        requests=requests,
-    )
+    return package_input(*requests, final=final, package_id="pkg-0042", activity_head=HEAD)
 
 
 def _outline(reader: PdfReader) -> list[tuple[int, str, int]]:
@@ -142,7 +89,7 @@ def _outline(reader: PdfReader) -> list[tuple[int, str, int]]:
 @pytest.fixture
 def sample(tmp_path: Path) -> tuple[PackageInput, Path, dict[str, bytes]]:
     files = {
-        "shot.png": _png(1920, 1080),
+        "shot.png": png_bytes(1920, 1080, BLUE),
         "report.pdf": _pdf(3),
         "users.csv": b"name,role\n" + b"ann,admin\n" * 400,
         "config.json": b'{"mfa": true}',
@@ -151,14 +98,14 @@ def sample(tmp_path: Path) -> tuple[PackageInput, Path, dict[str, bytes]]:
         _request(
             "PBC-001",
             "Access",
-            _evidence("shot.png", files["shot.png"], "image/png"),
-            _evidence("report.pdf", files["report.pdf"], "application/pdf"),
+            package_evidence("shot.png", files["shot.png"], "image/png"),
+            package_evidence("report.pdf", files["report.pdf"], "application/pdf"),
         ),
         _request(
             "PBC-002",
             "Change",
-            _evidence("users.csv", files["users.csv"], "text/csv"),
-            _evidence("config.json", files["config.json"], "application/json"),
+            package_evidence("users.csv", files["users.csv"], "text/csv"),
+            package_evidence("config.json", files["config.json"], "application/json"),
         ),
         _request("PBC-003", "Access", status=Status.OPEN, overdue=True),
     )
@@ -377,9 +324,9 @@ def test_corrupt_and_encrypted_pdfs_get_a_marked_page_and_the_export_succeeds(tm
     req = _request(
         "PBC-001",
         "S",
-        _evidence("broken.pdf", broken, "application/pdf"),
-        _evidence("locked.pdf", _encrypted_pdf(), "application/pdf"),
-        _evidence("truncated.pdf", _pdf(2)[:300], "application/pdf"),
+        package_evidence("broken.pdf", broken, "application/pdf"),
+        package_evidence("locked.pdf", _encrypted_pdf(), "application/pdf"),
+        package_evidence("truncated.pdf", _pdf(2)[:300], "application/pdf"),
     )
     out = tmp_path / "p.pdf"
     result = write_pdf_package(_package(req), out)
@@ -402,7 +349,7 @@ def test_corrupt_and_encrypted_pdfs_get_a_marked_page_and_the_export_succeeds(tm
 def test_active_content_is_stripped_from_merged_evidence(tmp_path: Path) -> None:
     out = tmp_path / "p.pdf"
     result = write_pdf_package(
-        _package(_request("PBC-001", "S", _evidence("h.pdf", _hostile_pdf(), "application/pdf"))), out
+        _package(_request("PBC-001", "S", package_evidence("h.pdf", _hostile_pdf(), "application/pdf"))), out
     )
 
     reader = PdfReader(out)
@@ -433,8 +380,8 @@ def test_rotated_and_landscape_evidence_pages_keep_their_shape(tmp_path: Path) -
     req = _request(
         "PBC-001",
         "S",
-        _evidence("r.pdf", buf.getvalue(), "application/pdf"),
-        _evidence("l.pdf", _pdf(1, "wide", (792, 612)), "application/pdf"),
+        package_evidence("r.pdf", buf.getvalue(), "application/pdf"),
+        package_evidence("l.pdf", _pdf(1, "wide", (792, 612)), "application/pdf"),
     )
     out = tmp_path / "p.pdf"
     write_pdf_package(_package(req), out)
@@ -454,7 +401,11 @@ def test_cancel_leaves_no_file_behind(tmp_path: Path) -> None:
         if done >= 2:
             token.cancel()
 
-    req = _request("PBC-001", "S", *(_evidence(f"{i}.png", _png(40 + i, 30), "image/png") for i in range(4)))
+    req = _request(
+        "PBC-001",
+        "S",
+        *(package_evidence(f"{i}.png", png_bytes(40 + i, 30, BLUE), "image/png") for i in range(4)),
+    )
     with pytest.raises(Cancelled):
         write_pdf_package(_package(req), tmp_path / "p.pdf", progress=progress, cancel=token)
     assert list(tmp_path.iterdir()) == []
@@ -469,16 +420,19 @@ def test_a4_page_size_is_used_for_our_pages(tmp_path: Path) -> None:
     assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
 
 
-@pytest.mark.parametrize("umask", [0o022, 0o077])
-def test_the_package_gets_a_saved_documents_permissions(tmp_path: Path, umask: int) -> None:
+@pytest.mark.skipif(os.name == "nt", reason="Windows keeps its ACLs; no chmod there")
+@pytest.mark.parametrize("umask", [0o002, 0o022, 0o077])
+def test_the_package_is_owner_only_whatever_the_umask(tmp_path: Path, umask: int) -> None:
     out = tmp_path / "package.pdf"
+    out.write_bytes(b"a readable package from last week")
+    out.chmod(0o644)
     old = os.umask(umask)
     try:
         write_pdf_package(_package(_request("PBC-001", "Access")), out)
     finally:
         os.umask(old)
 
-    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
 
 
 def test_cjk_text_is_drawn_with_the_fallback_font_and_comes_back_out_with_pdftotext(tmp_path: Path) -> None:
@@ -487,7 +441,7 @@ def test_cjk_text_is_drawn_with_the_fallback_font_and_comes_back_out_with_pdftot
     req = _request(
         "PBC-中01",
         "アクセス管理",
-        _evidence("ユーザー一覧.txt", "氏名,役割\n山田,管理者\n".encode(), "text/plain"),
+        package_evidence("ユーザー一覧.txt", "氏名,役割\n山田,管理者\n".encode(), "text/plain"),
         title="用户访问审查 (Q1)",
         request="请提供所有用户的访问权限清单。アクセス権の一覧。",
         owner="王小明",
@@ -524,8 +478,8 @@ def test_a_package_built_in_many_parts_keeps_outline_links_and_page_numbers(
         _request(
             f"PBC-{i:03d}",
             f"Section {i % 2}",
-            _evidence(f"r{i}.pdf", _pdf(2, f"report {i} page"), "application/pdf"),
-            _evidence(f"s{i}.png", _png(30 + i, 20), "image/png"),
+            package_evidence(f"r{i}.pdf", _pdf(2, f"report {i} page"), "application/pdf"),
+            package_evidence(f"s{i}.png", png_bytes(30 + i, 20, BLUE), "image/png"),
         )
         for i in range(5)
     ]
@@ -639,8 +593,8 @@ def test_xlsx_evidence_is_drawn_sheet_by_sheet_with_values_as_excel_shows_them(t
     req = _request(
         "PBC-010",
         "Access",
-        _evidence("access review.xlsx", data, XLSX_MEDIA),
-        _evidence("notes.txt", b"after", "text/plain"),
+        package_evidence("access review.xlsx", data, XLSX_MEDIA),
+        package_evidence("notes.txt", b"after", "text/plain"),
     )
     out = tmp_path / "p.pdf"
     result = write_pdf_package(_package(req), out)
@@ -667,7 +621,7 @@ def test_hidden_rows_and_columns_stay_hidden_and_row_numbers_and_letters_are_kep
         sheet.row_dimensions[4].hidden = True
         sheet.column_dimensions["C"].hidden = True
 
-    req = _request("PBC-011", "Access", _evidence("controls.xlsx", _xlsx(fill), XLSX_MEDIA))
+    req = _request("PBC-011", "Access", package_evidence("controls.xlsx", _xlsx(fill), XLSX_MEDIA))
     out = tmp_path / "p.pdf"
     write_pdf_package(_package(req), out)
 
@@ -685,7 +639,7 @@ def test_a_workbook_with_many_wide_sheets_is_capped_at_five_sheets_and_twelve_co
             for col in range(1, 21):
                 sheet.cell(row=1, column=col, value=f"m{n + 1}c{col}")
 
-    req = _request("PBC-012", "Ops", _evidence("months.xlsx", _xlsx(fill), XLSX_MEDIA))
+    req = _request("PBC-012", "Ops", package_evidence("months.xlsx", _xlsx(fill), XLSX_MEDIA))
     out = tmp_path / "p.pdf"
     write_pdf_package(_package(req), out)
 
@@ -706,7 +660,9 @@ def test_legacy_xls_evidence_is_drawn_as_a_table(tmp_path: Path) -> None:
     sheet.write(1, 1, dt.date(2025, 2, 3), xlwt.easyxf(num_format_str="YYYY-MM-DD"))
     buf = io.BytesIO()
     book.save(buf)
-    req = _request("PBC-013", "Change", _evidence("tickets.xls", buf.getvalue(), "application/vnd.ms-excel"))
+    req = _request(
+        "PBC-013", "Change", package_evidence("tickets.xls", buf.getvalue(), "application/vnd.ms-excel")
+    )
     out = tmp_path / "p.pdf"
     write_pdf_package(_package(req), out)
 
@@ -718,15 +674,7 @@ def test_encrypted_damaged_and_bomb_spreadsheets_get_a_marked_page_and_the_expor
     tmp_path: Path,
 ) -> None:
     plain = _xlsx(lambda book: None)
-    try:
-        from msoffcrypto.format.ooxml import OOXMLFile  # type: ignore[import-untyped]
-    except ImportError:  # the OLE shell Excel writes around an encrypted package
-        entry = "EncryptedPackage".encode("utf-16-le").ljust(64, b"\x00")
-        locked = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + entry + b"\x00" * 1024
-    else:
-        sink = io.BytesIO()
-        OOXMLFile(io.BytesIO(plain)).encrypt("secret", sink)
-        locked = sink.getvalue()
+    locked = encrypted_xlsx(plain)
     bomb = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(plain)) as src, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
@@ -735,10 +683,10 @@ def test_encrypted_damaged_and_bomb_spreadsheets_get_a_marked_page_and_the_expor
     req = _request(
         "PBC-014",
         "S",
-        _evidence("locked.xlsx", locked, XLSX_MEDIA),
-        _evidence("cut.xlsx", plain[: len(plain) // 2], XLSX_MEDIA),
-        _evidence("bomb.xlsx", bomb.getvalue(), XLSX_MEDIA),
-        _evidence("fake.xls", b"just some text", "application/vnd.ms-excel"),
+        package_evidence("locked.xlsx", locked, XLSX_MEDIA),
+        package_evidence("cut.xlsx", plain[: len(plain) // 2], XLSX_MEDIA),
+        package_evidence("bomb.xlsx", bomb.getvalue(), XLSX_MEDIA),
+        package_evidence("fake.xls", b"just some text", "application/vnd.ms-excel"),
     )
     out = tmp_path / "p.pdf"
     result = write_pdf_package(_package(req), out)
@@ -773,7 +721,7 @@ def test_a_sheet_whose_xml_is_hostile_becomes_a_note_and_the_other_sheets_are_st
             if info.filename == "xl/worksheets/sheet1.xml":
                 body = body.replace(b"<v>1</v>", b"<v>not a number</v>")
             dst.writestr(info, body)
-    req = _request("PBC-015", "S", _evidence("odd.xlsx", out_zip.getvalue(), XLSX_MEDIA))
+    req = _request("PBC-015", "S", package_evidence("odd.xlsx", out_zip.getvalue(), XLSX_MEDIA))
     out = tmp_path / "p.pdf"
     result = write_pdf_package(_package(req), out)
 
@@ -794,7 +742,7 @@ def test_spreadsheet_numbers_keep_their_format_and_booleans_and_errors_read_as_i
         sheet["B2"].number_format = "0.0%"
         sheet["C2"].number_format = "000"
 
-    req = _request("PBC-016", "S", _evidence("formats.xlsx", _xlsx(fill), "application/octet-stream"))
+    req = _request("PBC-016", "S", package_evidence("formats.xlsx", _xlsx(fill), "application/octet-stream"))
     out = tmp_path / "p.pdf"
     write_pdf_package(_package(req), out)
 
@@ -810,15 +758,17 @@ def test_provenance_typed_by_the_user_is_on_the_request_page_and_on_the_evidence
     tmp_path: Path,
 ) -> None:
     shot = _provenance(
-        _evidence("okta-mfa.png", _png(1280, 720), "image/png"),
+        package_evidence("okta-mfa.png", png_bytes(1280, 720, BLUE), "image/png"),
         "Okta admin console",
         "MFA enforced for all 212 active users",
     )
     report = _provenance(
-        _evidence("iam-report.pdf", _pdf(2), "application/pdf"), "AWS IAM credential report", "Keys rotated"
+        package_evidence("iam-report.pdf", _pdf(2), "application/pdf"),
+        "AWS IAM credential report",
+        "Keys rotated",
     )
     log = _provenance(
-        _evidence("backup.txt", b"restore ok\n", "text/plain"), "AWS Backup", "Restore test passed"
+        package_evidence("backup.txt", b"restore ok\n", "text/plain"), "AWS Backup", "Restore test passed"
     )
     out = tmp_path / "provenance.pdf"
     write_pdf_package(_package(_request("PBC-050", "Access", shot, report, log)), out)
@@ -849,7 +799,7 @@ def test_provenance_typed_by_the_user_is_on_the_request_page_and_on_the_evidence
 
 def test_evidence_flags_print_as_words_not_as_stored_values(tmp_path: Path) -> None:
     ev = dataclasses.replace(
-        _evidence("old-policy.txt", b"policy\n", "text/plain"), flags=("outside_period", "stale")
+        package_evidence("old-policy.txt", b"policy\n", "text/plain"), flags=("outside_period", "stale")
     )
     out = tmp_path / "flags.pdf"
     write_pdf_package(_package(_request("PBC-001", "Access", ev)), out)

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import random
-import re
-import shutil
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.files import ENCRYPTED_SHELL, ghost_rows, haunt_sheet, rewrite_member_text, write_docx_renamed
 
 from workbook.errors import UserError
 from workbook.formats.checklist.reader import analyse_sheet, inspect_checklist
@@ -18,18 +16,6 @@ from workbook.formats.sheets.preflight import OLE_MAGIC, column_letter, ensure_d
 
 SHEET = "xl/worksheets/sheet1.xml"
 HEADER = ["Request ID", "Request", "Owner"]
-
-
-def rewrite_member(path: Path, member: str, change: Callable[[str], str]) -> None:
-    """Rewrite one part of an xlsx in place (text in, text out)."""
-    copy = path.with_suffix(".tmp")
-    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = zin.read(info.filename)
-            if info.filename == member:
-                data = change(data.decode("utf-8")).encode("utf-8")
-            zout.writestr(info.filename, data)
-    shutil.move(copy, path)
 
 
 def refused(path: Path) -> UserError:
@@ -54,11 +40,7 @@ def test_header_only_sheet_says_no_requests_were_found(make_xlsx: Any) -> None:
 
 
 def test_word_document_renamed_xlsx_is_refused_as_word(tmp_path: Path) -> None:
-    path = tmp_path / "list.xlsx"
-    with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("[Content_Types].xml", "<Types/>")
-        zf.writestr("word/document.xml", "<document/>")
-    error = refused(path)
+    error = refused(write_docx_renamed(tmp_path / "list.xlsx"))
     assert error.message == "This is a Word document, not a spreadsheet (only its name ends in .xlsx)."
 
 
@@ -73,8 +55,7 @@ def test_truncated_xlsx_is_refused_as_damaged(make_xlsx: Any) -> None:
 
 def test_encrypted_workbook_is_refused_with_save_without_password_hint(tmp_path: Path) -> None:
     path = tmp_path / "locked.xlsx"
-    entry = "EncryptedPackage".encode("utf-16-le").ljust(64, b"\x00")
-    path.write_bytes(OLE_MAGIC + b"\x00" * 504 + entry + b"\x00" * 1024)
+    path.write_bytes(ENCRYPTED_SHELL)
     error = refused(path)
     assert error.message == "The workbook is password-protected (encrypted), so it cannot be read."
     assert "without a password" in error.hint
@@ -94,7 +75,7 @@ def test_xml_entity_bomb_inside_a_sheet_is_refused(make_xlsx: Any) -> None:
         body = xml[xml.index("<worksheet") :]
         return bomb + body.replace("<t>x</t>", "<t>&lol8;</t>").replace(">x<", ">&lol8;<")
 
-    rewrite_member(path, SHEET, poison)
+    rewrite_member_text(path, SHEET, poison)
     error = refused(path)
     assert "unsafe XML" in error.message
 
@@ -115,10 +96,9 @@ def test_ghost_sheet_of_a_million_empty_rows_reads_only_the_real_rows(make_xlsx:
 
     def haunt(xml: str) -> str:
         xml = xml.replace('<dimension ref="A1:C2"/>', '<dimension ref="A1:Z1048576"/>')
-        ghosts = "".join(f'<row r="{r}" spans="1:26" customFormat="1" s="0"/>' for r in range(3, 1_048_577))
-        return xml.replace("</sheetData>", ghosts + "</sheetData>")
+        return xml.replace("</sheetData>", ghost_rows(3) + "</sheetData>")
 
-    rewrite_member(path, SHEET, haunt)
+    rewrite_member_text(path, SHEET, haunt)
     analysis = analyse_sheet(path)
     assert [row.ref for row in analysis.rows] == ["PBC-1"]
     assert [p.kind for p in analysis.problems] == ["ghost_rows"]
@@ -128,10 +108,9 @@ def test_ghost_sheet_with_no_data_at_all_is_refused(make_xlsx: Any) -> None:
     path = make_xlsx({"PBC": [["Request ID"]]})
 
     def haunt(xml: str) -> str:
-        ghosts = "".join(f'<row r="{r}" customFormat="1" s="0"/>' for r in range(2, 1_048_577))
-        return xml.replace("</sheetData>", ghosts + "</sheetData>")
+        return xml.replace("</sheetData>", ghost_rows(2, spans=False) + "</sheetData>")
 
-    rewrite_member(path, SHEET, haunt)
+    rewrite_member_text(path, SHEET, haunt)
     error = refused(path)
     assert error.message == "No requests were found below the header row (row 1)."
     assert error.where == "checklist.xlsx, sheet 'PBC'"
@@ -155,7 +134,7 @@ def test_csv_wider_than_excel_is_refused_naming_the_row(tmp_path: Path) -> None:
 
 def test_xlsx_cell_beyond_column_xfd_is_refused_naming_sheet_and_row(make_xlsx: Any) -> None:
     path = make_xlsx({"PBC": [HEADER, ["PBC-1", "x", "Ann"]]})
-    rewrite_member(
+    rewrite_member_text(
         path,
         SHEET,
         lambda xml: xml.replace(
@@ -215,12 +194,7 @@ def test_ghost_sheet_without_a_dimension_tag_is_never_parsed_whole(make_xlsx: An
 
     path = make_xlsx({"PBC": [HEADER, ["PBC-1", "Give me x", "Ann"]]})
 
-    def haunt(xml: str) -> str:
-        xml = re.sub(r"<dimension[^>]*/>", "", xml)
-        ghosts = "".join(f'<row r="{r}" spans="1:26" customFormat="1" s="0"/>' for r in range(3, 1_048_577))
-        return xml.replace("</sheetData>", ghosts + "</sheetData>")
-
-    rewrite_member(path, SHEET, haunt)
+    haunt_sheet(path, 3)
 
     def whole_sheet_pass(self: Any) -> None:
         raise AssertionError("openpyxl parsed the whole sheet to size it")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
@@ -10,68 +9,25 @@ import shutil
 import stat
 import subprocess
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import bagit
 import pytest
+from helpers.package import package_evidence, package_input, package_request
 
 from workbook.atomic import safe_name
 from workbook.errors import UserError
-from workbook.formats.package.inputs import PackageEvidence, PackageInput, PackageRequest
+from workbook.formats.package.inputs import PackageEvidence, PackageRequest
 from workbook.formats.package.zip_bundle import write_zip_bundle
-from workbook.model import Status
-
-NOW = dt.datetime(2025, 3, 4, 12, 30, tzinfo=dt.UTC)
 
 
 def _evidence(name: str, data: bytes, media_type: str = "text/plain") -> PackageEvidence:
-    def chunks() -> Iterator[bytes]:
-        for i in range(0, len(data), 7):
-            yield data[i : i + 7]
-
-    return PackageEvidence(
-        name=name,
-        media_type=media_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        effective_date=dt.date(2025, 1, 31),
-        added_by="Dana",
-        added_at=NOW,
-        open=chunks,
-        source_system="Okta",
-        shows="all active users",
-    )
-
-
-def _package(*requests: PackageRequest) -> PackageInput:
-    return PackageInput(
-        client="Acme Ltd",
-        framework="SOC 2 Type II",
-        period_start=dt.date(2024, 7, 1),
-        period_end=dt.date(2025, 6, 30),
-        auditor="Example & Co",
-        prepared_by="Dana",
-        generated_at=NOW,
-        final=False,
-        package_id="pkg-0001",
-        activity_head="ab" * 32,
-        requests=requests,
-    )
+    """Read back seven bytes at a time, so the bundle's streaming is exercised."""
+    return package_evidence(name, data, media_type, chunk=7, source_system="Okta", shows="all active users")
 
 
 def _request(ref: str, *evidence: PackageEvidence) -> PackageRequest:
-    return PackageRequest(
-        ref=ref,
-        title=f"Title {ref}",
-        request="Provide it",
-        criteria=("CC6.1",),
-        section="Access",
-        owner="Dana",
-        status=Status.READY_FOR_AUDITOR,
-        due=None,
-        evidence=evidence,
-    )
+    return package_request(ref, *evidence, title=f"Title {ref}", request="Provide it", due=None)
 
 
 def _extract(zip_path: Path, dest: Path) -> Path:
@@ -82,7 +38,7 @@ def _extract(zip_path: Path, dest: Path) -> Path:
 
 
 def test_bag_has_the_rfc_8493_layout_and_validates_with_bagit(tmp_path: Path) -> None:
-    pkg = _package(
+    pkg = package_input(
         _request("PBC-001", _evidence("users.csv", b"name,role\nann,admin\n")),
         _request("PBC-002", _evidence("policy.txt", b"be careful\n"), _evidence("policy.txt", b"v2\n")),
     )
@@ -113,7 +69,7 @@ def test_bag_has_the_rfc_8493_layout_and_validates_with_bagit(tmp_path: Path) ->
 def test_manifest_sha256_is_accepted_by_sha256sum_from_the_bag_root(tmp_path: Path) -> None:
     if shutil.which("sha256sum") is None:
         pytest.skip("sha256sum not installed")
-    pkg = _package(_request("PBC-001", _evidence("a b ü.txt", b"x" * 3_000_000)))
+    pkg = package_input(_request("PBC-001", _evidence("a b ü.txt", b"x" * 3_000_000)))
     out = tmp_path / "bag.zip"
     write_zip_bundle(pkg, out)
     top = _extract(out, tmp_path / "x")
@@ -128,7 +84,7 @@ def test_manifest_sha256_is_accepted_by_sha256sum_from_the_bag_root(tmp_path: Pa
 
 def test_manifest_json_maps_refs_to_files_with_hash_and_provenance(tmp_path: Path) -> None:
     data = b"hello"
-    pkg = _package(_request("PBC-001", _evidence("h.txt", data)))
+    pkg = package_input(_request("PBC-001", _evidence("h.txt", data)))
     out = tmp_path / "bag.zip"
     write_zip_bundle(pkg, out)
     with zipfile.ZipFile(out) as zf:
@@ -160,7 +116,7 @@ def test_manifest_json_maps_refs_to_files_with_hash_and_provenance(tmp_path: Pat
 
 
 def test_hostile_names_never_escape_the_bag_folder(tmp_path: Path) -> None:
-    pkg = _package(
+    pkg = package_input(
         _request(
             "../../etc",
             _evidence("../../passwd", b"1"),
@@ -212,14 +168,14 @@ def test_evidence_whose_bytes_do_not_match_its_hash_fails_and_leaves_no_file(tmp
     out = tmp_path / "bag.zip"
 
     with pytest.raises(UserError, match="do not match its SHA-256"):
-        write_zip_bundle(_package(_request("PBC-001", bad)), out)
+        write_zip_bundle(package_input(_request("PBC-001", bad)), out)
 
     assert list(tmp_path.iterdir()) == []
 
 
 def test_bag_info_carries_package_id_and_activity_head(tmp_path: Path) -> None:
     out = tmp_path / "bag.zip"
-    write_zip_bundle(_package(_request("PBC-001", _evidence("a.txt", b"a"))), out)
+    write_zip_bundle(package_input(_request("PBC-001", _evidence("a.txt", b"a"))), out)
     with zipfile.ZipFile(out) as zf:
         info = zf.read("bag/bag-info.txt").decode()
     assert "External-Identifier: pkg-0001\n" in info
@@ -227,13 +183,14 @@ def test_bag_info_carries_package_id_and_activity_head(tmp_path: Path) -> None:
     assert "Payload-Oxum: " in info
 
 
-@pytest.mark.parametrize("umask", [0o022, 0o077])
-def test_the_bag_gets_a_saved_documents_permissions_not_mkstemps(tmp_path: Path, umask: int) -> None:
+@pytest.mark.parametrize("umask", [0o002, 0o022, 0o077])
+def test_the_bag_is_owner_only_whatever_the_umask(tmp_path: Path, umask: int) -> None:
     out = tmp_path / "package.zip"
     old = os.umask(umask)
     try:
-        write_zip_bundle(_package(_request("PBC-001", _evidence("a.txt", b"alpha"))), out)
+        write_zip_bundle(package_input(_request("PBC-001", _evidence("a.txt", b"alpha"))), out)
     finally:
         os.umask(old)
 
-    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
+    # A workbook's evidence and answers are for the owner's eyes: 0600 whatever the umask (issue 13).
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
