@@ -242,7 +242,8 @@ def read_date(value: CellValue, day_first: bool | None = None) -> DateReading:
     text = clean_text(value).strip()
     if not text:
         return DateReading(None)
-    if text.isdigit() or re.fullmatch(r"\d+\.0+", text):
+    # ASCII digits only: "²" and other Unicode digits pass isdigit() but are no Excel serial.
+    if re.fullmatch(r"[0-9]+(?:\.0+)?", text):
         serial = int(float(text))
         if SERIAL_MIN <= serial <= SERIAL_MAX:
             return DateReading(EXCEL_EPOCH + dt.timedelta(days=serial))

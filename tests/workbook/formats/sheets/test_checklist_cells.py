@@ -148,3 +148,9 @@ def test_negative_and_zero_sections_of_a_number_format_are_used(
     value: float, number_format: str, shown: str
 ) -> None:
     assert render_number(value, number_format) == shown
+
+
+@pytest.mark.parametrize("text", ["²", "٣٤٥٦٧", "45000²", "１２３４５"])
+def test_unicode_digits_are_not_taken_for_an_excel_serial_date(text: str) -> None:
+    # Found by hypothesis: "²".isdigit() is True, and int(float("²")) raised instead of "no date".
+    assert read_date(text).date is None
