@@ -34,6 +34,7 @@ from ui.evidence_actions import EvidenceActions
 from ui.geometry import fitted_size
 from ui.import_export import ImportExport, dropped_checklist
 from ui.jobs import Job, JobRunner
+from ui.menus import build_menus
 from ui.messages import show_error
 from ui.models.request_table_model import RequestFilterProxyModel, RequestTableModel
 from ui.request_edits import RequestEdits
@@ -41,7 +42,6 @@ from ui.request_list import RequestList
 from ui.settings import Key, RecentWorkbook, Settings
 from ui.widgets.filter_bar import FilterBar
 from ui.widgets.job_status import JobStatus
-from ui.widgets.menu_tool_button import MenuToolButton
 from ui.widgets.request_panel import RequestPanel
 from ui.widgets.request_table import RequestTableView
 from ui.widgets.verify_banner import VerifyBanner
@@ -50,9 +50,15 @@ from workbook.errors import UserError, WorkbookError
 from workbook.model import Changes, Engagement, Status
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMenu
+
     from ui.dialogs.import_wizard import ImportWizard
     from ui.dialogs.new_workbook import NewWorkbookDialog
+    from ui.dialogs.people import PeopleAction
     from ui.dialogs.preferences import Chosen, PreferencesDialog
+    from ui.help_menu import HelpMenu
+    from ui.review_mode import ReviewMode
+    from ui.widgets.menu_tool_button import MenuToolButton
     from ui.widgets.start_page import StartPage
     from workbook.services.snapshot import WorkbookSnapshot
     from workbook.services.workbook import Workbook
@@ -78,6 +84,14 @@ def keep_toolbar_text(action: QAction, word: str) -> None:
 
 class MainWindow(QMainWindow):
     """Menus, toolbar and layout; the workbook's lifecycle, its rows, edits and evidence are collaborators."""
+
+    # Made by ui/menus.py's build_menus.
+    recent_menu: QMenu
+    view_menu: QMenu
+    status_button: MenuToolButton
+    people_action: PeopleAction
+    review: ReviewMode
+    help: HelpMenu
 
     # A file is shown from its snapshot (read-only) and then, once its services are open, ready to edit.
     snapshot_shown = Signal(str)
@@ -315,85 +329,7 @@ class MainWindow(QMainWindow):
         self.activity_log_action.setStatusTip("Every change to this workbook in plain words; verify, export")
         self.status_actions = self.edits.status_actions
 
-        menu = self.menuBar().addMenu("&File")
-        for action in (self.new_action, self.open_action, self.demo_action):
-            menu.addAction(action)
-        self.recent_menu = menu.addMenu("Open &recent")
-        menu.addSeparator()
-        menu.addAction(self.import_action)
-        menu.addAction(self.export_action)
-        menu.addAction(self.verify_action)
-        menu.addAction(self.activity_log_action)
-        menu.addSeparator()
-        menu.addAction(self.close_action)
-        menu.addAction(self.quit_action)
-        edit = self.menuBar().addMenu("&Edit")
-        for action in (self.undo_action, self.redo_action):
-            edit.addAction(action)
-        edit.addSeparator()
-        edit.addAction(self.find_action)
-        edit.addAction(self.paste_action)
-        edit.addSeparator()
-        edit.addMenu(self.edits.status_menu)
-        edit.addAction(self.edits.owner_action)
-        edit.addAction(self.edits.due_action)
-        from ui.dialogs.people import PeopleAction
-
-        self.people_action = PeopleAction(
-            self,
-            lambda: self.session.workbook,
-            self.undo_stack,
-            self.jobs,
-            self._on_changed,
-            self._show,
-            [self.undo_action, self.redo_action],
-            lambda: self.settings.export_folder or self.settings.last_folder,
-        )
-        self.requests_changed.connect(lambda _changes: self.people_action.refresh())
-        self.session.closed.connect(self.people_action.refresh)
-        edit.addAction(self.people_action)
-        edit.addSeparator()
-        edit.addAction(self.preferences_action)
-        from ui.review_mode import ReviewMode
-
-        self.review = ReviewMode(
-            self.session,
-            self.jobs,
-            self.model,
-            lambda: self.request_list.current_ref,
-            self._on_changed,
-            self._show,
-            self,
-        )
-        self.review.changed.connect(self._on_review_changed)
-        self.requests_changed.connect(lambda _changes: self.review.refresh())
-        self.session.closing.connect(self.review.stop)
-        self.view_menu = self.menuBar().addMenu("&View")
-        self.view_menu.addAction(self.review.action)
-        self.views.add_to_menu(self.view_menu, self.find_action)  # Dashboard, Requests: first in View
-        from ui.help_menu import HelpMenu
-
-        self.help = HelpMenu(self, self.settings, self.demo_action, lambda: self.session.shown)
-
-        status_button = self.status_button = MenuToolButton("Status")
-        status_button.setObjectName("status_button")
-        status_button.setAccessibleName("Set status of the selected requests")
-        status_button.setMenu(self.edits.status_menu)
-        self.bulk_bar.addWidget(status_button)
-        self.bulk_bar.addAction(self.edits.owner_action)
-        self.bulk_bar.addAction(self.edits.due_action)
-        self.bulk_bar.addSeparator()
-        self.bulk_bar.addAction(self.undo_action)
-        self.bulk_bar.addAction(self.redo_action)
-        self.bulk_bar.addSeparator()
-        self.bulk_bar.addAction(self.import_action)
-        self.bulk_bar.addAction(self.export_action)
-        spacer = QWidget()
-        spacer.setSizePolicy(
-            spacer.sizePolicy().horizontalPolicy().Expanding, spacer.sizePolicy().verticalPolicy().Preferred
-        )
-        self.bulk_bar.addWidget(spacer)
-        self.bulk_bar.addWidget(self.selection_label)
+        build_menus(self)
 
     def _connect(self) -> None:
         self.table.files_dropped.connect(self.attach_files)

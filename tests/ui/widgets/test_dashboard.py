@@ -13,7 +13,8 @@ from pytestqt.qtbot import QtBot
 
 from ui.dashboard_view import View
 from ui.main_window import MainWindow
-from ui.widgets.dashboard import Dashboard, Hit, contrast, palette_colors
+from ui.widgets.dashboard import Dashboard
+from ui.widgets.dashboard_paint import Hit, contrast, palette_colors
 from workbook.model import Actor, FieldChange, Request, RequestFilter, Status, date_flagged_refs
 from workbook.readiness import readiness
 from workbook.services.demo import build_demo
