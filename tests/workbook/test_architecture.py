@@ -216,3 +216,70 @@ def test_the_launcher_hands_its_qt_check_to_the_self_test(monkeypatch: pytest.Mo
     assert exit_info.value.code == 0
     assert received["gui"] is launch.run_gui
     assert list(received["self_checks"]) == [("Qt", launch.check_qt)]
+
+
+ROOMS = ("workbook", "ui")
+MAX_LINES = 700
+
+
+def test_no_module_in_workbook_or_ui_is_over_700_lines() -> None:
+    long = {
+        str(path.relative_to(REPO_ROOT)): n
+        for room in ROOMS
+        for path in (REPO_ROOT / room).rglob("*.py")
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert long == {}, "split these along their seams (docs/architecture.md)"
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(REPO_ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _runtime_imports(path: Path, known: set[str]) -> set[str]:
+    """Modules of the project imported when `path` is imported: top-level statements, not TYPE_CHECKING."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+
+    def visit(body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.dump(node.test):
+                continue
+            if isinstance(node, (ast.If, ast.Try)):
+                visit(node.body)
+                visit(node.orelse)
+                for handler in getattr(node, "handlers", []):
+                    visit(handler.body)
+            elif isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add(node.module)
+                found.update(f"{node.module}.{alias.name}" for alias in node.names)
+
+    visit(tree.body)
+    return {name for name in found if name in known}
+
+
+def test_no_import_circle_at_run_time() -> None:
+    paths = {_module_name(path): path for room in ROOMS for path in (REPO_ROOT / room).rglob("*.py")}
+    graph = {name: _runtime_imports(path, set(paths)) - {name} for name, path in paths.items()}
+    # A package's __init__ re-exporting its own submodules is not a circle: drop parent → child edges.
+    for name, targets in graph.items():
+        graph[name] = {t for t in targets if not t.startswith(name + ".")}
+    circles: list[list[str]] = []
+    state: dict[str, int] = {}
+
+    def walk(node: str, trail: list[str]) -> None:
+        state[node] = 1
+        for target in sorted(graph[node]):
+            if state.get(target) == 1:
+                circles.append(trail[trail.index(target) :] + [target])
+            elif target not in state:
+                walk(target, [*trail, target])
+        state[node] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            walk(name, [name])
+    assert circles == []
