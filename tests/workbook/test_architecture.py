@@ -274,7 +274,7 @@ def test_no_import_circle_at_run_time() -> None:
         state[node] = 1
         for target in sorted(graph[node]):
             if state.get(target) == 1:
-                circles.append(trail[trail.index(target) :] + [target])
+                circles.append([*trail[trail.index(target) :], target])
             elif target not in state:
                 walk(target, [*trail, target])
         state[node] = 2
