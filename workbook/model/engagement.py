@@ -71,6 +71,8 @@ class VerifyReport:
     activity_checked: int
     head: str
     problems: tuple[Problem, ...] = ()
+    # What the check could not compare, each with the reason (the log does not record it, say).
+    not_covered: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -330,6 +330,9 @@ class EvidenceService:
                 "sha256": evidence.sha256,
                 "size": evidence.size,
                 "source": source.encode("utf-8", "backslashreplace").decode("utf-8"),
+                # What was given at attach, so that verify can vouch for these values too.
+                "effective_date": evidence.effective_date.isoformat() if evidence.effective_date else None,
+                "description": evidence.description,
             }
             if original and original != evidence.name:
                 # The name as given is kept in the log, escaped, so nothing of the original is lost.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -313,6 +314,7 @@ class ImportService:
         """
         cancel = cancel or CancelToken()
         path = Path(path)
+        own_analysis = analysis is None
         if analysis is None:
             analysis = self.analyse(
                 path,
@@ -358,6 +360,21 @@ class ImportService:
                 analysis, path.name, digest, diffs, vocabulary, dry_run=False, items=self._live_count(session)
             )
             summary = _with_note(summary, note)
+            stored_summary = {
+                **summary.as_json(),
+                "headers": [c.header for c in analysis.columns],
+                "kind": analysis.kind,
+                "layouts": [
+                    {
+                        "sheet": layout.sheet,
+                        "header_row": layout.header_row,
+                        "answer_columns": dict(layout.answer_columns),
+                        "dropdowns": {k: list(v) for k, v in layout.dropdowns.items()},
+                    }
+                    for layout in analysis.layouts
+                ],
+                "at_import": _answers_at_import(analysis),
+            }
             session.add(
                 ImportRow(
                     file_name=path.name,
@@ -369,21 +386,7 @@ class ImportService:
                     mapping=dict(analysis.mapping),
                     status_vocabulary=vocabulary,
                     header_signature=analysis.header_signature,
-                    summary={
-                        **summary.as_json(),
-                        "headers": [c.header for c in analysis.columns],
-                        "kind": analysis.kind,
-                        "layouts": [
-                            {
-                                "sheet": layout.sheet,
-                                "header_row": layout.header_row,
-                                "answer_columns": dict(layout.answer_columns),
-                                "dropdowns": {k: list(v) for k, v in layout.dropdowns.items()},
-                            }
-                            for layout in analysis.layouts
-                        ],
-                        "at_import": _answers_at_import(analysis),
-                    },
+                    summary=stored_summary,
                     imported_by=self._actor.name,
                     imported_at=dt.datetime.now(dt.UTC),
                 )
@@ -403,6 +406,12 @@ class ImportService:
                     "mapping": dict(analysis.mapping),
                     "diff": summary.as_json()["diff"],
                     "skipped": summary.skipped,
+                    # What verify needs to read the stored checklist again as this import did, and to
+                    # vouch for the summary kept beside it.
+                    "sheets": summary.as_json()["sheets"],
+                    "included_rows": list(analysis.included_rows),
+                    "summary_sha256": _digest_as_stored(stored_summary),
+                    **({"duplicates": duplicates} if own_analysis else {}),
                 },
             )
             cancel.raise_if_cancelled()
@@ -598,3 +607,10 @@ class ImportService:
         if new_rows:
             session.execute(insert(RequestRow), new_rows)
             new_rows.clear()
+
+
+def _digest_as_stored(summary: Mapping[str, Any]) -> str:
+    """SHA-256 of the summary as the workbook will give it back (a JSON round trip: keys become text)."""
+    stored = json.loads(json.dumps(summary, default=str))
+    text = json.dumps(stored, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()

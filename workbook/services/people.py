@@ -90,6 +90,8 @@ class PeopleService:
                 raise UserError(f"{clean_name(name)!r} is already in this workbook")
             row = person_for(session, self._actor, name)
             assert row is not None
+            if email.strip():
+                record(session, self._actor, "person.set", row.name, "email", "", email.strip())
             row.email = email.strip()
             return to_person(row, 0)
 

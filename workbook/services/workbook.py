@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workbook.errors import StorageError, UserError
+from workbook.errors import UserError, WorkbookDamaged, WorkbookError
 from workbook.jobs import CancelToken, Progress, no_progress
 from workbook.model import Actor, Changes, Engagement, Problem, Status, VerifyReport, WorkbookInfo
 from workbook.services.activity import ActivityService, check_chain, record
@@ -25,7 +25,9 @@ from workbook.storage.database import (
     Database,
     create_database,
     driver,
+    new_file_failed,
     open_database,
+    remove_database_files,
     roll_back_interrupted_write,
 )
 from workbook.storage.fileformat import SCHEMA_HEAD, SUFFIX, check_workbook_file
@@ -151,8 +153,23 @@ class Workbook:
     def open(
         cls, path: Path, actor: Actor, *, read_only: bool = False, lock_wait: float | None = None
     ) -> Workbook:
-        """Open a workbook; a second writer waits `lock_wait` s for the lock (default 3, or as configured)."""
-        return cls(open_database(Path(path), actor, read_only=read_only, lock_wait=lock_wait), actor)
+        """Open a workbook; a second writer waits `lock_wait` s for the lock (default 3, or as configured).
+
+        A file found damaged names its latest good automatic backup, and how to restore it, in the hint.
+        """
+        try:
+            return cls(open_database(Path(path), actor, read_only=read_only, lock_wait=lock_wait), actor)
+        except WorkbookError as error:
+            if "damaged" in error.message or "not an Audit Workbook" in error.message:
+                from workbook.services import backups
+
+                good = backups.latest_good(Path(path).resolve())
+                if good is not None:
+                    error.hint = (
+                        f"the latest good automatic backup is {good}: restore it to a new file with "
+                        f"`audit-workbook restore {good} NEW.auditwb` (File → Open it to look first)"
+                    )
+            raise
 
     @classmethod
     def repair(cls, source: Path, dest: Path, actor: Actor) -> RepairReport:
@@ -281,9 +298,13 @@ class Workbook:
         progress: Progress = no_progress,
         cancel: CancelToken | None = None,
     ) -> VerifyReport:
-        """Re-hash every evidence file and re-check the activity chain; name whatever was altered."""
+        """Re-hash every evidence file, re-check the activity chain, SQLite's integrity and the state the log
+        gives (services/state_check.py); name whatever was altered, and list what could not be compared."""
+        from workbook.services import state_check
+
         cancel = cancel or CancelToken()
         problems: list[Problem] = []
+        not_covered: list[str] = []
         with self.db.read() as session:
             ids = list(session.scalars(select(EvidenceRow.id).order_by(EvidenceRow.id)))
             logged = _logged_evidence(session)
@@ -292,11 +313,17 @@ class Workbook:
             cancel.raise_if_cancelled()
             # Each file's row and bytes are read in one transaction: a purge running meanwhile is no alarm.
             with self.db.read() as session:
-                row = session.get(EvidenceRow, evidence_id)
+                try:
+                    row = session.get(EvidenceRow, evidence_id)
+                except WorkbookDamaged as damaged:
+                    problems.extend(state_check.damaged_evidence(damaged))
+                    continue
                 if row is None:
                     continue
                 name, sha, size = row.name, row.sha256, row.size
                 actual, actual_size = blobs.rehash_in(session, evidence_id)
+                if actual == sha and actual_size == size and logged.added.get(sha) == size:
+                    problems.extend(state_check.evidence_problems(session, row, not_covered))
             seen.add(sha)
             if actual != sha or actual_size != size:
                 problems.append(
@@ -341,8 +368,20 @@ class Workbook:
             Problem("schema", "schema", f"the file's schema was changed outside the app: {difference}")
             for difference in self.db.schema_differences
         )
+        problems.extend(state_check.integrity_problems(self.db.real_path))
+        state = state_check.check_state(self.db.real_path, freshness_days=DEFAULT_FRESHNESS_DAYS)
+        problems.extend(state.problems)
+        not_covered.extend(state.not_covered)
         progress(len(ids) + 1, len(ids) + 1)
-        return VerifyReport(len(seen), count, head, tuple(problems))
+        return VerifyReport(len(seen), count, head, tuple(problems), tuple(not_covered))
+
+    def daily_backup(self, keep: int) -> Path | None:
+        """Today's automatic backup in `NAME.backups/` unless taken already; only the `keep` newest stay."""
+        if self.read_only:
+            return None
+        from workbook.services import backups
+
+        return backups.daily_if_due(self.db, self.db.real_path, keep)
 
     def backup(self, dest: Path) -> Path:
         """A consistent copy through SQLite's online backup API (never a file copy), renamed into place."""
@@ -355,12 +394,13 @@ class Workbook:
         if not dest.parent.is_dir():
             raise UserError("the backup folder does not exist", where=str(dest.parent))
         tmp = dest.with_name(dest.name + ".part")
+        remove_database_files(tmp)  # what a killed backup left: a stale journal would be rolled into the copy
         try:
             self.db.backup_to(tmp)
             check_workbook_file(tmp)
             tmp.replace(dest)
         except (OSError, sqlite3.Error) as exc:
-            raise StorageError(f"could not write the backup: {exc}", where=str(dest)) from exc
+            raise new_file_failed(exc, dest, "could not write the backup") from exc
         finally:
-            tmp.unlink(missing_ok=True)
+            remove_database_files(tmp)  # the copy and SQLite's `.part-journal`, whatever failed
         return dest

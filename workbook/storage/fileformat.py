@@ -107,6 +107,13 @@ def inspect_workbook_file(path: Path) -> FileFacts:
             con.close()
     except sqlite3.DatabaseError as error:
         raise _refusal(error, path, journal) from error
+    except UnicodeDecodeError as error:
+        # SQLite's message quotes the damaged schema text, which the driver cannot decode (a flipped byte).
+        raise UserError(
+            "the workbook is damaged (its schema is not readable text)",
+            where=where,
+            hint="restore a backup copy",
+        ) from error
 
 
 def _read_facts(con: sqlite3.Connection, path: Path) -> FileFacts:
