@@ -10,7 +10,7 @@ from helpers.writes import saved
 from PySide6 import QtGui
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import QDialog, QLabel, QMessageBox, QToolButton, QWidget
+from PySide6.QtWidgets import QAbstractButton, QDialog, QLabel, QMessageBox, QToolButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from ui.dialogs.export_dialog import ExportDialog
@@ -133,17 +133,36 @@ def test_every_dialog_opens_within_the_screen(qtbot: QtBot, opened: MainWindow) 
     opened.edits.due_action.trigger()
     wizard = opened.import_checklist()
     assert wizard is not None
+    opened.people_action.trigger()
+    opened.preferences_action.trigger()
+    opened.activity_log_action.trigger()
+    opened.help.show_guide()
     dialogs = [d for d in opened.findChildren(QDialog) if d.isVisible() and not isinstance(d, QMessageBox)]
     assert {type(d).__name__ for d in dialogs} >= {
         "ExportDialog",
         "NewWorkbookDialog",
         "DueDateDialog",
         "ImportWizard",
+        "PeopleDialog",
+        "PreferencesDialog",
+        "GuideDialog",
+        "ActivityLogDialog",
     }
+    presenter = opened.review.start()
+    assert presenter is not None
+    area = screen.availableGeometry()
+    for window in [*dialogs, presenter]:
+        name = type(window).__name__
+        assert window.width() <= limit.width() and window.height() <= limit.height(), name
+        assert window.minimumWidth() <= limit.width(), name
+        # Every button can be reached: it lies inside the screen.
+        for button in window.findChildren(QAbstractButton):
+            if button.isVisible():
+                corner = button.mapToGlobal(button.rect().bottomRight())
+                assert area.contains(corner), f"{name}: {button.text()!r} at {corner}"
     for dialog in dialogs:
-        assert dialog.width() <= limit.width() and dialog.height() <= limit.height(), type(dialog).__name__
-        assert dialog.minimumWidth() <= limit.width(), type(dialog).__name__
         dialog.reject()
+    presenter.close()
 
 
 def test_no_label_shows_its_mnemonic_ampersand_as_text(
