@@ -224,6 +224,62 @@ def shoot_activity_log(
     window.close_workbook()
 
 
+def _demo_window(window: MainWindow, actor: Actor, work: Path, app: QApplication) -> None:
+    from workbook.services.demo import build_demo
+
+    open_fully(window, build_demo(work / "shot-demo", actor), app)
+
+
+def shoot_review_presenter(
+    window: MainWindow, actor: Actor, work: Path, out: Path, suffix: str, app: QApplication
+) -> None:
+    """Review with the auditor: the presenter on a request whose evidence is a screenshot."""
+    _demo_window(window, actor, work, app)
+    workbook = window.workbook
+    assert workbook is not None
+    ref = next(
+        r.ref
+        for r in window.model.requests()
+        if any(link.evidence.media_type.startswith("image/") for link in workbook.evidence.for_request(r.ref))
+    )
+    window.select_refs([ref])
+    presenter = window.review.start()
+    if presenter is not None:
+        presenter.resize(window.size())
+        presenter.go_to(ref)
+        wait_for(app, lambda: presenter.viewer.kind == "image")
+        presenter.viewer.fit_image()
+        grab(presenter, out / f"review-presenter{suffix}.png", app)
+        presenter.close()
+    window.close_workbook()
+
+
+def shoot_people(
+    window: MainWindow, actor: Actor, work: Path, out: Path, suffix: str, app: QApplication
+) -> None:
+    """Edit → People… on the demo."""
+    _demo_window(window, actor, work, app)
+    dialog = window.people_action.open()
+    if dialog is not None:
+        dialog.select("Priya Raman")
+        grab(dialog, out / f"people{suffix}.png", app)
+        dialog.close()
+    window.close_workbook()
+
+
+def shoot_dashboard(
+    window: MainWindow, actor: Actor, work: Path, out: Path, suffix: str, app: QApplication
+) -> None:
+    """The dashboard the demo opens on."""
+    from ui.dashboard_view import View
+
+    _demo_window(window, actor, work, app)
+    window.views.choose(View.DASHBOARD)
+    settle(app)
+    grab(window, out / f"dashboard{suffix}.png", app)
+    window.close_workbook()
+
+
 DEMO_SHOTS = ("start-page-first-run", "start-page", "main-window", "evidence-panel", "export-dialog")
 IMPORT_SHOTS = {
     "empty-workbook": shoot_empty_workbook,
@@ -231,6 +287,9 @@ IMPORT_SHOTS = {
     "import-problems": shoot_import_problems,
     "import-generated-refs": shoot_import_generated_refs,
     "activity-log": shoot_activity_log,
+    "review-presenter": shoot_review_presenter,
+    "people": shoot_people,
+    "dashboard": shoot_dashboard,
 }
 
 
@@ -287,15 +346,22 @@ def main() -> int:
     parser.add_argument(
         "--only", default="", help="render only the shots whose names start with this, e.g. import"
     )
+    parser.add_argument(
+        "--theme", choices=("light", "dark"), default="light", help="dark adds -dark to names"
+    )
     args = parser.parse_args()
     width, height = (int(n) for n in args.size.split("x"))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    suffix = "" if args.size == "1280x800" else f"-{args.size}"
+    suffix = ("" if args.size == "1280x800" else f"-{args.size}") + ("-dark" if args.theme == "dark" else "")
     only: str = args.only
 
     QStandardPaths.setTestModeEnabled(True)
     app = make_application([])
+    if args.theme == "dark":
+        from ui.theme import apply_theme
+
+        apply_theme("dark")
     work = Path(tempfile.mkdtemp(prefix="aw-shots-"))
     settings = Settings(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat))
     settings.display_name = "Dana Ops"
