@@ -8,6 +8,7 @@ import os
 import re
 import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -300,7 +301,16 @@ def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> N
         if limit == MAX_SHARED_STRINGS_BYTES and info.file_size > MAX_SHARED_STRINGS * 5:
             with archive.open(info) as fh:
                 strings = count_tags(fh, _SHARED_STRING, MAX_SHARED_STRINGS)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,  # a part whose compressed bytes are damaged (found by the fuzz run)
+        struct.error,
+        OSError,
+        EOFError,
+        ValueError,
+        NotImplementedError,
+        RuntimeError,
+    ) as exc:
         raise _damaged_zip(name) from exc
     if strings > MAX_SHARED_STRINGS:
         raise UserError(
