@@ -272,6 +272,12 @@ def _package_export(e: ActivityEntry) -> str:
     return f"exported the {what} of package {e.target}{final}"
 
 
+def _package_intent(e: ActivityEntry) -> str:
+    what = _OUTPUT_WORDS.get(e.field, e.field or "output")
+    name = _detail(e).get("file")
+    return f"started publishing {name or 'the ' + what}, the {what} of package {e.target}"
+
+
 def _workbook_create(e: ActivityEntry) -> str:
     framework = _detail(e).get("framework")
     also = f" ({framework})" if isinstance(framework, str) and framework else ""
@@ -329,6 +335,7 @@ WORDS: dict[str, Callable[[ActivityEntry], str]] = {
     "person.merge": _person_merge,
     "checklist.import": _checklist_import,
     "package.export": _package_export,
+    "package.intent": _package_intent,
     "workbook.create": _workbook_create,
     "workbook.repair": _workbook_repair,
     "workbook.migrate": _workbook_migrate,

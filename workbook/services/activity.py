@@ -200,6 +200,14 @@ class ActivityService:
             for row in session.scalars(select(ActivityRow).order_by(ActivityRow.id)):
                 yield to_entry(row)
 
+    def of_actions(self, actions: Sequence[str]) -> builtins.list[ActivityEntry]:
+        """The entries of these kinds only, oldest first (read by SQL: the rest of the log is not loaded)."""
+        with self._db.read() as session:
+            rows = session.scalars(
+                select(ActivityRow).where(ActivityRow.action.in_(list(actions))).order_by(ActivityRow.id)
+            )
+            return [to_entry(row) for row in rows]
+
     def count(self) -> int:
         """How many entries the log holds, as the workbook recorded it (no rows read)."""
         with self._db.read() as session:

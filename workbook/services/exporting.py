@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import secrets
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -212,6 +213,9 @@ class ExportService:
                     cancel=cancel,
                 )
             cancel.raise_if_cancelled()
+            # The intent is logged before anything is published, so that an export killed between the
+            # two is found on the next open (`reconcile_interrupted`) and never missing from the log.
+            intended = self._log_intent(pkg, {kind: (dest, hashes[kind]) for kind, dest in wanted.items()})
             for kind, dest in wanted.items():
                 os.replace(staged[kind], dest)
         except OSError as exc:
@@ -223,7 +227,7 @@ class ExportService:
                 folder.remove()
         outputs = tuple(ExportOutput(kind, dest, hashes[kind]) for kind, dest in wanted.items())
         progress(steps, steps)
-        logged = self._log(pkg, outputs)
+        logged = self._log(pkg, outputs) if intended else False
         return ExportResult(
             pkg.package_id,
             pkg.activity_head,
@@ -233,6 +237,25 @@ class ExportService:
             logged,
             tuple(problems),
         )
+
+    def _log_intent(self, pkg: PackageInput, outputs: Mapping[str, tuple[Path, str]]) -> bool:
+        """One `package.intent` entry per output about to be published (False: read-only, nothing logged)."""
+        from workbook.services.activity import record
+
+        if self._workbook.read_only:
+            return False
+        with self._workbook.db.write() as session:
+            for kind, (dest, sha256) in outputs.items():
+                record(
+                    session,
+                    self._workbook.actor,
+                    "package.intent",
+                    target=pkg.package_id,
+                    field=kind,
+                    after=sha256,
+                    detail={"file": dest.name, "path": str(dest), "final": pkg.final},
+                )
+        return True
 
     def _log(self, pkg: PackageInput, outputs: Sequence[ExportOutput]) -> bool:
         from workbook.services.activity import record
@@ -274,3 +297,45 @@ def _check_destinations(wanted: dict[str, Path]) -> None:
         if key in seen:
             raise UserError(f"--{seen[key]} and --{kind} name the same file", where=where)
         seen[key] = kind
+
+
+def reconcile_interrupted(workbook: Workbook) -> list[str]:
+    """Complete the log of exports whose intent was logged but whose outputs were never logged.
+
+    An output found where the intent says, with the SHA-256 it gives, was published before the export was
+    stopped: it is logged now (`package.export`, "reconciled"). One not found was never published; the
+    intent stays as the record of an export that did not finish. Returns one line per output logged.
+    """
+    from workbook.services.activity import record
+
+    if workbook.read_only:
+        return []
+    entries = workbook.activity.of_actions(("package.intent", "package.export"))
+    exported = {(e.target, e.field) for e in entries if e.action == "package.export"}
+    pending = [e for e in entries if e.action == "package.intent" and (e.target, e.field) not in exported]
+    found: list[tuple[str, str, Path, str, dict[str, object]]] = []
+    for entry in pending:
+        detail = json.loads(entry.detail) if entry.detail else {}
+        path = Path(str(detail.get("path") or ""))
+        try:
+            if path.name and path.is_file() and file_sha256(path) == entry.after:
+                found.append((entry.target, entry.field, path, entry.after, detail))
+        except OSError:
+            continue
+    if not found:
+        return []
+    with workbook.db.write() as session:
+        for package_id, kind, path, sha256, detail in found:
+            record(
+                session,
+                workbook.actor,
+                "package.export",
+                target=package_id,
+                field=kind,
+                after=sha256,
+                detail={"file": path.name, "final": bool(detail.get("final")), "reconciled": True},
+            )
+    return [
+        f"{path} (package {package_id}) was published before its export was stopped: logged now"
+        for package_id, _, path, _, _ in found
+    ]

@@ -546,5 +546,6 @@ _HANDLERS: dict[str, Callable[[Replay, Entry], None]] = {
     "evidence.set": Replay._evidence_set,
     "evidence.purge": Replay._evidence_purge,
     "package.export": Replay._nothing,
+    "package.intent": Replay._nothing,
     "workbook.repair": Replay._nothing,
 }

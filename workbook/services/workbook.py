@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sqlite3
@@ -158,7 +159,7 @@ class Workbook:
         A file found damaged names its latest good automatic backup, and how to restore it, in the hint.
         """
         try:
-            return cls(open_database(Path(path), actor, read_only=read_only, lock_wait=lock_wait), actor)
+            opened = cls(open_database(Path(path), actor, read_only=read_only, lock_wait=lock_wait), actor)
         except WorkbookError as error:
             if "damaged" in error.message or "not an Audit Workbook" in error.message:
                 from workbook.services import backups
@@ -170,6 +171,14 @@ class Workbook:
                         f"`audit-workbook restore {good} NEW.auditwb` (File → Open it to look first)"
                     )
             raise
+        if not opened.read_only:
+            from workbook.services.exporting import reconcile_interrupted
+
+            # An export stopped between logging its intent and its outputs: log what was published. A
+            # failure leaves the log as it is; the next open tries again.
+            with contextlib.suppress(WorkbookError):
+                reconcile_interrupted(opened)
+        return opened
 
     @classmethod
     def repair(cls, source: Path, dest: Path, actor: Actor) -> RepairReport:
