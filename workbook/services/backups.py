@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import re
 import sqlite3
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,11 @@ KINDS = (DAILY, BEFORE_IMPORT)
 DEFAULT_DAILY_KEPT = 7
 BEFORE_IMPORT_KEPT = 5
 _NAME = re.compile(r"^(?P<stem>.+)-(?P<when>\d{8}-\d{6})-(?P<kind>daily|before-import)\.auditwb$")
+_PART = re.compile(r"^(?P<stem>.+)-\d{8}-\d{6}-(?:daily|before-import)\.auditwb\.part(?:-journal)?$")
+# Backups this process is writing now: a sweep never removes their `.part` (only this process writes a
+# workbook's backups: the other processes have it read-only and take none).
+_WRITING: set[Path] = set()
+_WRITING_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -65,10 +71,13 @@ def take(db: Database, workbook_path: Path, kind: str, *, now: dt.datetime | Non
         now += dt.timedelta(seconds=1)
         dest = folder / f"{workbook_path.stem}-{now:%Y%m%d-%H%M%S}-{kind}{SUFFIX}"
     tmp = dest.with_name(dest.name + ".part")
+    with _WRITING_LOCK:
+        _WRITING.add(tmp)
     try:
         folder.mkdir(mode=0o700, exist_ok=True)
         if os.name != "nt":
             folder.chmod(0o700)
+        sweep_parts(workbook_path)
         remove_database_files(tmp)
         db.backup_to(tmp)
         check_workbook_file(tmp)
@@ -77,7 +86,35 @@ def take(db: Database, workbook_path: Path, kind: str, *, now: dt.datetime | Non
         raise new_file_failed(error, dest, "could not write the automatic backup") from error
     finally:
         remove_database_files(tmp)
+        with _WRITING_LOCK:
+            _WRITING.discard(tmp)
     return dest
+
+
+def sweep_parts(workbook_path: Path) -> list[Path]:
+    """Remove what backups killed mid-write left (`….auditwb.part` and its journal); the removed paths."""
+    removed = []
+    try:
+        entries = list(folder_for(workbook_path).iterdir())
+    except OSError:
+        return []
+    with _WRITING_LOCK:
+        writing = {p.name for p in _WRITING} | {p.name + "-journal" for p in _WRITING}
+    for entry in entries:
+        match = _PART.match(entry.name)
+        if (
+            match is None
+            or match["stem"] != workbook_path.stem
+            or entry.name in writing
+            or entry.is_symlink()
+        ):
+            continue
+        try:
+            entry.unlink()
+            removed.append(entry)
+        except OSError:
+            continue
+    return removed
 
 
 def prune(workbook_path: Path, kind: str, keep: int) -> list[Path]:

@@ -178,6 +178,10 @@ class Workbook:
             # failure leaves the log as it is; the next open tries again.
             with contextlib.suppress(WorkbookError):
                 reconcile_interrupted(opened)
+            from workbook.services import backups
+
+            # What an automatic backup killed mid-write left beside the workbook.
+            backups.sweep_parts(opened.db.real_path)
         return opened
 
     @classmethod

@@ -82,3 +82,23 @@ def test_a_damaged_workbook_names_its_latest_good_backup_and_how_to_restore_it(
         Workbook.open(path, actor)
     assert str(good) in caught.value.hint
     assert "audit-workbook restore" in caught.value.hint
+
+
+def test_what_a_killed_backup_left_is_removed_by_the_next_one(tmp_path: Path, actor: Actor) -> None:
+    # Found by the crash harness (import-io-15): an import killed while writing its backup left these.
+    path = tmp_path / "acme.auditwb"
+    folder = backups.folder_for(path)
+    folder.mkdir()
+    left = [
+        folder / "acme-20260301-093000-before-import.auditwb.part",
+        folder / "acme-20260301-093000-before-import.auditwb.part-journal",
+    ]
+    for stale in left:
+        stale.write_bytes(b"half a copy")
+    other = folder / "other-20260301-093000-daily.auditwb.part"  # another workbook's: not ours
+    other.write_bytes(b"x")
+    with create_acme(path, actor) as workbook:
+        taken = backups.take(workbook.db, path, backups.BEFORE_IMPORT)
+    assert taken.exists()
+    assert not any(p.exists() for p in left)
+    assert other.exists()
