@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -89,6 +90,8 @@ class EvidenceActions(QObject):
         self._dialog_parent = parent
         # Files dropped on a request while the workbook is still opening: attached once it is open.
         self._pending: list[tuple[str, list[Path]]] = []
+        # The private folder the copies opened in the system viewer go to (made on first use).
+        self._open_folder: Path | None = None
         evidence_tab.files_dropped.connect(self._on_evidence_tab_files_dropped)
         evidence_tab.unlink_requested.connect(self._on_evidence_tab_unlink_requested)
         evidence_tab.open_requested.connect(self.open_evidence)
@@ -157,6 +160,13 @@ class EvidenceActions(QObject):
 
     def _on_session_closing(self) -> None:
         self._pending = []
+        self.remove_open_copies()
+
+    def remove_open_copies(self) -> None:
+        """The copies handed to the system viewer go with the workbook (one a viewer holds open may stay)."""
+        folder, self._open_folder = self._open_folder, None
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def paste_evidence(self) -> Job | None:
         """Ctrl+V: the clipboard's image becomes PNG evidence of the selected request."""
@@ -256,9 +266,12 @@ class EvidenceActions(QObject):
         workbook = self._session.workbook
         if workbook is None:
             return
-        folder = Path(tempfile.gettempdir()) / "audit-workbook-open" / sha256[:16]
-        folder.mkdir(parents=True, exist_ok=True)
-        dest = folder / name
+        if self._open_folder is None or not self._open_folder.is_dir():
+            # Owner-only (mkdtemp makes it 0700) and new for each workbook: never a shared /tmp name.
+            self._open_folder = Path(tempfile.mkdtemp(prefix="audit-workbook-open-"))
+        folder = self._open_folder / sha256[:16]
+        folder.mkdir(mode=0o700, exist_ok=True)
+        dest = folder / Path(name).name
         try:
             # A copy left from before may have been edited or cut short: reuse it only if it is still exact.
             if not _same_file(dest, workbook.evidence.get(sha256).size, sha256):

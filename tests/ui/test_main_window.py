@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -531,3 +532,23 @@ def test_opening_evidence_again_rewrites_a_temporary_copy_that_was_changed(
     opened.open_evidence(evidence.sha256, evidence.name)
     assert shown[1] == copy
     assert copy.read_text() == "the signed policy\n"
+
+
+def test_copies_opened_in_the_system_viewer_are_private_and_go_when_the_workbook_closes(
+    qtbot: QtBot, opened: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proof = tmp_path / "access-review.csv"
+    proof.write_text("user,reviewed\n")
+    with qtbot.waitSignal(opened.attach_finished, timeout=10000) as attached:
+        opened.attach_files("PBC-001", [proof])
+    evidence = attached.args[0][0].evidence
+    shown: list[Path] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: shown.append(Path(url.toLocalFile())))
+    opened.open_evidence(evidence.sha256, evidence.name)
+    copy = shown[0]
+    assert copy.read_text() == "user,reviewed\n"
+    private = copy.parent.parent
+    assert private.name.startswith("audit-workbook-open-")
+    assert stat.S_IMODE(private.stat().st_mode) == 0o700
+    assert opened.close_workbook()
+    assert not copy.exists() and not private.exists()
