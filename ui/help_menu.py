@@ -9,7 +9,6 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QMainWindow
 
-from ui.dialogs.help import AboutDialog, GuideDialog, ShortcutsDialog, about_html
 from ui.settings import Settings
 
 
@@ -68,12 +67,17 @@ class HelpMenu(QObject):
         return dialog
 
     def show_guide(self) -> QDialog:
+        from ui.dialogs.help import GuideDialog
+
         return self._show(GuideDialog(self._window))
 
     def show_shortcuts(self) -> QDialog:
+        from ui.dialogs.help import ShortcutsDialog
+
         return self._show(ShortcutsDialog(self._window.findChildren(QAction), self._window))
 
     def show_about(self) -> QDialog:
+        from ui.dialogs.help import AboutDialog, about_html
         from workbook.services.import_profiles import profile_store_path
 
         html = about_html(

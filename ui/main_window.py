@@ -54,9 +54,9 @@ if TYPE_CHECKING:
 
     from ui.dialogs.import_wizard import ImportWizard
     from ui.dialogs.new_workbook import NewWorkbookDialog
-    from ui.dialogs.people import PeopleAction
     from ui.dialogs.preferences import Chosen, PreferencesDialog
     from ui.help_menu import HelpMenu
+    from ui.people_action import PeopleAction
     from ui.review_mode import ReviewMode
     from ui.widgets.menu_tool_button import MenuToolButton
     from ui.widgets.start_page import StartPage

@@ -39,7 +39,7 @@ def build_menus(window: MainWindow) -> None:
     edit.addMenu(window.edits.status_menu)
     edit.addAction(window.edits.owner_action)
     edit.addAction(window.edits.due_action)
-    from ui.dialogs.people import PeopleAction
+    from ui.people_action import PeopleAction
 
     window.people_action = PeopleAction(
         window,

@@ -10,7 +10,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication
@@ -19,11 +19,14 @@ from PySide6.QtWidgets import QWidget
 from ui.geometry import fitted_size
 from ui.jobs import JobRunner
 from ui.models.request_table_model import RequestTableModel
-from ui.widgets.presenter import Presenter
 from ui.widgets.request_panel import format_comments
 from ui.workbook_session import ShowError, WorkbookSession
 from workbook.errors import UserError, WorkbookError
 from workbook.model import Changes
+
+if TYPE_CHECKING:
+    # Loaded when review starts, not with the window.
+    from ui.widgets.presenter import Presenter
 
 # Evidence larger than this is not read into memory to be shown: it opens in its own app instead.
 MAX_SHOWN_BYTES = 64 * 1024 * 1024
@@ -83,6 +86,8 @@ class ReviewMode(QObject):
                 )
             )
             return None
+        from ui.widgets.presenter import Presenter
+
         engagement = workbook.engagement()
         presenter = Presenter(engagement.client, engagement.auditor, self._window)
         presenter.set_sources(
