@@ -4,39 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from helpers.requests import make_request as request
+
 from workbook.filtering import human_size, matching, request_facts, search_text
-from workbook.model import Request, RequestFilter, Status
+from workbook.model import RequestFilter, Status
 
 TODAY = dt.date(2026, 3, 1)
-
-
-def request(ref: str, **changes: object) -> Request:
-    values: dict[str, object] = {
-        "id": 1,
-        "ref": ref,
-        "title": f"Title {ref}",
-        "request": "Provide the list",
-        "criteria": ("CC6.1",),
-        "section": "Access",
-        "owner": "Dana Ops",
-        "status": Status.OPEN,
-        "due": None,
-        "priority": "",
-        "notes": "",
-        "auditor_comment": "",
-        "extra": (),
-        "source_sheet": "PBC",
-        "source_row": 2,
-        "evidence_count": 0,
-        "evidence_names": (),
-        "recheck_evidence": False,
-        "archived": False,
-        "updated_at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-        "position": 0,
-    }
-    values.update(changes)
-    return Request(**values)  # type: ignore[arg-type]
-
 
 ROWS = [
     request("PBC-1", due=dt.date(2026, 2, 1)),

@@ -7,6 +7,8 @@ import email
 import email.policy
 from urllib.parse import parse_qs, urlsplit
 
+from helpers.requests import make_request
+
 from workbook.model import Engagement, Person, Request, Status
 from workbook.owner_mail import MAILTO_LIMIT, eml_bytes, eml_name, mailto_url, owner_mails
 
@@ -17,9 +19,8 @@ ACME = Engagement("Acme Cloud", "SOC 2 Type II", dt.date(2026, 1, 1), dt.date(20
 def request(
     ref: str, owner: str, status: Status = Status.OPEN, due: dt.date | None = None, title: str = ""
 ) -> Request:
-    return Request(
-        id=1,
-        ref=ref,
+    return make_request(
+        ref,
         title=title or f"Title of {ref}",
         request="text",
         criteria=(),
@@ -27,18 +28,9 @@ def request(
         owner=owner,
         status=status,
         due=due,
-        priority="",
-        notes="",
-        auditor_comment="",
-        extra=(),
         source_sheet="",
         source_row=None,
-        evidence_count=0,
-        evidence_names=(),
-        recheck_evidence=False,
-        archived=False,
         updated_at=dt.datetime(2026, 4, 1, tzinfo=dt.UTC),
-        position=0,
     )
 
 

@@ -7,8 +7,9 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
+from helpers.requests import make_request as request
 
-from workbook.model import Actor, Request, RequestFilter, Status, date_flagged_refs
+from workbook.model import Actor, RequestFilter, Status, date_flagged_refs
 from workbook.readiness import UNASSIGNED, Readiness, Tally, readiness
 from workbook.services.demo import build_demo
 from workbook.services.workbook import Workbook
@@ -89,34 +90,6 @@ def test_the_three_lists_equal_the_services(demo: Workbook, figures: Readiness) 
     assert set(figures.flagged.refs) == reworded | dates
     assert figures.date_flagged == dates
     assert figures.flagged.refs == tuple(r for r in listed(demo) if r in reworded | dates)
-
-
-def request(ref: str, **changes: object) -> Request:
-    values: dict[str, object] = {
-        "id": 1,
-        "ref": ref,
-        "title": f"Title {ref}",
-        "request": "Provide the list",
-        "criteria": ("CC6.1",),
-        "section": "Access",
-        "owner": "Dana Ops",
-        "status": Status.OPEN,
-        "due": None,
-        "priority": "",
-        "notes": "",
-        "auditor_comment": "",
-        "extra": (),
-        "source_sheet": "PBC",
-        "source_row": 2,
-        "evidence_count": 0,
-        "evidence_names": (),
-        "recheck_evidence": False,
-        "archived": False,
-        "updated_at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-        "position": 0,
-    }
-    values.update(changes)
-    return Request(**values)  # type: ignore[arg-type]
 
 
 def test_every_number_is_the_count_of_the_refs_it_clicks_to() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from helpers.requests import make_request as any_request
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor
 from pytestqt.modeltest import ModelTester
@@ -26,31 +27,14 @@ TODAY = dt.date(2026, 3, 10)
 
 
 def make_request(ref: str, **values: object) -> Request:
-    fields: dict[str, object] = dict(
-        id=1,
-        ref=ref,
-        title=f"Title {ref}",
-        request="Provide it",
-        criteria=("CC6.1",),
-        section="Access",
-        owner="",
-        status=Status.OPEN,
-        due=None,
-        priority="",
-        notes="",
-        auditor_comment="",
-        extra=(),
-        source_sheet="",
-        source_row=None,
-        evidence_count=0,
-        evidence_names=(),
-        recheck_evidence=False,
-        archived=False,
-        updated_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
-        position=0,
-    )
-    fields.update(values)
-    return Request(**fields)  # type: ignore[arg-type]
+    fields: dict[str, object] = {
+        "request": "Provide it",
+        "owner": "",
+        "source_sheet": "",
+        "source_row": None,
+        "updated_at": dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+    }
+    return any_request(ref, **{**fields, **values})
 
 
 ROWS = [

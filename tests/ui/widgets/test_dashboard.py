@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from helpers.requests import make_request
 from helpers.writes import saved
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QImage, QPalette
@@ -227,30 +228,12 @@ def test_an_edit_made_on_the_table_shows_on_the_dashboard_when_it_comes_back(
 
 def request(ref: str, **changes: object) -> Request:
     values: dict[str, object] = {
-        "id": 1,
-        "ref": ref,
         "title": f"Title of {ref}",
         "request": "",
         "criteria": (),
-        "section": "Access",
         "owner": "Priya Shah",
-        "status": Status.OPEN,
-        "due": None,
-        "priority": "",
-        "notes": "",
-        "auditor_comment": "",
-        "extra": (),
-        "source_sheet": "PBC",
-        "source_row": 2,
-        "evidence_count": 0,
-        "evidence_names": (),
-        "recheck_evidence": False,
-        "archived": False,
-        "updated_at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-        "position": 0,
     }
-    values.update(changes)
-    return Request(**values)  # type: ignore[arg-type]
+    return make_request(ref, **{**values, **changes})
 
 
 TODAY = dt.date(2026, 3, 2)
