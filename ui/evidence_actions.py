@@ -291,12 +291,7 @@ class EvidenceActions(QObject):
             return
 
         def work(progress: Callable[[int, int], None], cancel: Any) -> bytes:
-            data = bytearray()
-            for chunk in workbook.evidence.open_chunks(sha256):
-                data.extend(chunk)
-                if len(data) > MAX_PREVIEW_BYTES:
-                    return b""
-            return bytes(data)
+            return workbook.evidence.read_at_most(sha256, MAX_PREVIEW_BYTES)
 
         self._jobs.run(
             f"Preview {name}",

@@ -169,12 +169,7 @@ class ReviewMode(QObject):
             return
 
         def read(progress: Callable[[int, int], None], cancel: Any) -> bytes:
-            data = bytearray()
-            for chunk in workbook.evidence.open_chunks(sha256):
-                data.extend(chunk)
-                if len(data) > MAX_SHOWN_BYTES:
-                    return b""
-            return bytes(data)
+            return workbook.evidence.read_at_most(sha256, MAX_SHOWN_BYTES)
 
         self._jobs.run(
             f"Showing {name}",

@@ -561,6 +561,15 @@ class EvidenceService:
             evidence_id = self._evidence_row(session, sha256).id
         return blobs.iter_chunks(self._db, evidence_id)
 
+    def read_at_most(self, sha256: str, limit: int) -> bytes:
+        """The file's bytes to show in memory; b"" when it holds more than `limit` (reading stops there)."""
+        data = bytearray()
+        for chunk in self.open_chunks(sha256):
+            data.extend(chunk)
+            if len(data) > limit:
+                return b""
+        return bytes(data)
+
     def export_original(self, sha256: str, dest: Path) -> Path:
         """Write the stored bytes to `dest` (a temporary name first, then renamed into place)."""
         tmp = dest.with_name(dest.name + ".part")

@@ -289,3 +289,11 @@ def test_once_the_period_is_over_freshness_counts_back_from_its_end(
         EvidenceFlag.OUTSIDE_PERIOD,
         EvidenceFlag.STALE,
     )
+
+
+def test_read_at_most_gives_the_bytes_or_nothing_past_the_limit(workbook: Workbook, tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_bytes(b"x" * 1000)
+    sha = workbook.evidence.attach("PBC-001", [path])[0].evidence.sha256
+    assert workbook.evidence.read_at_most(sha, 1000) == b"x" * 1000
+    assert workbook.evidence.read_at_most(sha, 999) == b""
