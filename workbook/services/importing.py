@@ -610,7 +610,8 @@ class ImportService:
 
 
 def _digest_as_stored(summary: Mapping[str, Any]) -> str:
-    """SHA-256 of the summary as the workbook will give it back (a JSON round trip: keys become text)."""
-    stored = json.loads(json.dumps(summary, default=str))
-    text = json.dumps(stored, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    """The digest verify computes (`summary_digest`) of the summary as the workbook will give it back: a JSON
+    round trip first, since stored keys become text."""
+    from workbook.services.state_compare import summary_digest
+
+    return summary_digest(json.loads(json.dumps(summary, default=str)))
