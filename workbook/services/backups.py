@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbook.errors import WorkbookError
-from workbook.storage.database import Database, new_file_failed, remove_database_files
+from workbook.storage.database import Database, new_file_failed
 from workbook.storage.fileformat import SUFFIX, check_workbook_file
 
 DAILY = "daily"
@@ -78,17 +78,12 @@ def take(db: Database, workbook_path: Path, kind: str, *, now: dt.datetime | Non
         if os.name != "nt":
             folder.chmod(0o700)
         sweep_parts(workbook_path)
-        remove_database_files(tmp)
-        db.backup_to(tmp)
-        check_workbook_file(tmp)
-        tmp.replace(dest)
+        return db.copy_to(dest, check_workbook_file)
     except (OSError, sqlite3.Error) as error:
         raise new_file_failed(error, dest, "could not write the automatic backup") from error
     finally:
-        remove_database_files(tmp)
         with _WRITING_LOCK:
             _WRITING.discard(tmp)
-    return dest
 
 
 def sweep_parts(workbook_path: Path) -> list[Path]:

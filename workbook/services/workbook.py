@@ -28,7 +28,6 @@ from workbook.storage.database import (
     driver,
     new_file_failed,
     open_database,
-    remove_database_files,
     roll_back_interrupted_write,
 )
 from workbook.storage.fileformat import SCHEMA_HEAD, SUFFIX, check_workbook_file
@@ -406,14 +405,7 @@ class Workbook:
             raise UserError("the backup destination already exists", where=str(dest))
         if not dest.parent.is_dir():
             raise UserError("the backup folder does not exist", where=str(dest.parent))
-        tmp = dest.with_name(dest.name + ".part")
-        remove_database_files(tmp)  # what a killed backup left: a stale journal would be rolled into the copy
         try:
-            self.db.backup_to(tmp)
-            check_workbook_file(tmp)
-            tmp.replace(dest)
+            return self.db.copy_to(dest, check_workbook_file)
         except (OSError, sqlite3.Error) as exc:
             raise new_file_failed(exc, dest, "could not write the backup") from exc
-        finally:
-            remove_database_files(tmp)  # the copy and SQLite's `.part-journal`, whatever failed
-        return dest

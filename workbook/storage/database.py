@@ -238,6 +238,23 @@ class Database:
             finally:
                 target.close()
 
+    def copy_to(self, dest: Path, check: Callable[[Path], object] | None = None) -> Path:
+        """This database copied to `dest` with the online backup API.
+
+        Written to `dest`.part (what a killed copy left there removed first), checked by `check`, renamed into
+        place; nothing of a failed copy stays.
+        """
+        tmp = dest.with_name(dest.name + ".part")
+        remove_database_files(tmp)  # a stale journal would be rolled into the copy
+        try:
+            self.backup_to(tmp)
+            if check is not None:
+                check(tmp)
+            tmp.replace(dest)
+        finally:
+            remove_database_files(tmp)  # the copy and SQLite's `.part-journal`, whatever failed
+        return dest
+
     def close(self) -> None:
         self._engine.dispose()
         if self._lock is not None:

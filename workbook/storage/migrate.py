@@ -43,18 +43,8 @@ def upgrade(engine: Engine) -> None:
 
 def backup_copy(db: Database, label: str) -> Path:
     """A consistent copy through SQLite's online backup API, beside the workbook (temporary name first)."""
-    from workbook.storage.database import remove_database_files
-
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
-    dest = db.path.with_name(f"{db.path.stem}.backup-{label}-{stamp}{db.path.suffix}")
-    tmp = dest.with_name(dest.name + ".part")
-    remove_database_files(tmp)
-    try:
-        db.backup_to(tmp)
-        tmp.replace(dest)
-    finally:
-        remove_database_files(tmp)
-    return dest
+    return db.copy_to(db.path.with_name(f"{db.path.stem}.backup-{label}-{stamp}{db.path.suffix}"))
 
 
 def migrate_with_backup(db: Database, engine: Engine) -> Path:
