@@ -1,5 +1,14 @@
 """Frozen dataclasses and enums: the shapes services hand to the GUI, the CLI and formats."""
 
+from workbook.model.cycles import (
+    NextPeriodResult,
+    PriorEvidence,
+    ReuseResult,
+    Sample,
+    SampleFile,
+    SampleGrid,
+    SampleSummary,
+)
 from workbook.model.engagement import (
     ActivityEntry,
     Actor,
@@ -64,12 +73,19 @@ __all__ = [
     "FieldDiff",
     "ImportSummary",
     "MergedRowInfo",
+    "NextPeriodResult",
     "PageSize",
     "Person",
+    "PriorEvidence",
     "Problem",
     "Request",
     "RequestDiff",
     "RequestFilter",
+    "ReuseResult",
+    "Sample",
+    "SampleFile",
+    "SampleGrid",
+    "SampleSummary",
     "SkippedRowInfo",
     "Status",
     "VerifyReport",

@@ -26,6 +26,8 @@ class Evidence:
     added_by: str
     added_at: dt.datetime
     refs: tuple[str, ...] = ()
+    # Kept in the workbook, never put in a package, zip, filled-in checklist or `items --json`.
+    never_export: bool = False
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import CompoundSelect, func, select, union
 from sqlalchemy.orm import Session
 
 from workbook.errors import StorageError, UserError
@@ -23,10 +23,19 @@ from workbook.services import evidence_versions as versions
 from workbook.services import intake, previews
 from workbook.services.activity import record
 from workbook.services.intake import DEFAULT_MAX_FILE_SIZE
+from workbook.services.replay import NEVER_EXPORT_ON
 from workbook.services.requests import load_request_row
 from workbook.storage import blobs, evidence_sql
 from workbook.storage.database import Database, driver
-from workbook.storage.schema import EngagementRow, EvidenceChunkRow, EvidenceRow, LinkRow, RequestRow
+from workbook.storage.schema import (
+    EngagementRow,
+    EvidenceChunkRow,
+    EvidenceRow,
+    LinkRow,
+    PriorEvidenceRow,
+    RequestRow,
+    SampleEvidenceRow,
+)
 from workbook.storage.values import Row, to_engagement
 
 
@@ -48,6 +57,7 @@ def to_evidence(row: EvidenceRow, refs: Sequence[str] = ()) -> Evidence:
         added_by=check.text("added_by", row.added_by),
         added_at=check.timestamp("added_at", row.added_at),
         refs=tuple(refs),
+        never_export=check.flag("never_export", row.never_export),
     )
 
 
@@ -326,18 +336,7 @@ class EvidenceService:
             driver(session), request_id, evidence.id, linked_by=self._actor.name
         )
         if new:
-            detail: dict[str, object] = {
-                "sha256": evidence.sha256,
-                "size": evidence.size,
-                "source": source.encode("utf-8", "backslashreplace").decode("utf-8"),
-                # What was given at attach, so that verify can vouch for these values too.
-                "effective_date": evidence.effective_date.isoformat() if evidence.effective_date else None,
-                "description": evidence.description,
-            }
-            if original and original != evidence.name:
-                # The name as given is kept in the log, escaped, so nothing of the original is lost.
-                detail["original_name"] = original.encode("unicode_escape").decode("ascii")
-            record(session, self._actor, "evidence.add", target=ref, after=evidence.name, detail=detail)
+            log_added(session, self._actor, ref, evidence, source=source, original=original)
         if not already:
             record(
                 session,
@@ -492,6 +491,26 @@ class EvidenceService:
             refs = self._refs_of(session, row.id)
             return Changes(refs=frozenset(refs) if changed else frozenset(), evidence=changed)
 
+    def set_never_export(self, sha256: str, never: bool) -> Changes:
+        """Mark a file never to be exported (kept in the workbook, left out of every output), or unmark it."""
+        with self._write() as session:
+            row = self._evidence_row(session, sha256)
+            if bool(row.never_export) == never:
+                return Changes()
+            words = {True: NEVER_EXPORT_ON, False: "exported"}
+            record(
+                session,
+                self._actor,
+                "evidence.set",
+                target=row.name,
+                field="never_export",
+                before=words[bool(row.never_export)],
+                after=words[never],
+                detail={"sha256": row.sha256},
+            )
+            row.never_export = never
+            return Changes(refs=frozenset(self._refs_of(session, row.id)), evidence=True)
+
     def for_request(
         self, ref: str, include_history: bool = False, *, today: dt.date | None = None
     ) -> builtins.list[EvidenceLink]:
@@ -583,9 +602,10 @@ class EvidenceService:
         return dest
 
     def unlinked(self) -> builtins.list[Evidence]:
-        """Evidence no request uses (not even as an older version), with its size: what a purge would free."""
+        """Evidence nothing uses (no request, sample or prior-period link, not even an older version): what a
+        purge would free."""
         with self._db.read() as session:
-            linked = select(LinkRow.evidence_id)
+            linked = _in_use()
             return [
                 to_evidence(r)
                 for r in session.scalars(
@@ -596,7 +616,7 @@ class EvidenceService:
     def purge_unlinked(self) -> tuple[int, int]:
         """Delete the bytes of evidence no request uses (on purpose only); returns (files, bytes)."""
         with self._write() as session:
-            linked = select(LinkRow.evidence_id)
+            linked = _in_use()
             rows = list(session.scalars(select(EvidenceRow).where(EvidenceRow.id.not_in(linked))))
             total = sum(r.size for r in rows)
             for row in rows:
@@ -618,6 +638,32 @@ class EvidenceService:
     def chunk_rows(self) -> int:
         with self._db.read() as session:
             return int(session.scalar(select(func.count()).select_from(EvidenceChunkRow)) or 0)
+
+
+def log_added(
+    session: Session, actor: Actor, ref: str, evidence: Evidence, *, source: str, original: str = ""
+) -> None:
+    """Log newly stored bytes (evidence.add) with what was given at attach, so verify vouches for them."""
+    detail: dict[str, object] = {
+        "sha256": evidence.sha256,
+        "size": evidence.size,
+        "source": source.encode("utf-8", "backslashreplace").decode("utf-8"),
+        "effective_date": evidence.effective_date.isoformat() if evidence.effective_date else None,
+        "description": evidence.description,
+    }
+    if original and original != evidence.name:
+        # The name as given is kept in the log, escaped, so nothing of the original is lost.
+        detail["original_name"] = original.encode("unicode_escape").decode("ascii")
+    record(session, actor, "evidence.add", target=ref, after=evidence.name, detail=detail)
+
+
+def _in_use() -> CompoundSelect[tuple[int]]:
+    """The ids of evidence a request, a sample or a request's prior period uses: never purged."""
+    return union(
+        select(LinkRow.evidence_id),
+        select(SampleEvidenceRow.evidence_id),
+        select(PriorEvidenceRow.evidence_id),
+    )
 
 
 def _request_id(con: sqlite3.Connection, ref: str) -> int:

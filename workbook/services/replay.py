@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from workbook.model import Status
+from workbook.services import replay_cycles as cycles
 from workbook.services.people import clean_name
+from workbook.services.replay_cycles import CycleState
 
 if TYPE_CHECKING:
     from workbook.formats.checklist.reader import ChecklistAnalysis
@@ -46,6 +48,7 @@ EVIDENCE_FIELDS = (
     "shows",
     "population",
     "period_covered",
+    "never_export",
 )
 _PLACE_FIELDS = ("source_sheet", "source_row", "position")
 # request.reimport names a field as the import's diff does; the text ones map onto columns one to one.
@@ -56,6 +59,8 @@ _REIMPORTED_TEXT = {
     "priority": "priority",
     "auditor_comment": "auditor_comment",
 }
+# How evidence.set words the never-export mark (after) when it is put on.
+NEVER_EXPORT_ON = "never exported"
 NOT_IMPORTED = "not made by an import in the log (added outside the app, or by a version that did not log it)"
 ATTACH_UNLOGGED = "given when the file was attached, which the log does not record"
 
@@ -178,6 +183,8 @@ class Replay:
         self.imports: list[ImportState] = []
         # Import entries whose detail is not a JSON object (the chain check names the entry).
         self.unreadable_imports: list[str] = []
+        # Prior-period files, required items, samples and their files (replay_cycles.py).
+        self.cycles = CycleState()
         self.unknown: Counter[str] = Counter()
         self.entries = 0
         self._pending: list[Entry] = []
@@ -395,6 +402,7 @@ class Replay:
         state.said["added_by"] = Said(entry.actor, entry.by)
         for name in ("source_system", "shows", "population", "period_covered"):
             state.said[name] = Said("", entry.by)
+        state.said["never_export"] = Said(False, entry.by)
         detail = entry.detail or {}
         # An entry that holds the date and description given at attach vouches for them; older ones do not.
         if "effective_date" in detail:
@@ -411,6 +419,8 @@ class Replay:
         state = self.evidence_of(entry.text("sha256"), entry)
         if entry.field == "effective_date":
             state.said["effective_date"] = Said(_date_or_none(entry.after), entry.by)
+        elif entry.field == "never_export":
+            state.said["never_export"] = Said(entry.after == NEVER_EXPORT_ON, entry.by)
         elif entry.field in EVIDENCE_FIELDS:
             state.said[entry.field] = Said(entry.after, entry.by)
         else:
@@ -548,4 +558,15 @@ _HANDLERS: dict[str, Callable[[Replay, Entry], None]] = {
     "package.export": Replay._nothing,
     "package.intent": Replay._nothing,
     "workbook.repair": Replay._nothing,
+    "request.carry": cycles.carry_request,
+    "evidence.carry": cycles.carry_evidence,
+    "checklist.carry": cycles.carry_checklist,
+    "prior.carry": cycles.carry_prior,
+    "evidence.reuse": cycles.reuse,
+    "sample.require": cycles.require,
+    "sample.add": cycles.sample_add,
+    "sample.remove": cycles.sample_remove,
+    "sample.set": cycles.sample_set,
+    "sample.link": cycles.sample_link,
+    "sample.unlink": cycles.sample_unlink,
 }

@@ -36,11 +36,24 @@ from workbook.storage.schema import EvidenceRow
 if TYPE_CHECKING:
     from workbook.formats.checklist.reader import ChecklistAnalysis
 
-_TABLES = ("engagement", "meta", "people", "requests", "comments", "evidence", "links", "imports")
+_TABLES = (
+    "engagement",
+    "meta",
+    "people",
+    "requests",
+    "comments",
+    "evidence",
+    "links",
+    "imports",
+    "prior_evidence",
+    "sample_plans",
+    "samples",
+    "sample_evidence",
+)
 _ENTRIES = "SELECT id, actor, action, target, field, before, after, detail FROM activity ORDER BY id"
 _IMPORT_ENTRIES = (
     "SELECT id, actor, action, target, field, before, after, detail FROM activity"
-    " WHERE action = 'checklist.import' ORDER BY id"
+    " WHERE action IN ('checklist.import', 'checklist.carry') ORDER BY id"
 )
 _POLICIES: tuple[Any, ...] = (None, "merge", "suffix")
 
@@ -78,6 +91,8 @@ class _Checklists:
             self.stored = list(integrity.rows(con, "imports", with_bytes=("data",), order_by="id"))
             entries = list(_entries(con, _IMPORT_ENTRIES))
         for index, entry in enumerate(entries):
+            if entry.action == "checklist.carry":
+                continue  # carried from the previous period: the replay does not read it again
             candidates, _why = self(index, entry)
             next(iter(candidates), None)
 

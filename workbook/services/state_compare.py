@@ -129,6 +129,9 @@ class Comparison:
         self.evidence()
         self.links()
         self.imports()
+        from workbook.services.state_cycles import CycleComparison
+
+        CycleComparison(self).run()
         self.not_covered()
 
     def engagement(self) -> None:
@@ -395,7 +398,10 @@ class Comparison:
                 "sheet": detail.get("sheet"),
                 "header_row": detail.get("header_row"),
                 "mapping": detail.get("mapping"),
-                "imported_by": entry.actor,
+                # A checklist carried from the previous period keeps who imported it there.
+                "imported_by": detail.get("imported_by")
+                if entry.action == "checklist.carry"
+                else entry.actor,
             }
             for column, value in said.items():
                 if value is not None and column not in odd and row.values.get(column) != value:

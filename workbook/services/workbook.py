@@ -16,11 +16,22 @@ from sqlalchemy.orm import Session
 
 from workbook.errors import UserError, WorkbookDamaged, WorkbookError
 from workbook.jobs import CancelToken, Progress, no_progress
-from workbook.model import Actor, Changes, Engagement, Problem, Status, VerifyReport, WorkbookInfo
+from workbook.model import (
+    Actor,
+    Changes,
+    Engagement,
+    NextPeriodResult,
+    Problem,
+    Status,
+    VerifyReport,
+    WorkbookInfo,
+)
 from workbook.services.activity import ActivityService, check_chain, record
 from workbook.services.evidence import EvidenceService
 from workbook.services.people import PeopleService
+from workbook.services.periods import PriorEvidenceService
 from workbook.services.requests import RequestService
+from workbook.services.samples import SampleService
 from workbook.storage import blobs
 from workbook.storage.database import (
     Database,
@@ -31,7 +42,16 @@ from workbook.storage.database import (
     roll_back_interrupted_write,
 )
 from workbook.storage.fileformat import SCHEMA_HEAD, SUFFIX, check_workbook_file
-from workbook.storage.schema import ActivityRow, EngagementRow, EvidenceRow, MetaRow, RequestRow
+from workbook.storage.schema import (
+    ActivityRow,
+    EngagementRow,
+    EvidenceRow,
+    LinkRow,
+    MetaRow,
+    PriorEvidenceRow,
+    RequestRow,
+    SampleEvidenceRow,
+)
 from workbook.storage.values import to_engagement
 
 READY = tuple(s.value for s in Status if s.is_ready)
@@ -52,7 +72,7 @@ def _logged_evidence(session: Session) -> _LoggedEvidence:
     entries: dict[str, str] = {}
     purged: set[str] = set()
     query = select(ActivityRow.id, ActivityRow.action, ActivityRow.after, ActivityRow.detail).where(
-        ActivityRow.action.in_(("evidence.add", "evidence.purge"))
+        ActivityRow.action.in_(("evidence.add", "evidence.carry", "evidence.purge"))
     )
     for entry_id, action, after, detail in session.execute(query):
         try:
@@ -64,7 +84,8 @@ def _logged_evidence(session: Session) -> _LoggedEvidence:
             purged.add(sha)
         else:
             added[sha] = int(facts.get("size", -1))
-            entries[sha] = f"evidence {after!r} added at activity entry #{entry_id}"
+            verb = "carried from the previous period" if action == "evidence.carry" else "added"
+            entries[sha] = f"evidence {after!r} {verb} at activity entry #{entry_id}"
     return _LoggedEvidence(added, entries, frozenset(purged))
 
 
@@ -88,6 +109,8 @@ class Workbook:
         self.people = PeopleService(db, actor)
         self.evidence = EvidenceService(db, actor)
         self.activity = ActivityService(db)
+        self.samples = SampleService(db, actor)
+        self.prior = PriorEvidenceService(db, actor)
 
     @property
     def read_only_reason(self) -> str:
@@ -184,6 +207,33 @@ class Workbook:
         return opened
 
     @classmethod
+    def next_period(
+        cls,
+        source: Path,
+        dest: Path,
+        actor: Actor,
+        *,
+        period_start: dt.date | None,
+        period_end: dt.date | None,
+        auditor: str | None = None,
+        progress: Progress = no_progress,
+        cancel: CancelToken | None = None,
+    ) -> NextPeriodResult:
+        """Start the next audit period's workbook at `dest` from `source`, which is left untouched."""
+        from workbook.services.periods import next_period
+
+        return next_period(
+            source,
+            dest,
+            actor,
+            period_start=period_start,
+            period_end=period_end,
+            auditor=auditor,
+            progress=progress,
+            cancel=cancel,
+        )
+
+    @classmethod
     def repair(cls, source: Path, dest: Path, actor: Actor) -> RepairReport:
         """Write a clean copy of `source` at `dest`: this version's schema, every value checked, nothing run.
 
@@ -248,8 +298,18 @@ class Workbook:
             total = session.scalar(live) or 0
             ready = session.scalar(live.where(RequestRow.status.in_(READY))) or 0
             overdue = session.scalar(live.where(RequestRow.due < today, RequestRow.status.not_in(READY))) or 0
-            evidence_count = session.scalar(select(func.count()).select_from(EvidenceRow)) or 0
-            evidence_bytes = session.scalar(select(func.coalesce(func.sum(EvidenceRow.size), 0))) or 0
+            # Last period's files count only once reused for this one (or given for a sample).
+            prior_only = select(PriorEvidenceRow.evidence_id).where(
+                PriorEvidenceRow.evidence_id.not_in(select(LinkRow.evidence_id)),
+                PriorEvidenceRow.evidence_id.not_in(select(SampleEvidenceRow.evidence_id)),
+            )
+            this_period = EvidenceRow.id.not_in(prior_only)
+            evidence_count = (
+                session.scalar(select(func.count()).select_from(EvidenceRow).where(this_period)) or 0
+            )
+            evidence_bytes = (
+                session.scalar(select(func.coalesce(func.sum(EvidenceRow.size), 0)).where(this_period)) or 0
+            )
             head = session.get(MetaRow, "activity_head")
             return WorkbookInfo(
                 path=str(self.path),

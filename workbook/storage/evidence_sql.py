@@ -14,7 +14,7 @@ from workbook.storage.values import Row
 # Plain driver SQL on the attach path: ORM flushes and statement building cost more than the writes.
 _EVIDENCE_FIELDS = (
     "id, sha256, size, name, media_type, effective_date, description, source_system, shows, population,"
-    " period_covered, added_by, added_at"
+    " period_covered, added_by, added_at, never_export"
 )
 _EVIDENCE_BY_SHA = f"SELECT {_EVIDENCE_FIELDS} FROM evidence WHERE sha256 = ?"  # noqa: S608 - constant columns
 _INSERT_EVIDENCE = (
@@ -85,6 +85,7 @@ def evidence_by_sha(con: sqlite3.Connection, sha256: str) -> Evidence | None:
         period_covered=check.text("period_covered", found[10]),
         added_by=check.text("added_by", found[11]),
         added_at=check.timestamp("added_at", found[12]),
+        never_export=check.flag("never_export", found[13]),
     )
 
 

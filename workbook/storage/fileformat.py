@@ -15,8 +15,8 @@ from workbook.storage.safety import connect, stopped_by_budget
 # PRAGMA application_id: marks a SQLite file as a workbook ("AWB1").
 APPLICATION_ID = 0x41574231
 # The Alembic head this code writes; tests check it matches the migrations folder.
-SCHEMA_HEAD = "0001_initial"
-KNOWN_REVISIONS = ("0001_initial",)
+SCHEMA_HEAD = "0002_cycles"
+KNOWN_REVISIONS = ("0001_initial", "0002_cycles")
 SUFFIX = ".auditwb"
 VERSION_TABLE = "alembic_version"
 REPAIR_HINT = "make a clean copy with `audit-workbook repair FILE OUT` (see docs/recovery.md)"

@@ -112,6 +112,8 @@ class EvidenceRow(Base):
     added_at: Mapped[dt.datetime] = mapped_column(DateTime)
     text_content: Mapped[str] = mapped_column(Text, default="")
     thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Marked by the user: kept in the workbook, left out of every package, zip and `items --json`.
+    never_export: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class EvidenceChunkRow(Base):
@@ -133,6 +135,56 @@ class LinkRow(Base):
     linked_by: Mapped[str] = mapped_column(Text)
     linked_at: Mapped[dt.datetime] = mapped_column(DateTime)
     __table_args__ = (UniqueConstraint("request_id", "evidence_id", name="uq_links_request_evidence"),)
+
+
+class PriorEvidenceRow(Base):
+    """Last period's evidence of a request, carried by next-period: shown, openable, never this period's."""
+
+    __tablename__ = "prior_evidence"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id"), index=True)
+    period: Mapped[str] = mapped_column(Text, default="")
+    prior_ref: Mapped[str] = mapped_column(Text, default="")
+    sample: Mapped[str] = mapped_column(Text, default="")
+    carried_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    __table_args__ = (UniqueConstraint("request_id", "evidence_id", name="uq_prior_request_evidence"),)
+
+
+class SamplePlanRow(Base):
+    """What each sample of a request needs ("offer letter", "background check"), in order."""
+
+    __tablename__ = "sample_plans"
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), primary_key=True)
+    required: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class SampleRow(Base):
+    """One item of the auditor's selection for a request (an employee id, a ticket, a change)."""
+
+    __tablename__ = "samples"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(32), default="open")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    __table_args__ = (UniqueConstraint("request_id", "code", name="uq_samples_request_code"),)
+
+
+class SampleEvidenceRow(Base):
+    """A file given for one sample, for one of its required items ("" when it names none)."""
+
+    __tablename__ = "sample_evidence"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sample_id: Mapped[int] = mapped_column(ForeignKey("samples.id", ondelete="CASCADE"), index=True)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id"), index=True)
+    requirement: Mapped[str] = mapped_column(Text, default="")
+    linked_by: Mapped[str] = mapped_column(Text)
+    linked_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    __table_args__ = (UniqueConstraint("sample_id", "evidence_id", "requirement", name="uq_sample_evidence"),)
 
 
 class ImportRow(Base):

@@ -21,7 +21,10 @@ from workbook.storage.values import STATUSES, ColumnRule, Kind, clean, is_text_l
 
 _ABSENT = object()
 # What SQLAlchemy's types cannot say about a column.
-_DOMAIN: dict[tuple[str, str], Kind] = {("requests", "status"): Kind.STATUS}
+_DOMAIN: dict[tuple[str, str], Kind] = {
+    ("requests", "status"): Kind.STATUS,
+    ("samples", "status"): Kind.STATUS,
+}
 
 
 def _kind_of(table: str, column: Any) -> Kind:
