@@ -116,7 +116,9 @@ def read_selection(path: Path, *, sheet: str | None = None, column: str | None =
     skipped = [f"row {r.row}: {r.reason}" for r in analysis.skipped]
     for row in analysis.rows:
         code = row.ref.strip()
-        label = row.title or next((value for _name, value in row.extra if value.strip()), "") or row.request
+        texts = [row.title, row.request, *(value for _name, value in row.extra)]
+        # The label is the first text beside the id that reads as words (a name), not a counter or a date.
+        label = next((t for t in texts if t.strip() != code and any(ch.isalpha() for ch in t)), "")
         problem = code_problem(code)
         if problem:
             skipped.append(f"row {row.source_row}: {problem}")
@@ -376,7 +378,10 @@ class SampleService:
 
     def set_required(self, ref: str, items: Sequence[str]) -> Changes:
         """Name what each sample of the request must provide ("offer letter", "background check")."""
-        cleaned = list(dict.fromkeys(" ".join(i.split()) for i in items if i.strip()))
+        cleaned: list[str] = []
+        for item in (" ".join(i.split()) for i in items if i.strip()):
+            if item.casefold() not in {c.casefold() for c in cleaned}:
+                cleaned.append(item)
         if any(len(i) > MAX_CODE for i in cleaned):
             raise UserError(f"a required item is named in at most {MAX_CODE} characters", where=ref)
         with self._db.write() as session:

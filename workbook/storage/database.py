@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -116,6 +118,8 @@ class Database:
         self._schema_version = schema_version
         # How the file's schema differs from this version's (found at open): verify names each.
         self.schema_differences = schema_differences
+        # The upgraded copy read in place of an older version's file opened read-only (removed at close).
+        self._view: Path | None = None
         self._reader = sessionmaker(bind=engine, expire_on_commit=False)
         self._writer = sessionmaker(bind=engine.execution_options(aw_write=True), expire_on_commit=False)
 
@@ -260,6 +264,37 @@ class Database:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+        if self._view is not None:
+            shutil.rmtree(self._view.parent, ignore_errors=True)
+            self._view = None
+
+
+def _upgraded_view(real: Path) -> Path:
+    """A private, upgraded copy of an older version's file, for reading it read-only (removed at close)."""
+    folder = Path(tempfile.mkdtemp(prefix="awb-view-"))
+    view = folder / real.name
+    try:
+        source = connect(f"{real.as_uri()}?mode=ro")
+        try:
+            os.close(create_owner_only(view))
+            target = sqlite3.connect(str(view))
+            try:
+                source.backup(target)
+            finally:
+                target.close()
+        finally:
+            source.close()
+        engine = _make_engine(view, read_only=False)
+        try:
+            from workbook.storage.migrate import upgrade
+
+            upgrade(engine)
+        finally:
+            engine.dispose()
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return view
 
 
 # SQLite's primary result codes (https://www.sqlite.org/rescode.html), by what they mean to the person.
@@ -456,7 +491,12 @@ def open_database(
             holder = take_lock(lock, actor, wait, on_lock_wait)
             if holder is not None:
                 read_only, reason, lock = True, f"in use by {holder.describe()}", None
-    engine = _make_engine(real, read_only)
+    view: Path | None = None
+    if read_only and revision != SCHEMA_HEAD and report.ok:
+        # An older version's file opened read-only is never changed: a private copy is upgraded and read.
+        view = _upgraded_view(real)
+        reason = f"{reason}; written by an older version, shown upgraded (the file is unchanged)"
+    engine = _make_engine(view or real, read_only)
     db = Database(
         path,
         engine,
@@ -467,6 +507,9 @@ def open_database(
         schema_version=facts.schema_version,
         schema_differences=report.differences,
     )
+    if view is not None:
+        db.real_path = view
+        db._view = view
     try:
         if not read_only and revision != SCHEMA_HEAD:
             from workbook.storage.migrate import migrate_with_backup
