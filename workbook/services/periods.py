@@ -5,7 +5,8 @@ transaction under a temporary name, renamed into place only when whole. It carri
 stored checklists (the mapping a re-import uses), the settings, every live request with its owner (status
 open, due date and notes cleared) and what each sample must provide; each request's current files (and its
 samples' files) become its *prior-period evidence*: shown and openable, never counted or exported until the
-user reuses one for this period. Evidence bytes are copied once each, by SHA-256, re-hashed on the way. Every
+user reuses one for this period. The new file starts as a byte copy of the old one, so each evidence byte is
+written once (files no carried request uses are deleted from the copy, their bytes zeroed). Every
 carried value is logged in the new file (request.carry, evidence.carry, …) after its first entry, which names
 the old file and its log head, so verify vouches for the new file's whole state.
 """
@@ -14,15 +15,16 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
-import hashlib
-from collections.abc import Sequence
+import os
+import shutil
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
-from workbook.errors import UserError, WorkbookDamaged
+from workbook.errors import UserError
 from workbook.jobs import CancelToken, Progress, no_progress
 from workbook.model import Actor, NextPeriodResult, PriorEvidence, ReuseResult
 from workbook.services.activity import record
@@ -86,6 +88,7 @@ class _Carried:
 
 
 def _read_old(session: Session) -> _Carried:
+    """What the next period carries, read (and each value checked) from the copy of the old workbook."""
     engagement = session.get(EngagementRow, 1)
     if engagement is None:
         raise UserError("the workbook has no engagement details to carry")
@@ -116,19 +119,24 @@ def _read_old(session: Session) -> _Carried:
     ).all()
     pairs: list[tuple[int, int, str]] = [(r, e, "") for r, e in uses]
     pairs += [(r, e, str(c)) for r, e, c in sample_uses]
+    rows = {
+        row.id: row
+        for row in session.scalars(
+            select(EvidenceRow)
+            .options(defer(EvidenceRow.text_content), defer(EvidenceRow.thumbnail))
+            .where(EvidenceRow.id.in_({e for _r, e, _c in pairs}))
+        )
+    }
     for request_id, evidence_id, code in pairs:
-        if request_id not in live:
+        if request_id not in live or evidence_id not in rows:
             continue
         if evidence_id not in evidence:
-            row = session.get(EvidenceRow, evidence_id)
-            if row is None:
-                continue
-            to_evidence(row)
-            evidence[evidence_id] = (row, [])
+            to_evidence(rows[evidence_id])
+            evidence[evidence_id] = (rows[evidence_id], [])
         users = evidence[evidence_id][1]
         if all(used != request_id for used, _code in users):
             users.append((request_id, code))
-    imports = list(session.scalars(select(ImportRow).order_by(ImportRow.id)))
+    imports = list(session.scalars(select(ImportRow).options(defer(ImportRow.data)).order_by(ImportRow.id)))
     head = session.get(MetaRow, "activity_head")
     count = session.get(MetaRow, "activity_count")
     return _Carried(
@@ -144,6 +152,34 @@ def _read_old(session: Session) -> _Carried:
     )
 
 
+# What the new period does not keep of the copy; evidence no carried request uses goes with its bytes
+# (secure_delete zeroes them: the new file holds no byte of a file it does not carry).
+_CLEAR = (
+    "DELETE FROM activity",
+    "DELETE FROM meta",
+    "DELETE FROM comments",
+    "DELETE FROM sample_evidence",
+    "DELETE FROM samples",
+    "DELETE FROM prior_evidence",
+    "DELETE FROM links",
+    "DELETE FROM sample_plans WHERE request_id IN (SELECT id FROM requests WHERE archived = 1)",
+    "DELETE FROM requests WHERE archived = 1",
+)
+
+
+def _consistent_copy(real: Path, read: Session) -> Callable[[Path], None]:
+    """Copy the old file's bytes while `read` holds SQLite's shared lock (no writer can commit meanwhile)."""
+
+    def copy(tmp: Path) -> None:
+        driver(read).execute("SELECT count(*) FROM sqlite_master").fetchone()  # the shared lock, now
+        with real.open("rb") as source, tmp.open("r+b") as target:
+            shutil.copyfileobj(source, target, 8 * 1024 * 1024)
+            target.flush()
+            os.fsync(target.fileno())
+
+    return copy
+
+
 def next_period(
     source: Path,
     dest: Path,
@@ -155,7 +191,12 @@ def next_period(
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> NextPeriodResult:
-    """Write the next period's workbook at `dest` from the one at `source` (see the module's docstring)."""
+    """Write the next period's workbook at `dest` from the one at `source` (see the module's docstring).
+
+    The new file starts as a byte copy of the old one (taken under SQLite's shared lock, so it is the last
+    committed state), then in one transaction under a temporary name: what is not carried is deleted, the
+    answers are reset, the log starts afresh with every carried value, and only then is it renamed into place.
+    """
     from workbook.services.workbook import Workbook
 
     cancel = cancel or CancelToken()
@@ -168,266 +209,213 @@ def next_period(
         raise UserError("the new audit period ends before it starts")
     if dest.resolve() == source.resolve():
         raise UserError("the next period needs a new file", where=str(dest), hint="choose another name")
-    with Workbook.open(source, actor, read_only=True) as old, old.db.read() as old_session:
-        carried = _read_old(old_session)
-        old_period = period_words(carried.engagement.period_start, carried.engagement.period_end)
-        if period_start and carried.engagement.period_end and period_start <= carried.engagement.period_end:
+    figures: dict[str, int] = {}
+    found: list[_Carried] = []
+    with Workbook.open(source, actor, read_only=True) as old:
+        if old.db.schema_differences:
             raise UserError(
-                f"the new period starts on {period_start}, inside the old one ({old_period})",
-                hint="give the period that follows it, e.g. the next calendar year",
+                "this workbook's schema is not one this version makes: no next period is started from it",
+                where=str(source),
+                hint="make a clean copy with `audit-workbook repair FILE OUT` and start from that",
             )
-        total_bytes = sum(row.size for row, _users in carried.evidence.values()) or 1
-        done_bytes = 0
-        figures: dict[str, int] = {}
-
-        def populate(session: Session) -> None:
-            nonlocal done_bytes
-            con = driver(session)
-            old_con = driver(old_session)
-            now = dt.datetime.now(dt.UTC)
-            old_row = carried.engagement
-            new_auditor = auditor.strip() if auditor is not None else old_row.auditor
-            session.add(
-                EngagementRow(
-                    id=1,
-                    client=old_row.client,
-                    framework=old_row.framework,
-                    period_start=period_start,
-                    period_end=period_end,
-                    auditor=new_auditor,
-                    freshness_days=old_row.freshness_days,
-                    created_at=now,
+        with old.db.read() as old_session:
+            old_engagement = to_engagement(old_session.get(EngagementRow, 1) or _no_engagement(source))
+            if period_start and old_engagement.period_end and period_start <= old_engagement.period_end:
+                old_period = period_words(old_engagement.period_start, old_engagement.period_end)
+                raise UserError(
+                    f"the new period starts on {period_start}, inside the old one ({old_period})",
+                    hint="give the period that follows it, e.g. the next calendar year",
                 )
-            )
-            session.add(MetaRow(key="created_with", value=SCHEMA_HEAD))
-            record(
-                session,
-                actor,
-                "workbook.create",
-                target=old_row.client,
-                detail={
-                    "framework": old_row.framework,
-                    "period": f"{period_start}..{period_end}",
-                    "auditor": new_auditor,
-                    "from": {
-                        "file": source.name,
-                        "path": str(source.resolve()),
-                        "period": old_period,
-                        "activity_head": carried.head,
-                        "activity_count": carried.count,
-                    },
-                },
-            )
-            from workbook.services.workbook import DEFAULT_FRESHNESS_DAYS
+            copy = _consistent_copy(old.db.real_path, old_session)
 
-            if old_row.freshness_days != DEFAULT_FRESHNESS_DAYS:
-                record(
-                    session,
-                    actor,
-                    "engagement.set",
-                    field="freshness_days",
-                    before=DEFAULT_FRESHNESS_DAYS,
-                    after=old_row.freshness_days,
-                )
-            person_ids: dict[int, int] = {}
-            for person in carried.people:
-                new_person = PersonRow(name=person.name, email="", created_at=now)
-                session.add(new_person)
-                session.flush()
-                person_ids[person.id] = new_person.id
-                record(session, actor, "person.add", target=person.name)
-                if person.email:
-                    record(session, actor, "person.set", person.name, "email", "", person.email)
-                    new_person.email = person.email
-            for stored in carried.imports:
+            def populate(session: Session) -> None:
+                progress(1, 4)
+                carried = _read_old(session)
+                found.append(carried)
                 cancel.raise_if_cancelled()
-                summary = stored.summary if isinstance(stored.summary, dict) else {}
-                session.add(
-                    ImportRow(
-                        file_name=stored.file_name,
-                        sha256=stored.sha256,
-                        size=stored.size,
-                        data=stored.data,
-                        sheet=stored.sheet,
-                        header_row=stored.header_row,
-                        mapping=dict(stored.mapping),
-                        status_vocabulary=dict(stored.status_vocabulary),
-                        header_signature=stored.header_signature,
-                        summary=summary,
-                        imported_by=stored.imported_by,
-                        imported_at=stored.imported_at,
-                    )
-                )
-                record(
-                    session,
-                    actor,
-                    "checklist.carry",
-                    target=stored.file_name,
-                    detail={
-                        "file": stored.file_name,
-                        "sha256": stored.sha256,
-                        "size": stored.size,
-                        "imported_by": stored.imported_by,
-                        "summary_sha256": summary_digest(summary),
-                    },
-                )
-            request_ids: dict[int, int] = {}
-            for done, old_request in enumerate(carried.requests):
-                if done % 500 == 0:
-                    cancel.raise_if_cancelled()
-                owner = carried.owners.get(old_request.owner_id or 0, "")
-                values = {name: getattr(old_request, name) for name in _CARRIED}
-                new_request = RequestRow(
-                    ref=old_request.ref,
-                    owner_id=person_ids.get(old_request.owner_id or 0),
-                    status="open",
-                    due=None,
-                    notes="",
-                    archived=False,
-                    recheck_evidence=False,
-                    created_at=now,
-                    updated_at=now,
-                    **values,
-                )
-                session.add(new_request)
-                session.flush()
-                request_ids[old_request.id] = new_request.id
-                record(
-                    session,
-                    actor,
-                    "request.carry",
-                    old_request.ref,
-                    after=old_request.title or old_request.request_text[:80],
-                    detail={**values, "owner": owner},
-                )
-                required = carried.plans.get(old_request.id)
-                if required is not None:
-                    session.add(SamplePlanRow(request_id=new_request.id, required=required))
-                    record(
-                        session,
-                        actor,
-                        "sample.require",
-                        old_request.ref,
-                        after="; ".join(required),
-                        detail={"required": required},
-                    )
-            refs = {r.id: r.ref for r in carried.requests}
-            for old_row_evidence, users in carried.evidence.values():
-                cancel.raise_if_cancelled()
-                new_id = _copy_evidence(session, con, old_con, old_row_evidence, now, cancel)
-                done_bytes += old_row_evidence.size
-                progress(done_bytes, total_bytes)
-                record(
-                    session,
-                    actor,
-                    "evidence.carry",
-                    refs[users[0][0]],
-                    after=old_row_evidence.name,
-                    detail={
-                        "sha256": old_row_evidence.sha256,
-                        "size": old_row_evidence.size,
-                        "name": old_row_evidence.name,
-                        "added_by": old_row_evidence.added_by,
-                        "effective_date": (
-                            old_row_evidence.effective_date.isoformat()
-                            if old_row_evidence.effective_date
-                            else None
-                        ),
-                        **{name: getattr(old_row_evidence, name) for name in _EVIDENCE_TEXT},
-                        "never_export": bool(old_row_evidence.never_export),
-                    },
-                )
-                for request_id, code in users:
-                    session.add(
-                        PriorEvidenceRow(
-                            request_id=request_ids[request_id],
-                            evidence_id=new_id,
-                            period=old_period,
-                            prior_ref=refs[request_id],
-                            sample=code,
-                            carried_at=now,
-                        )
-                    )
-                    record(
-                        session,
-                        actor,
-                        "prior.carry",
-                        refs[request_id],
-                        after=old_row_evidence.name,
-                        detail={
-                            "sha256": old_row_evidence.sha256,
-                            "period": old_period,
-                            "prior_ref": refs[request_id],
-                            "sample": code,
-                        },
-                    )
-                    figures["prior"] = figures.get("prior", 0) + 1
-            session.flush()
+                _carry(session, carried, actor, source, period_start, period_end, auditor, figures, cancel)
+                progress(3, 4)
 
-        create_database(dest, actor, populate).close()
+            progress(0, 4)
+            create_database(dest, actor, populate, start_from=copy).close()
+            progress(4, 4)
     return NextPeriodResult(
         path=dest,
         source=source,
-        source_head=carried.head,
+        source_head=found[0].head,
         period_start=period_start,
         period_end=period_end,
+        requests=figures["requests"],
+        people=figures["people"],
+        evidence_files=figures["evidence_files"],
+        evidence_bytes=figures["evidence_bytes"],
+        prior_links=figures["prior"],
+        sample_plans=figures["sample_plans"],
+    )
+
+
+def _no_engagement(source: Path) -> EngagementRow:
+    raise UserError("the workbook has no engagement details to carry", where=str(source))
+
+
+def _carry(
+    session: Session,
+    carried: _Carried,
+    actor: Actor,
+    source: Path,
+    period_start: dt.date | None,
+    period_end: dt.date | None,
+    auditor: str | None,
+    figures: dict[str, int],
+    cancel: CancelToken,
+) -> None:
+    """In the copy's write transaction: clear what is not carried, reset the answers, log what is."""
+    con = driver(session)
+    now = dt.datetime.now(dt.UTC)
+    stamp = evidence_sql.stored_datetime(now)
+    old_row = carried.engagement
+    old_period = period_words(old_row.period_start, old_row.period_end)
+    for statement in _CLEAR:
+        con.execute(statement)
+    keep = sorted(carried.evidence)
+    marks = ",".join("?" * len(keep))
+    # Chunks first: a file not carried loses its bytes with its row.
+    con.execute(f"DELETE FROM evidence_chunks WHERE evidence_id NOT IN ({marks})", keep)  # noqa: S608
+    con.execute(f"DELETE FROM evidence WHERE id NOT IN ({marks})", keep)  # noqa: S608
+    con.execute(
+        "UPDATE requests SET status = 'open', due = NULL, notes = '', recheck_evidence = 0,"
+        " created_at = ?, updated_at = ?",
+        (stamp, stamp),
+    )
+    new_auditor = auditor.strip() if auditor is not None else old_row.auditor
+    con.execute(
+        "UPDATE engagement SET period_start = ?, period_end = ?, auditor = ?, created_at = ? WHERE id = 1",
+        (
+            period_start.isoformat() if period_start else None,
+            period_end.isoformat() if period_end else None,
+            new_auditor,
+            stamp,
+        ),
+    )
+    con.execute("INSERT INTO meta (key, value) VALUES ('created_with', ?)", (SCHEMA_HEAD,))
+    record(
+        session,
+        actor,
+        "workbook.create",
+        target=old_row.client,
+        detail={
+            "framework": old_row.framework,
+            "period": f"{period_start}..{period_end}",
+            "auditor": new_auditor,
+            "from": {
+                "file": source.name,
+                "path": str(source.resolve()),
+                "period": old_period,
+                "activity_head": carried.head,
+                "activity_count": carried.count,
+            },
+        },
+    )
+    from workbook.services.workbook import DEFAULT_FRESHNESS_DAYS
+
+    if old_row.freshness_days != DEFAULT_FRESHNESS_DAYS:
+        record(
+            session,
+            actor,
+            "engagement.set",
+            field="freshness_days",
+            before=DEFAULT_FRESHNESS_DAYS,
+            after=old_row.freshness_days,
+        )
+    for person in carried.people:
+        record(session, actor, "person.add", target=person.name)
+        if person.email:
+            record(session, actor, "person.set", person.name, "email", "", person.email)
+    for stored in carried.imports:
+        summary = stored.summary if isinstance(stored.summary, dict) else {}
+        record(
+            session,
+            actor,
+            "checklist.carry",
+            target=stored.file_name,
+            detail={
+                "file": stored.file_name,
+                "sha256": stored.sha256,
+                "size": stored.size,
+                "imported_by": stored.imported_by,
+                "summary_sha256": summary_digest(summary),
+            },
+        )
+    for done, request in enumerate(carried.requests):
+        if done % 500 == 0:
+            cancel.raise_if_cancelled()
+        values = {name: getattr(request, name) for name in _CARRIED}
+        record(
+            session,
+            actor,
+            "request.carry",
+            request.ref,
+            after=request.title or request.request_text[:80],
+            detail={**values, "owner": carried.owners.get(request.owner_id or 0, "")},
+        )
+        required = carried.plans.get(request.id)
+        if required is not None:
+            record(
+                session,
+                actor,
+                "sample.require",
+                request.ref,
+                after="; ".join(required),
+                detail={"required": required},
+            )
+    refs = {r.id: r.ref for r in carried.requests}
+    prior_rows = []
+    for evidence_id, (row, users) in carried.evidence.items():
+        cancel.raise_if_cancelled()
+        record(
+            session,
+            actor,
+            "evidence.carry",
+            refs[users[0][0]],
+            after=row.name,
+            detail={
+                "sha256": row.sha256,
+                "size": row.size,
+                "name": row.name,
+                "added_by": row.added_by,
+                "effective_date": row.effective_date.isoformat() if row.effective_date else None,
+                **{name: getattr(row, name) for name in _EVIDENCE_TEXT},
+                "never_export": bool(row.never_export),
+            },
+        )
+        for request_id, code in users:
+            prior_rows.append((request_id, evidence_id, old_period, refs[request_id], code, stamp))
+            record(
+                session,
+                actor,
+                "prior.carry",
+                refs[request_id],
+                after=row.name,
+                detail={
+                    "sha256": row.sha256,
+                    "period": old_period,
+                    "prior_ref": refs[request_id],
+                    "sample": code,
+                },
+            )
+    con.executemany(
+        "INSERT INTO prior_evidence (request_id, evidence_id, period, prior_ref, sample, carried_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        prior_rows,
+    )
+    figures.update(
+        prior=len(prior_rows),
         requests=len(carried.requests),
         people=len(carried.people),
         evidence_files=len(carried.evidence),
         evidence_bytes=sum(row.size for row, _users in carried.evidence.values()),
-        prior_links=figures.get("prior", 0),
         sample_plans=len(carried.plans),
     )
-
-
-def _copy_evidence(
-    session: Session,
-    con: object,
-    old_con: object,
-    row: EvidenceRow,
-    now: dt.datetime,
-    cancel: CancelToken,
-) -> int:
-    """Copy one file's row and bytes into the new workbook, re-hashing them; the new row's id."""
-    import sqlite3
-
-    assert isinstance(con, sqlite3.Connection) and isinstance(old_con, sqlite3.Connection)
-    new = EvidenceRow(
-        sha256=row.sha256,
-        size=row.size,
-        name=row.name,
-        media_type=row.media_type,
-        effective_date=row.effective_date,
-        description=row.description,
-        source_system=row.source_system,
-        shows=row.shows,
-        population=row.population,
-        period_covered=row.period_covered,
-        added_by=row.added_by,
-        added_at=row.added_at,
-        text_content=row.text_content,
-        thumbnail=row.thumbnail,
-        never_export=bool(row.never_export),
-    )
-    session.add(new)
-    session.flush()
-    digest, size = hashlib.sha256(), 0
-    for seq, (data,) in enumerate(old_con.execute(_CHUNKS, (row.id,))):
-        if seq % 64 == 0:
-            cancel.raise_if_cancelled()
-        if not isinstance(data, bytes):
-            raise WorkbookDamaged(
-                f"the stored bytes of evidence {row.name!r} are damaged", where="evidence_chunks"
-            )
-        digest.update(data)
-        size += len(data)
-        con.execute(_INSERT_CHUNK, (new.id, seq, data))
-    if digest.hexdigest() != row.sha256 or size != row.size:
-        raise UserError(
-            f"evidence {row.name!r} no longer matches its SHA-256 in the old workbook",
-            hint="run `audit-workbook verify` on it and restore a backup before starting the next period",
-        )
-    return new.id
 
 
 def _period_of(session: Session) -> tuple[dt.date | None, dt.date | None]:

@@ -377,8 +377,18 @@ def new_file_failed(error: BaseException, path: Path, doing: str) -> StorageErro
     return StorageError(f"{doing}: {message}", where=str(path), hint=hint)
 
 
-def create_database(path: Path, actor: Actor, populate: Callable[[Session], None]) -> Database:
-    """Make a new workbook at the newest schema, filled by `populate`, and only then put it at `path`."""
+def create_database(
+    path: Path,
+    actor: Actor,
+    populate: Callable[[Session], None],
+    *,
+    start_from: Callable[[Path], None] | None = None,
+) -> Database:
+    """Make a new workbook at the newest schema, filled by `populate`, and only then put it at `path`.
+
+    `start_from(tmp)`, when given, writes the file `populate` starts from (a consistent copy of another
+    workbook at this version's schema) in place of an empty one.
+    """
     if path.exists():
         raise UserError("a file already exists there", where=str(path), hint="choose another name")
     if not path.parent.is_dir():
@@ -393,6 +403,8 @@ def create_database(path: Path, actor: Actor, populate: Callable[[Session], None
     try:
         remove_database_files(tmp)
         os.close(create_owner_only(tmp))  # 0600 before SQLite writes a byte; its journal takes the mode
+        if start_from is not None:
+            start_from(tmp)
         con = sqlite3.connect(str(tmp))
         try:
             con.execute(f"PRAGMA application_id={APPLICATION_ID}")

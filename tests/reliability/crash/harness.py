@@ -332,11 +332,31 @@ def _export_state(con: sqlite3.Connection, _inputs: Inputs) -> Facts:
     return frozenset(("export", *row) for row in rows)
 
 
+NEXT_PERIOD = "next.auditwb"
+
+
+def next_period_args() -> list[str]:
+    """`next-period` of the workbook into {out}/next.auditwb, for the year after the demo's period."""
+    return ["next-period", "{wb}", f"{{out}}/{NEXT_PERIOD}", "--period", "2027-01-01..2027-12-31"]
+
+
+def _next_period_steps(_inputs: Inputs) -> list[Step]:
+    return [Step(tuple(next_period_args()))]
+
+
+def _next_period_state(con: sqlite3.Connection, _inputs: Inputs) -> Facts:
+    """The old workbook must not change at all: its log head and every request as it was."""
+    head = con.execute("SELECT value FROM meta WHERE key = 'activity_head'").fetchone()
+    rows = con.execute("SELECT ref, status, notes, owner_id, due FROM requests")
+    return frozenset([("head", head[0] if head else ""), *(("request", *row) for row in rows)])
+
+
 OPERATIONS: tuple[Operation, ...] = (
     Operation("set", _set_steps, _set_state),
     Operation("import", _import_steps, _import_state),
     Operation("attach", _attach_steps, _attach_state),
     Operation("export", _export_steps, _export_state, io_on_out=True),
+    Operation("next-period", _next_period_steps, _next_period_state, io_on_out=True),
 )
 
 
@@ -601,6 +621,9 @@ def check_case(
     if op.name == "export":
         _check_export(inputs, result, wb, out, env)
         result.timings["export"] = time.monotonic() - clock
+    if op.name == "next-period":
+        _check_next_period(result, wb, out, env)
+        result.timings["next-period"] = time.monotonic() - clock
     clock = time.monotonic()
     _check_next_write(inputs, result, wb, env)
     result.timings["next write"] = time.monotonic() - clock
@@ -695,7 +718,9 @@ def orphan_problems(con: sqlite3.Connection) -> list[str]:
                     f"{digest.hexdigest()[:12]}…, not {size:,} bytes and {sha256[:12]}…"
                 )
     unlinked = con.execute(
-        "SELECT name FROM evidence WHERE id NOT IN (SELECT evidence_id FROM links) ORDER BY id"
+        "SELECT name FROM evidence WHERE id NOT IN (SELECT evidence_id FROM links)"
+        " AND id NOT IN (SELECT evidence_id FROM sample_evidence)"
+        " AND id NOT IN (SELECT evidence_id FROM prior_evidence) ORDER BY id"
     ).fetchall()
     problems.extend(f"evidence {name!r} is linked to no request" for (name,) in unlinked)
     return problems
@@ -819,6 +844,32 @@ def _check_export(inputs: Inputs, result: CaseResult, wb: Path, out: Path, env: 
         result.add("partial", f"after the next export: {message}")
     if again.returncode == 0 and any(not (out / name).exists() for name in EXPORT_OUTPUTS):
         result.add("partial", "the next export exited 0 but its outputs are not all there")
+
+
+def _check_next_period(result: CaseResult, wb: Path, out: Path, env: dict[str, str]) -> None:
+    """The new workbook the kill left is whole (verify 0) or absent; running next-period again to the same
+    name succeeds (it clears what the killed one left) and leaves nothing but the new workbook."""
+    new = out / NEXT_PERIOD
+    if new.exists():
+        check = _cli(["verify", str(new)], result.folder, env)
+        if check.returncode != 0:
+            tail = " / ".join((check.stdout + check.stderr).strip().splitlines()[-3:])
+            result.add("partial", f"the new workbook the kill left does not verify: {tail}")
+        if result.run.killed is not None:
+            result.outputs_published = 1
+        new.unlink()
+        for extra in out.glob(f"{NEXT_PERIOD}.lock"):
+            extra.unlink()
+    elif result.run.killed is None and not result.run.failed:
+        result.add("lost", "next-period exited 0 but the new workbook is not there")
+    again = _cli(Step(tuple(next_period_args())).argv(wb, out), result.folder, env)
+    if again.returncode != 0:
+        result.add(
+            "other", f"next-period after the kill exited {again.returncode}: {again.stderr.strip()[-300:]}"
+        )
+    left = sorted(p.name for p in out.iterdir() if p.name not in (NEXT_PERIOD, f"{NEXT_PERIOD}.lock"))
+    if left:
+        result.add("leftover", f"{left} remain beside the new workbook after next-period ran again")
 
 
 def _check_next_write(inputs: Inputs, result: CaseResult, wb: Path, env: dict[str, str]) -> None:

@@ -10,7 +10,9 @@ The default test run runs `test_crash_fast` (two kills per operation on lighter 
 Operations (each a sequence of CLI commands on a copy of the demo workbook, each acknowledged — exit 0 —
 before the next starts): `set` (four `set FILE REF --status …` in a row), `import` (a 2,000-request
 checklist), `attach` (one 8 MB file; a pair of 3 and 4 MB in one command; `attach --folder` of three files
-matched by ref), `export` (`--pdf --zip --xlsx` into one folder). `next-period` has not landed: skipped.
+matched by ref), `export` (`--pdf --zip --xlsx` into one folder), `next-period` (the workbook into a new
+file for the next year: the old file must not change; the new one is whole or absent, and running it again
+clears what a killed one left).
 
 Kill modes (harness.py): `random` (SIGKILL after a delay within the sequence's measured duration) and, in
 the write, `stmt`/`commit`/`committed` (crashpoint.py wraps the CLI and kills at the Nth statement of a write
@@ -38,7 +40,6 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -60,7 +61,6 @@ from crash.harness import (
     check_state,
     orphan_problems,
     output_problems,
-    program,
     run_harness,
 )
 
@@ -146,12 +146,3 @@ def test_crash_full(full_inputs: Inputs, tmp_path: Path) -> None:
     if not os.environ.get("CRASH_ONLY"):
         assert all(row.random + row.txn == FULL_KILLS for row in report.rows.values()), report.table()
     assert {row.op for row in report.rows.values()} == {op.name for op in OPERATIONS}
-
-
-@pytest.mark.reliability
-def test_next_period_is_killed_too_once_it_lands() -> None:
-    """Issue 13 wants next-period in the harness when the command exists; until then this says so."""
-    shown = subprocess.run([*program(), "--help"], capture_output=True, text=True, check=False).stdout
-    if "next-period" not in shown:
-        pytest.skip("next-period has not landed: no such command yet")
-    pytest.fail("next-period exists now: add it to OPERATIONS in tests/reliability/crash/harness.py")
