@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
-import os
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -172,10 +171,9 @@ def _consistent_copy(real: Path, read: Session) -> Callable[[Path], None]:
 
     def copy(tmp: Path) -> None:
         driver(read).execute("SELECT count(*) FROM sqlite_master").fetchone()  # the shared lock, now
-        with real.open("rb") as source, tmp.open("r+b") as target:
-            shutil.copyfileobj(source, target, 8 * 1024 * 1024)
-            target.flush()
-            os.fsync(target.fileno())
+        # The kernel's own copy (copy_file_range/sendfile) into the owner-only file made for it; the commit
+        # that follows syncs the file, so nothing of the copy is counted on before it is on disk.
+        shutil.copyfile(real, tmp)
 
     return copy
 
