@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -14,12 +15,23 @@ from typing import TYPE_CHECKING
 from workbook.atomic import StagingFolder, sweep_stale_staging
 from workbook.errors import StorageError, UserError
 from workbook.jobs import CancelToken, Progress, no_progress
-from workbook.model import ExportOptions, ExportOutput, ExportResult, RequestFilter, Status
+from workbook.model import (
+    Engagement,
+    Evidence,
+    ExportOptions,
+    ExportOutput,
+    ExportResult,
+    Request,
+    RequestFilter,
+    SampleGrid,
+    Status,
+)
 from workbook.services.answers import answered_name, writeback_input
+from workbook.services.evidence import evidence_flags
 from workbook.services.importing import ImportService, OriginalChecklist
 
 if TYPE_CHECKING:
-    from workbook.formats.package.inputs import PackageInput
+    from workbook.formats.package.inputs import PackageEvidence, PackageInput, PackageSamples
     from workbook.services.workbook import Workbook
 
 
@@ -47,13 +59,12 @@ class ExportService:
         self._workbook = workbook
 
     def package_input(self, options: ExportOptions, today: dt.date | None = None) -> PackageInput:
-        """Gather everything the writers need from the services (no storage rows cross this line)."""
-        from workbook.formats.package.inputs import (
-            PackageComment,
-            PackageEvidence,
-            PackageInput,
-            PackageRequest,
-        )
+        """Gather everything the writers need from the services (no storage rows cross this line).
+
+        Files marked never export are left out here, once, so that no writer can put them in: the package
+        only counts them.
+        """
+        from workbook.formats.package.inputs import PackageComment, PackageInput, PackageRequest
 
         wb = self._workbook
         today = today or dt.date.today()
@@ -71,27 +82,18 @@ class ExportService:
             raise UserError("no request matches the export's scope", hint="widen the filters")
         original = ImportService(wb.db, wb.actor).original_checklist()
         vocabulary = self._auditor_words(original)
+        grids = {g.ref: g for g in wb.samples.grids() if g.samples}
+        # Sample files carry only a name and a hash: each one's dates and provenance are read once.
+        catalogue: dict[str, Evidence] = {}
+        withheld: set[str] = set()
         packaged = []
+        answered = []
         for request in requests:
-            evidence = tuple(
-                PackageEvidence(
-                    name=link.evidence.name,
-                    media_type=link.evidence.media_type,
-                    size=link.evidence.size,
-                    sha256=link.evidence.sha256,
-                    effective_date=link.evidence.effective_date,
-                    added_by=link.evidence.added_by,
-                    added_at=link.evidence.added_at,
-                    open=self._opener(link.evidence.sha256),
-                    description=link.evidence.description,
-                    source_system=link.evidence.source_system,
-                    shows=link.evidence.shows,
-                    population=link.evidence.population,
-                    period_covered=link.evidence.period_covered,
-                    flags=link.flags,
-                )
-                for link in wb.evidence.for_request(request.ref)
-            )
+            links = wb.evidence.for_request(request.ref)
+            kept = [link for link in links if not link.evidence.never_export]
+            withheld.update(link.evidence.sha256 for link in links if link.evidence.never_export)
+            grid = grids.get(request.ref)
+            samples = None if grid is None else self._samples(grid, catalogue, engagement, today, withheld)
             packaged.append(
                 PackageRequest(
                     ref=request.ref,
@@ -110,11 +112,14 @@ class ExportService:
                         for c in wb.requests.comments(request.ref)
                     ),
                     extra=request.extra,
-                    evidence=evidence,
+                    evidence=tuple(self._evidence(link.evidence, link.flags) for link in kept),
                     overdue=request.is_overdue(today),
                     status_label=vocabulary.get(request.status, ""),
+                    samples=samples,
+                    withheld=len(links) - len(kept),
                 )
             )
+            answered.append(_answered(request, [link.evidence.name for link in kept], grid))
         stamp = dt.datetime.now(dt.UTC)
         return PackageInput(
             client=engagement.client,
@@ -129,9 +134,66 @@ class ExportService:
             activity_head=wb.activity.head(),
             requests=tuple(packaged),
             page_size=options.page_size,
-            checklist=writeback_input(original, requests, vocabulary) if original is not None else None,
+            checklist=writeback_input(original, answered, vocabulary) if original is not None else None,
             scope=options.scope,
+            withheld=len(withheld),
         )
+
+    def _evidence(self, evidence: Evidence, flags: tuple[str, ...]) -> PackageEvidence:
+        from workbook.formats.package.inputs import PackageEvidence
+
+        return PackageEvidence(
+            name=evidence.name,
+            media_type=evidence.media_type,
+            size=evidence.size,
+            sha256=evidence.sha256,
+            effective_date=evidence.effective_date,
+            added_by=evidence.added_by,
+            added_at=evidence.added_at,
+            open=self._opener(evidence.sha256),
+            description=evidence.description,
+            source_system=evidence.source_system,
+            shows=evidence.shows,
+            population=evidence.population,
+            period_covered=evidence.period_covered,
+            flags=flags,
+        )
+
+    def _samples(
+        self,
+        grid: SampleGrid,
+        catalogue: dict[str, Evidence],
+        engagement: Engagement,
+        today: dt.date,
+        withheld: set[str],
+    ) -> PackageSamples:
+        """A request's samples with their files (never-export ones counted into `withheld`, not kept)."""
+        from workbook.formats.package.inputs import PackageSample, PackageSampleFile, PackageSamples
+
+        samples = []
+        for sample in grid.samples:
+            files = []
+            for sf in sample.files:
+                if sf.never_export:
+                    withheld.add(sf.sha256)
+                    continue
+                if sf.sha256 not in catalogue:
+                    catalogue[sf.sha256] = self._workbook.evidence.get(sf.sha256)
+                evidence = catalogue[sf.sha256]
+                flags = evidence_flags(evidence, engagement, today)
+                files.append(PackageSampleFile(sf.requirement, self._evidence(evidence, flags)))
+            samples.append(
+                PackageSample(
+                    code=sample.code,
+                    label=sample.label,
+                    status=sample.status,
+                    notes=sample.notes,
+                    files=tuple(files),
+                    missing=sample.missing(grid.required),
+                    withheld=tuple(sf.requirement for sf in sample.files if sf.never_export),
+                )
+            )
+        return PackageSamples(grid.required, tuple(samples), grid.summary)
 
     def _opener(self, sha256: str) -> Callable[[], Iterator[bytes]]:
         return lambda: self._workbook.evidence.open_chunks(sha256)
@@ -232,7 +294,7 @@ class ExportService:
             pkg.package_id,
             pkg.activity_head,
             len(pkg.requests),
-            len({e.sha256 for r in pkg.requests for e in r.evidence}),
+            len({ev.sha256 for _, ev in pkg.files()}),
             outputs,
             logged,
             tuple(problems),
@@ -280,6 +342,21 @@ class ExportService:
                     },
                 )
         return True
+
+
+def _answered(request: Request, names: Sequence[str], grid: SampleGrid | None) -> Request:
+    """The request as the filled-in checklist answers it: only files that may be exported, and for a sampled
+    request the samples' summary ("25/25 samples provided") before every file, each sample's by its id."""
+    lines = list(names)
+    if grid is not None:
+        lines.insert(0, grid.summary)
+        lines += [
+            f"{sample.code}{f' ({sf.requirement})' if sf.requirement else ''}: {sf.name}"
+            for sample in grid.samples
+            for sf in sample.files
+            if not sf.never_export
+        ]
+    return dataclasses.replace(request, evidence_names=tuple(lines))
 
 
 def _check_destinations(wanted: dict[str, Path]) -> None:

@@ -91,7 +91,13 @@ def test_the_checks_see_what_they_look_for(light_inputs: Inputs, tmp_path: Path)
     damaged = tmp_path / "damaged.auditwb"
     shutil.copyfile(light_inputs.base, damaged)
     with sqlite3.connect(damaged) as con:
-        first, last = con.execute("SELECT min(id), max(id) FROM evidence").fetchone()
+        first = con.execute("SELECT min(id) FROM evidence").fetchone()[0]
+        # A file only a request link uses (the demo's sample files are not request links).
+        last = con.execute(
+            "SELECT max(evidence_id) FROM links WHERE evidence_id <> ?"
+            " AND evidence_id NOT IN (SELECT evidence_id FROM sample_evidence)",
+            (first,),
+        ).fetchone()[0]
         con.execute("UPDATE evidence_chunks SET data = substr(data, 1, 10) WHERE evidence_id = ?", (first,))
         con.execute("INSERT INTO evidence_chunks (evidence_id, seq, data) VALUES (999999, 0, x'00')")
         con.execute("DELETE FROM links WHERE evidence_id = ?", (last,))

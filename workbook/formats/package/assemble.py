@@ -28,9 +28,15 @@ from reportlab.platypus import NextPageTemplate, PageBreak
 
 from workbook.atomic import UniqueNames, publish, safe_name
 from workbook.formats.package.evidence_files import PdfKind, SheetKind, Spooled, TextKind, classify, spool
-from workbook.formats.package.evidence_pages import EvidenceDrawer, add_evidence
+from workbook.formats.package.evidence_pages import EvidenceDrawer, add_evidence, request_slot
 from workbook.formats.package.fonts import clean, register_fonts
-from workbook.formats.package.inputs import PackageEvidence, PackageInput, PackageRequest, package_manifest
+from workbook.formats.package.inputs import (
+    FileKey,
+    PackageEvidence,
+    PackageInput,
+    PackageRequest,
+    package_manifest,
+)
 from workbook.formats.package.pages import (
     Anchor,
     ChunkDoc,
@@ -60,6 +66,7 @@ from workbook.formats.package.pdf_objects import (
     link_annotation,
     page_number_stream,
 )
+from workbook.formats.package.sample_pages import add_samples
 from workbook.jobs import CancelToken, Progress, no_progress
 
 _CHUNK_PAGES = 60  # pages of ours (placeholders included) that reportlab holds at once
@@ -113,7 +120,9 @@ def _plan(pkg: PackageInput, spooled: dict[str, Spooled]) -> list[_Part]:
     for si, (title, members) in enumerate(_sections(pkg)):
         for i, (ri, req) in enumerate(members):
             cost = 1
-            for ev in req.evidence:
+            if req.samples is not None and req.samples.samples:
+                cost += 1 + len(req.samples.samples) // 12  # the sample table
+            for _, ev in req.files():
                 kind = spooled[ev.sha256.lower()].kind
                 if isinstance(kind, PdfKind):
                     cost += len(kind.pages)
@@ -195,7 +204,7 @@ def _build_pages(
 ) -> tuple[list[_Chunk], list[str], int]:
     """Every page we draw, in parts; returns the parts in package order, problems and evidence pages."""
     builder = _Builder(pkg, spooled, folder)
-    evidence_count = sum(len(r.evidence) for r in pkg.requests)
+    evidence_count = sum(1 for _ in pkg.files())
 
     def front(lay: Layout) -> None:
         add_cover(pkg, lay, evidence_count)
@@ -210,9 +219,8 @@ def _build_pages(
     contents_pages = guess.pages
     parts = _plan(pkg, spooled)
     rows = [
-        (req.ref, spooled[ev.sha256.lower()].attachment, ev.size, ev.sha256)
-        for req in pkg.requests
-        for ev in req.evidence
+        (_listed_ref(key), spooled[ev.sha256.lower()].attachment, ev.size, ev.sha256)
+        for key, ev in pkg.files()
     ]
     for _ in range(3):
         body: list[_Chunk] = []
@@ -249,9 +257,16 @@ def _part_pages(part: _Part) -> Callable[[Layout], None]:
                 lay.story.append(Anchor(f"sec-{section[0]}", section[1], 0))
             add_request(req, ri, lay)
             for ei, ev in enumerate(req.evidence, 1):
-                add_evidence(req, ri, ei, ev, lay)
+                add_evidence(request_slot(req, ri, ei, ev), ev, lay)
+            add_samples(req, ri, lay)
 
     return fill
+
+
+def _listed_ref(key: FileKey) -> str:
+    """Whose file it is, in the appendix: the ref, and the sample's id for a sample's file."""
+    ref, code, _ = key
+    return f"{ref} · sample {code}" if code else ref
 
 
 def _contents_part(lines: list[tuple[int, str, int]]) -> Callable[[Layout], None]:
@@ -433,9 +448,8 @@ def write_pdf_package(
     """Write the bound package to `out_path` (temp file + rename); evidence is streamed, never held."""
     out_path = Path(out_path)
     distinct: dict[str, PackageEvidence] = {}
-    for req in pkg.requests:
-        for ev in req.evidence:
-            distinct.setdefault(ev.sha256.lower(), ev)
+    for _, ev in pkg.files():
+        distinct.setdefault(ev.sha256.lower(), ev)
     total = 2 * len(distinct) + 2
     done = 0
 
@@ -452,11 +466,11 @@ def write_pdf_package(
         names = UniqueNames()
         names.claim("manifest.json")
         attach_of: dict[str, str] = {}
-        for req in pkg.requests:
-            for ev in req.evidence:
-                key = ev.sha256.lower()
-                if key not in attach_of:
-                    attach_of[key] = names.claim(safe_name(f"{req.ref} - {ev.name}"))
+        for (ref, code, _), ev in pkg.files():
+            key = ev.sha256.lower()
+            if key not in attach_of:
+                owner = f"{ref} - {code}" if code else ref
+                attach_of[key] = names.claim(safe_name(f"{owner} - {ev.name}"))
         for i, (key, ev) in enumerate(distinct.items()):
             path = spool(ev, folder, i, cancel)
             spooled[key] = Spooled(path, classify(path, ev), attach_of[key], ev)
@@ -464,11 +478,7 @@ def write_pdf_package(
         parts = folder / "parts"
         parts.mkdir()
         chunks, problems, evidence_pages = _build_pages(pkg, spooled, parts, tick)
-        locations = {
-            (req.ref, i): {"attachment": spooled[ev.sha256.lower()].attachment}
-            for req in pkg.requests
-            for i, ev in enumerate(req.evidence)
-        }
+        locations = {key: {"attachment": spooled[ev.sha256.lower()].attachment} for key, ev in pkg.files()}
         manifest = json.dumps(package_manifest(pkg, locations), indent=2, ensure_ascii=False).encode("utf-8")
         total += sum(len(c.placements) for c in chunks)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".part", dir=out_path.parent)

@@ -7,6 +7,7 @@ import os
 import shutil
 import zlib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -89,25 +90,46 @@ _SHEET_CELL_CAP = 200
 _SHEET_READ_ROWS = 2 * _SHEET_ROW_CAP + 100  # sheet rows parsed per sheet, so blank and hidden rows fit
 
 
-def _stamp_for(
-    req: PackageRequest, position: int, ev: PackageEvidence, page: int | None, pages: int | None
-) -> str:
-    parts = [clean(req.ref)[:40], f"evidence {position}/{len(req.evidence)}"]
+@dataclass(frozen=True)
+class EvidenceSlot:
+    """Where one file sits in the package: its anchor and outline entry, and the words on its pages."""
+
+    key: str  # the anchor links point at
+    ref: str
+    where: str  # "evidence 2/5", or "sample E1001 · offer letter"
+    title: str  # its outline entry
+    level: int
+    # Entries that land on the file's first page too (a sample's own, above its first file).
+    leads: tuple[Anchor, ...] = ()
+
+
+def request_slot(req: PackageRequest, ri: int, ei: int, ev: PackageEvidence) -> EvidenceSlot:
+    """The slot of the request's own file number `ei` (from 1)."""
+    return EvidenceSlot(
+        f"ev-{ri}-{ei}", req.ref, f"evidence {ei}/{len(req.evidence)}", f"{ei}. {clean(ev.name)}"[:200], 2
+    )
+
+
+def _stamp_for(slot: EvidenceSlot, ev: PackageEvidence, page: int | None, pages: int | None) -> str:
+    parts = [clean(slot.ref)[:40], clean(slot.where)[:90]]
     if page is not None and pages is not None:
         parts.append(f"page {page}/{pages}")
     parts.append(f"sha256 {ev.sha256[:12]}…")
     return " · ".join(parts)
 
 
-def _evidence_heading(req: PackageRequest, ei: int, ev: PackageEvidence, anchor: Anchor, lay: Layout) -> None:
+def _anchors(slot: EvidenceSlot) -> list[Flowable]:
+    return [*slot.leads, Anchor(slot.key, slot.title, slot.level)]
+
+
+def _evidence_heading(slot: EvidenceSlot, ev: PackageEvidence, lay: Layout) -> None:
     s = lay.styles
     lay.story.append(NextPageTemplate("body"))
     lay.story.append(PageBreak())
-    lay.story.append(anchor)
+    lay.story.extend(_anchors(slot))
     lay.story.append(
         Paragraph(
-            f"{para_text(req.ref, 80)} · evidence {ei}/{len(req.evidence)} — {para_text(ev.name, 300)}",
-            s["h2"],
+            f"{para_text(slot.ref, 80)} · {para_text(slot.where, 160)} — {para_text(ev.name, 300)}", s["h2"]
         )
     )
 
@@ -137,11 +159,10 @@ def _facts(ev: PackageEvidence, spooled: Spooled, lay: Layout) -> None:
     lay.story.append(kv_table(rows, lay.styles, lay.doc.width))
 
 
-def add_evidence(req: PackageRequest, ri: int, ei: int, ev: PackageEvidence, lay: Layout) -> None:
+def add_evidence(slot: EvidenceSlot, ev: PackageEvidence, lay: Layout) -> None:
     """One evidence file: a placeholder page per image or PDF page (filled at assembly), else its own page."""
     spooled = lay.spooled[ev.sha256.lower()]
     kind, s, doc = spooled.kind, lay.styles, lay.doc
-    anchor = Anchor(f"ev-{ri}-{ei}", f"{ei}. {clean(ev.name)}"[:200], 2)
     provenance = provenance_text(ev)
     if isinstance(kind, PdfKind):
         n = len(kind.pages)
@@ -153,8 +174,8 @@ def add_evidence(req: PackageRequest, ri: int, ei: int, ev: PackageEvidence, lay
             lay.story.append(NextPageTemplate(doc.template_for((shown_w, shown_h + BAND + top))))
             lay.story.append(PageBreak())
             if pi == 0:
-                lay.story.append(anchor)
-            stamp = _stamp_for(req, ei, ev, pi + 1, n)
+                lay.story.extend(_anchors(slot))
+            stamp = _stamp_for(slot, ev, pi + 1, n)
             lay.story.append(
                 Marker(
                     _recorder(
@@ -182,14 +203,14 @@ def add_evidence(req: PackageRequest, ri: int, ei: int, ev: PackageEvidence, lay
         spot = ((pw - bw) / 2, BAND + 4 + (avail_h - bh), bw, bh)
         lay.story.append(NextPageTemplate(doc.template_for(page)))
         lay.story.append(PageBreak())
-        lay.story.append(anchor)
-        stamp = _stamp_for(req, ei, ev, None, None)
+        lay.story.extend(_anchors(slot))
+        stamp = _stamp_for(slot, ev, None, None)
         lay.story.append(Marker(_recorder(doc, Placement(ev.sha256.lower(), 0, spot), stamp, caption)))
         lay.evidence_pages += 1
         return
-    _evidence_heading(req, ei, ev, anchor, lay)
+    _evidence_heading(slot, ev, lay)
     if isinstance(kind, Broken):
-        lay.problems.append(f"{req.ref} · {ev.name}: {kind.reason}")
+        lay.problems.append(f"{slot.ref} · {ev.name}: {kind.reason}")
         lay.story.append(
             Paragraph(
                 f"<b>This file could not be shown:</b> {para_text(kind.reason)}. The original is attached "
@@ -205,7 +226,7 @@ def add_evidence(req: PackageRequest, ri: int, ei: int, ev: PackageEvidence, lay
     elif isinstance(kind, SheetKind):
         _facts(ev, spooled, lay)
         lay.story.append(Spacer(1, 2 * mm))
-        lay.story.extend(_render_sheets(spooled, kind, req, lay))
+        lay.story.extend(_render_sheets(spooled, kind, slot.ref, lay))
     else:
         lay.story.append(
             Paragraph(
@@ -215,7 +236,7 @@ def add_evidence(req: PackageRequest, ri: int, ei: int, ev: PackageEvidence, lay
             )
         )
         _facts(ev, spooled, lay)
-    lay.story.append(Paragraph(para_text(_stamp_for(req, ei, ev, None, None)), s["small"]))
+    lay.story.append(Paragraph(para_text(_stamp_for(slot, ev, None, None)), s["small"]))
 
 
 def _recorder(doc: ChunkDoc, placement: Placement, stamp: str, caption: str = "") -> Callable[[Canvas], None]:
@@ -280,14 +301,14 @@ def _text_table(
     return table
 
 
-def _render_sheets(spooled: Spooled, kind: SheetKind, req: PackageRequest, lay: Layout) -> list[Flowable]:
+def _render_sheets(spooled: Spooled, kind: SheetKind, ref: str, lay: Layout) -> list[Flowable]:
     """Each visible sheet as a table of the values Excel shows (cached results for formulas), capped."""
     s, ev = lay.styles, spooled.evidence
     facts = FileFacts(_with_suffix(spooled.path, kind.kind), ev.name, ev.size, ev.sha256, kind.kind)
     out: list[Flowable] = []
 
     def refused(what: str, reason: str) -> None:
-        lay.problems.append(f"{req.ref} · {ev.name}{what}: {reason}")
+        lay.problems.append(f"{ref} · {ev.name}{what}: {reason}")
         out.append(
             Paragraph(
                 f"<b>{para_text(what.lstrip(' ·') or 'This file')} could not be shown:</b> "

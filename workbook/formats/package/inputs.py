@@ -9,9 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbook.model import PageSize, Status
+from workbook.model.cycles import ANY_FILE
 
 # Calling it yields the evidence bytes in chunks (about 1 MiB each); it may be called more than once.
 ChunkSource = Callable[[], Iterator[bytes]]
+# Where a file sits among a request's: (ref, "", index) for the request's own files, (ref, sample id, index)
+# for a sample's (a sample id is never empty).
+FileKey = tuple[str, str, int]
 
 
 MANIFEST_FORMAT = "audit-workbook-package/1"
@@ -35,6 +39,56 @@ class PackageEvidence:
     population: str = ""
     period_covered: str = ""
     flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PackageSampleFile:
+    """One file given for a sample, and the required item it stands for ("" when the request names none)."""
+
+    requirement: str
+    evidence: PackageEvidence
+
+
+@dataclass(frozen=True)
+class PackageSample:
+    """One item of the auditor's selection as the package shows it."""
+
+    code: str
+    label: str
+    status: Status
+    notes: str
+    files: tuple[PackageSampleFile, ...] = ()
+    # The required items with no file yet (the model's rule, worked out by the service).
+    missing: tuple[str, ...] = ()
+    # The required item of each of its files marked never export, which the package leaves out.
+    withheld: tuple[str, ...] = ()
+
+    @property
+    def provided(self) -> bool:
+        return not self.missing
+
+
+@dataclass(frozen=True)
+class PackageSamples:
+    """A request's samples against what each must provide (the grid of sample × required item)."""
+
+    required: tuple[str, ...]
+    samples: tuple[PackageSample, ...]
+    summary: str  # "7/10 samples provided", as SampleGrid words it
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.required or (ANY_FILE,)
+
+    def cell(self, sample: PackageSample, item: str) -> tuple[PackageSampleFile, ...]:
+        return sample.files if not self.required else tuple(f for f in sample.files if f.requirement == item)
+
+    def withheld_in(self, sample: PackageSample, item: str) -> int:
+        return len(sample.withheld) if not self.required else sample.withheld.count(item)
+
+    @property
+    def provided(self) -> int:
+        return sum(1 for s in self.samples if s.provided)
 
 
 @dataclass(frozen=True)
@@ -65,12 +119,33 @@ class PackageRequest:
     overdue: bool = False
     # The checklist's own word for the status (its dropdown value); the package shows both.
     status_label: str = ""
+    samples: PackageSamples | None = None
+    # How many of the request's own files are marked never export and left out.
+    withheld: int = 0
 
     @property
     def status_text(self) -> str:
         if self.status_label and self.status_label.casefold() != self.status.label.casefold():
             return f"{self.status.label} ({self.status_label})"
         return self.status.label
+
+    @property
+    def missing_evidence(self) -> bool:
+        """No proof yet: a sampled request while any sample is not provided, else no file at all."""
+        if self.status is Status.NOT_APPLICABLE:
+            return False
+        if self.samples is not None and self.samples.samples:
+            return self.samples.provided < len(self.samples.samples)
+        return not self.evidence and not self.withheld
+
+    def files(self) -> Iterator[tuple[FileKey, PackageEvidence]]:
+        """Every file the package holds for the request: its own, then each sample's in sample order."""
+        for i, ev in enumerate(self.evidence):
+            yield (self.ref, "", i), ev
+        if self.samples is not None:
+            for sample in self.samples.samples:
+                for i, sf in enumerate(sample.files):
+                    yield (self.ref, sample.code, i), sf.evidence
 
 
 # The answer fields write-back fills, in the order appended columns are added, with our header for each.
@@ -169,6 +244,8 @@ class PackageInput:
     checklist: WritebackInput | None = None
     # Describes a filtered export ("status: open, follow_up"); empty means every request.
     scope: str = ""
+    # Distinct files marked never export that the package leaves out (counted, never named).
+    withheld: int = 0
 
     def __post_init__(self) -> None:
         if self.generated_at.tzinfo is None or self.generated_at.utcoffset() is None:
@@ -179,6 +256,22 @@ class PackageInput:
         start = self.period_start.isoformat() if self.period_start else "…"
         end = self.period_end.isoformat() if self.period_end else "…"
         return "not set" if self.period_start is None and self.period_end is None else f"{start} to {end}"
+
+    def files(self) -> Iterator[tuple[FileKey, PackageEvidence]]:
+        for request in self.requests:
+            yield from request.files()
+
+
+def count_text(count: int, word: str) -> str:
+    """ "1 file", "2 files"."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def left_out_text(count: int) -> str:
+    """ "2 files marked never export were left out" — on the cover, the summary page and in the manifest."""
+    if not count:
+        return ""
+    return f"{count_text(count, 'file')} marked never export {'was' if count == 1 else 'were'} left out"
 
 
 @dataclass(frozen=True)
@@ -215,9 +308,7 @@ def summarise(requests: tuple[PackageRequest, ...]) -> Readiness:
         by_owner=tuple((k, v[0], v[1]) for k, v in owners.items()),
         by_section=tuple((k, v[0], v[1]) for k, v in sections.items()),
         overdue=tuple(r for r in requests if r.overdue),
-        missing_evidence=tuple(
-            r for r in requests if not r.evidence and r.status is not Status.NOT_APPLICABLE
-        ),
+        missing_evidence=tuple(r for r in requests if r.missing_evidence),
     )
 
 
@@ -247,8 +338,50 @@ def evidence_entry(ev: PackageEvidence, **locations: str) -> dict[str, Any]:
     }
 
 
-def package_manifest(pkg: PackageInput, files: Mapping[tuple[str, int], Mapping[str, str]]) -> dict[str, Any]:
-    """The machine-readable manifest: ref -> files; `files[(ref, index)]` gives each file's locations."""
+def _samples_entry(
+    req: PackageRequest, samples: PackageSamples, files: Mapping[FileKey, Mapping[str, str]]
+) -> dict[str, Any]:
+    return {
+        "required": list(samples.required),
+        "summary": samples.summary,
+        "items": [
+            {
+                "id": s.code,
+                "label": s.label,
+                "status": s.status.value,
+                "provided": s.provided,
+                "missing": list(s.missing),
+                "files": [
+                    {
+                        "sample": s.code,
+                        "requirement": sf.requirement,
+                        **evidence_entry(sf.evidence, **files.get((req.ref, s.code, i), {})),
+                    }
+                    for i, sf in enumerate(s.files)
+                ],
+            }
+            for s in samples.samples
+        ],
+    }
+
+
+def _request_entry(req: PackageRequest, files: Mapping[FileKey, Mapping[str, str]]) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "ref": req.ref,
+        "title": req.title,
+        "section": req.section,
+        "owner": req.owner,
+        "status": req.status.value,
+        "due": _iso(req.due),
+        "files": [evidence_entry(ev, **files.get((req.ref, "", i), {})) for i, ev in enumerate(req.evidence)],
+    }
+    if req.samples is not None and req.samples.samples:
+        entry["samples"] = _samples_entry(req, req.samples, files)
+    return entry
+
+
+def package_manifest(pkg: PackageInput, files: Mapping[FileKey, Mapping[str, str]]) -> dict[str, Any]:
+    """The machine-readable manifest: ref -> files and samples; `files[key]` gives each file's locations."""
     return {
         "format": MANIFEST_FORMAT,
         "package_id": pkg.package_id,
@@ -262,16 +395,8 @@ def package_manifest(pkg: PackageInput, files: Mapping[tuple[str, int], Mapping[
         "auditor": pkg.auditor,
         "prepared_by": pkg.prepared_by,
         "scope": pkg.scope,
-        "requests": [
-            {
-                "ref": r.ref,
-                "title": r.title,
-                "section": r.section,
-                "owner": r.owner,
-                "status": r.status.value,
-                "due": _iso(r.due),
-                "files": [evidence_entry(ev, **files.get((r.ref, i), {})) for i, ev in enumerate(r.evidence)],
-            }
-            for r in pkg.requests
-        ],
+        # Files marked never export are counted here and named nowhere in the package.
+        "never_export_left_out": pkg.withheld,
+        "never_export_note": left_out_text(pkg.withheld),
+        "requests": [_request_entry(r, files) for r in pkg.requests],
     }

@@ -31,7 +31,14 @@ from reportlab.platypus.tableofcontents import drawPageNumbers
 from workbook.filtering import human_size
 from workbook.formats.package.evidence_files import Spooled
 from workbook.formats.package.fonts import FONT, FONT_BOLD, clean, draw_text, markup, para_text
-from workbook.formats.package.inputs import PackageEvidence, PackageInput, PackageRequest, summarise
+from workbook.formats.package.inputs import (
+    PackageEvidence,
+    PackageInput,
+    PackageRequest,
+    count_text,
+    left_out_text,
+    summarise,
+)
 from workbook.formats.package.pdf_objects import Link, Mark
 from workbook.model import Status
 
@@ -171,11 +178,15 @@ class Marker(Flowable):
 
 
 class Anchor(Flowable):
-    """An invisible point that gets a bookmark, an outline entry and maybe a contents line."""
+    """An invisible point that gets a bookmark, an outline entry and maybe a contents line.
 
-    def __init__(self, key: str, title: str, level: int) -> None:
+    With `at`, the outline entry goes to the page of that earlier anchor of the same part instead (a sample
+    with no file to show points at its row in the sample table).
+    """
+
+    def __init__(self, key: str, title: str, level: int, at: str | None = None) -> None:
         super().__init__()
-        self.key, self.title, self.level = key, title, level
+        self.key, self.title, self.level, self.at = key, title, level, at
         self.width = self.height = 0
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
@@ -233,8 +244,11 @@ class ChunkDoc(BaseDocTemplate):
 
     def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 - reportlab's hook name
         if isinstance(flowable, Anchor):
-            self.canv.bookmarkPage(flowable.key)
-            self.marks.append(Mark(flowable.key, flowable.title[:200], flowable.level, self.package_page()))
+            page = next((m.page for m in self.marks if m.key == flowable.at), None)
+            if page is None:
+                self.canv.bookmarkPage(flowable.key)
+                page = self.package_page()
+            self.marks.append(Mark(flowable.key, flowable.title[:200], flowable.level, page))
 
     def _contents_line_end(self, canv: Canvas, kind: str | None, label: str) -> None:
         """Dots and the page number after a contents line, and the line's link rectangle for assembly."""
@@ -353,6 +367,7 @@ def add_cover(pkg: PackageInput, lay: Layout, evidence_count: int) -> None:
                 ("Activity log head", pkg.activity_head or "—"),
                 ("Scope", pkg.scope or "every request in the workbook"),
                 ("Contents", f"{len(pkg.requests)} requests, {evidence_count} evidence files"),
+                *([("Left out", f"{left_out_text(pkg.withheld)} on purpose")] if pkg.withheld else []),
                 ("Status", "FINAL" if pkg.final else "DRAFT — not for reliance"),
             ],
             s,
@@ -384,6 +399,13 @@ def add_summary(pkg: PackageInput, lay: Layout) -> None:
             s["body"],
         )
     )
+    if pkg.withheld:
+        story.append(
+            Paragraph(
+                f"{left_out_text(pkg.withheld)} of this package on purpose; they are kept in the workbook.",
+                s["note"],
+            )
+        )
     story.append(Spacer(1, 4 * mm))
 
     pct = share_text
@@ -414,11 +436,18 @@ def add_summary(pkg: PackageInput, lay: Layout) -> None:
                     Paragraph(para_text(req.ref, 60), s["cell"]),
                     Paragraph(para_text(req.title, 200), s["cell"]),
                     Paragraph(para_text(req.owner, 60), s["cell"]),
-                    date_text(req.due) if with_due else req.status.label,
+                    date_text(req.due) if with_due else _status_cell(req, s),
                 ]
             )
         story.append(grid_table(rows, [width * 0.16, width * 0.5, width * 0.18, width * 0.16]))
     add_follow_ups(pkg, lay)
+
+
+def _status_cell(req: PackageRequest, s: dict[str, ParagraphStyle]) -> Any:
+    """A request's status, with its samples' summary when it has samples."""
+    if req.samples is None or not req.samples.samples:
+        return req.status.label
+    return Paragraph(f"{para_text(req.status.label)}<br/>{para_text(req.samples.summary)}", s["cell"])
 
 
 def add_follow_ups(pkg: PackageInput, lay: Layout) -> None:
@@ -505,8 +534,20 @@ def add_request(req: PackageRequest, ri: int, lay: Layout) -> None:
         for header, value in req.extra:
             story.append(Paragraph(f"<b>{para_text(header, 200)}:</b> {para_text(value)}", s["body"]))
     story.append(Paragraph(f"Evidence ({len(req.evidence)})", s["label"]))
+    if req.withheld:
+        left_out = f"{count_text(req.withheld, 'file')} marked never export, left out of this package."
+        story.append(Paragraph(left_out, s["small"]))
+    if req.samples is not None and req.samples.samples:
+        story.append(
+            Paragraph(
+                f'<b>{para_text(req.samples.summary)}</b> — see the <a href="#samples-{ri}" color="#1f3a5f">'
+                "sample table</a>, followed by each sample's files.",
+                s["body"],
+            )
+        )
     if not req.evidence:
-        story.append(Paragraph("No evidence attached.", s["note"]))
+        if req.samples is None or not req.samples.samples:
+            story.append(Paragraph("No evidence attached.", s["note"]))
     else:
         rows2: list[list[Any]] = [["#", "File", "Type · size", "Effective", "Added", "SHA-256"]]
         for ei, ev in enumerate(req.evidence, 1):

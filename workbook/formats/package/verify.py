@@ -296,11 +296,10 @@ def _check_pdf(fh: IO[bytes], where: str) -> VerifyReport:
         raise UserError("the embedded manifest.json is damaged (not an object)", where=where)
     problems: list[Problem] = []
     expected: dict[str, str] = {}
-    for request in _objects(manifest.get("requests")):
-        for entry in _objects(request.get("files")):
-            name = str(entry.get("attachment", ""))
-            if name:
-                expected.setdefault(name, str(entry.get("sha256", "")).lower())
+    for entry in _listed_files(manifest):
+        name = str(entry.get("attachment", ""))
+        if name:
+            expected.setdefault(name, str(entry.get("sha256", "")).lower())
     checked = 0
     for name, digest in expected.items():
         if name in unreadable:
@@ -321,6 +320,15 @@ def _check_pdf(fh: IO[bytes], where: str) -> VerifyReport:
         head=str(manifest.get("activity_head", "")),
         problems=tuple(problems),
     )
+
+
+def _listed_files(manifest: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every file manifest.json lists: each request's own, then each of its samples'."""
+    for request in _objects(manifest.get("requests")):
+        yield from _objects(request.get("files"))
+        samples = request.get("samples")
+        for sample in _objects(samples.get("items") if isinstance(samples, dict) else None):
+            yield from _objects(sample.get("files"))
 
 
 def _objects(value: object) -> list[dict[str, Any]]:

@@ -13,7 +13,13 @@ from pathlib import Path
 
 from workbook.atomic import UniqueNames, atomic_output, safe_name
 from workbook.errors import UserError
-from workbook.formats.package.inputs import PackageEvidence, PackageInput, package_manifest
+from workbook.formats.package.inputs import (
+    FileKey,
+    PackageEvidence,
+    PackageInput,
+    PackageRequest,
+    package_manifest,
+)
 from workbook.jobs import CancelToken, Progress, no_progress
 
 _CHUNK = 1 << 20
@@ -99,7 +105,7 @@ def write_zip_bundle(
 ) -> str:
     """Write the bag to `out_path` (temp file + rename) and return the SHA-256 of the zip."""
     out_path = Path(out_path)
-    total = sum(len(r.evidence) for r in pkg.requests) + 3
+    total = sum(1 for _ in pkg.files()) + 3
     done = 0
     top = safe_name(out_path.stem, fallback="evidence-package")
     extra_tmp: Path | None = None
@@ -130,14 +136,12 @@ def write_zip_bundle(
             done += 1
             progress(done, total)
             folders = UniqueNames()
-            locations: dict[tuple[str, int], dict[str, str]] = {}
+            locations: dict[FileKey, dict[str, str]] = {}
             for request in pkg.requests:
                 folder = folders.claim(safe_name(request.ref, fallback="request"))
-                names = UniqueNames()
-                for i, ev in enumerate(request.evidence):
-                    rel = f"data/evidence/{folder}/{names.claim(safe_name(ev.name))}"
+                for key, ev, rel in _evidence_paths(request, f"data/evidence/{folder}"):
                     bag.add(rel, _evidence_chunks(ev, request.ref), payload=True)
-                    locations[(request.ref, i)] = {"path": rel}
+                    locations[key] = {"path": rel}
                     done += 1
                     progress(done, total)
             manifest = json.dumps(package_manifest(pkg, locations), indent=2, ensure_ascii=False)
@@ -158,6 +162,24 @@ def write_zip_bundle(
     for chunk in _chunks_of_file(out_path):
         digest.update(chunk)
     return digest.hexdigest()
+
+
+def _evidence_paths(request: PackageRequest, folder: str) -> Iterator[tuple[FileKey, PackageEvidence, str]]:
+    """Where each of a request's files goes: its own in its folder, a sample's in `<folder>/<sample id>/`.
+
+    Sample folders take their names after the request's own files, from the same set, so none is a file's.
+    """
+    names = UniqueNames()
+    inner: dict[str, tuple[str, UniqueNames]] = {}
+    for key, ev in request.files():
+        code = key[1]
+        if not code:
+            yield key, ev, f"{folder}/{names.claim(safe_name(ev.name))}"
+            continue
+        if code not in inner:
+            inner[code] = (names.claim(safe_name(code, fallback="sample")), UniqueNames())
+        sub, files = inner[code]
+        yield key, ev, f"{folder}/{sub}/{files.claim(safe_name(ev.name))}"
 
 
 def _add_data_file(bag: _BagWriter, names: UniqueNames, path: Path) -> None:

@@ -17,8 +17,16 @@ from helpers.package import package_evidence, package_input, package_request
 
 from workbook.atomic import safe_name
 from workbook.errors import UserError
-from workbook.formats.package.inputs import PackageEvidence, PackageRequest
+from workbook.formats.package.inputs import (
+    PackageEvidence,
+    PackageRequest,
+    PackageSample,
+    PackageSampleFile,
+    PackageSamples,
+)
+from workbook.formats.package.verify import verify_package
 from workbook.formats.package.zip_bundle import write_zip_bundle
+from workbook.model import Status
 
 
 def _evidence(name: str, data: bytes, media_type: str = "text/plain") -> PackageEvidence:
@@ -194,3 +202,37 @@ def test_the_bag_is_owner_only_whatever_the_umask(tmp_path: Path, umask: int) ->
 
     # A workbook's evidence and answers are for the owner's eyes: 0600 whatever the umask (issue 13).
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_sample_files_go_in_a_folder_per_sample_that_never_takes_a_files_name(tmp_path: Path) -> None:
+    def sample(code: str, *files: PackageSampleFile) -> PackageSample:
+        return PackageSample(code, f"label {code}", Status.IN_PROGRESS, "", files)
+
+    offer = PackageSampleFile("offer letter", _evidence("offer.txt", b"offer\n"))
+    samples = PackageSamples(
+        ("offer letter",),
+        (
+            sample("E1", offer),
+            sample("HR:7", PackageSampleFile("offer letter", _evidence("offer.txt", b"other\n"))),
+        ),
+        "2/2 samples provided",
+    )
+    request = package_request("PBC-9", _evidence("E1", b"a file named like the sample\n"), samples=samples)
+    out = tmp_path / "bag.zip"
+
+    write_zip_bundle(package_input(request), out)
+
+    top = _extract(out, tmp_path / "x")
+    names = sorted(str(p.relative_to(top)) for p in (top / "data" / "evidence").rglob("*") if p.is_file())
+    assert names == [
+        "data/evidence/PBC-9/E1",
+        "data/evidence/PBC-9/E1 (2)/offer.txt",
+        "data/evidence/PBC-9/HR_7/offer.txt",
+    ]
+    manifest = json.loads((top / "data" / "manifest.json").read_text(encoding="utf-8"))
+    items = manifest["requests"][0]["samples"]["items"]
+    assert [(f["sample"], f["requirement"], f["path"]) for i in items for f in i["files"]] == [
+        ("E1", "offer letter", "data/evidence/PBC-9/E1 (2)/offer.txt"),
+        ("HR:7", "offer letter", "data/evidence/PBC-9/HR_7/offer.txt"),
+    ]
+    assert verify_package(out).ok
