@@ -29,6 +29,7 @@ class ActivityKind(enum.Enum):
     PEOPLE = "People"
     IMPORT_EXPORT = "Import and export"
     COMMENTS = "Comments"
+    SAMPLES = "Samples"
     WORKBOOK = "Workbook"
     OTHER = "Other"
 
@@ -42,6 +43,10 @@ _KIND_OF_ACTION = {
     "request.archive": ActivityKind.IMPORT_EXPORT,
     "request.restore": ActivityKind.IMPORT_EXPORT,
     "request.reimport": ActivityKind.IMPORT_EXPORT,
+    # What starting the next period carried over from the previous workbook.
+    "request.carry": ActivityKind.WORKBOOK,
+    "evidence.carry": ActivityKind.WORKBOOK,
+    "checklist.carry": ActivityKind.WORKBOOK,
 }
 _KIND_OF_SUBJECT = {
     "request": ActivityKind.FIELDS,
@@ -52,10 +57,20 @@ _KIND_OF_SUBJECT = {
     "comment": ActivityKind.COMMENTS,
     "workbook": ActivityKind.WORKBOOK,
     "engagement": ActivityKind.WORKBOOK,
+    "prior": ActivityKind.WORKBOOK,
+    "sample": ActivityKind.SAMPLES,
 }
 # Evidence entries whose target is the request (evidence.set names the file, evidence.purge nothing).
 _EVIDENCE_ON_REQUEST = frozenset(
-    {"evidence.add", "evidence.link", "evidence.unlink", "evidence.replace", "evidence.restore"}
+    {
+        "evidence.add",
+        "evidence.link",
+        "evidence.unlink",
+        "evidence.replace",
+        "evidence.restore",
+        "evidence.reuse",
+        "evidence.carry",
+    }
 )
 
 
@@ -69,7 +84,7 @@ def kind_of(action: str) -> ActivityKind:
 def request_of(entry: ActivityEntry) -> str:
     """The ref of the request an entry is about ("" for a person, a file's details, the workbook…)."""
     subject = entry.action.split(".", 1)[0]
-    if subject in ("request", "comment") or entry.action in _EVIDENCE_ON_REQUEST:
+    if subject in ("request", "comment", "sample", "prior") or entry.action in _EVIDENCE_ON_REQUEST:
         return entry.target
     return ""
 
@@ -165,6 +180,11 @@ _ENGAGEMENT_FIELDS: dict[str, tuple[str, Show]] = {
     "freshness_days": ("days evidence stays fresh", _plain),
 }
 _PERSON_FIELDS: dict[str, tuple[str, Show]] = {"email": ("email address", _plain)}
+_SAMPLE_FIELDS: dict[str, tuple[str, Show]] = {
+    "status": ("status", _status),
+    "label": ("label", _quoted),
+    "notes": ("notes", _quoted),
+}
 _OUTPUT_WORDS = {"pdf": "PDF", "zip": "zip bundle", "xlsx": "filled-in checklist"}
 
 
@@ -227,12 +247,93 @@ def _evidence_restore(e: ActivityEntry) -> str:
 
 
 def _evidence_set(e: ActivityEntry) -> str:
+    if e.field == "never_export":
+        return _evidence_never_export(e)
     label, show = _field(_EVIDENCE_FIELDS, e.field)
     return _change(label, e.target, e.before, e.after, show)
 
 
+def _evidence_never_export(e: ActivityEntry) -> str:
+    if e.after == "exported":
+        return f"marked {e.target} to be exported again"
+    return f"marked {e.target} never to be exported (kept in the workbook, left out of every output)"
+
+
+def _evidence_reuse(e: ActivityEntry) -> str:
+    return f"reused last period's {e.after} for {e.target}"
+
+
 def _evidence_purge(e: ActivityEntry) -> str:
     return f"deleted {e.before or e.target} from the workbook for good (no request used it)"
+
+
+# --- audit cycles: the next period and samples --------------------------------------------------------------
+
+
+def _text(e: ActivityEntry, key: str) -> str:
+    value = _detail(e).get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _request_carry(e: ActivityEntry) -> str:
+    owner = _text(e, "owner")
+    return f"carried {e.target} from the previous period" + (f" (owner {owner})" if owner else "")
+
+
+def _evidence_carry(e: ActivityEntry) -> str:
+    return f"brought {e.after} over from the previous period's workbook"
+
+
+def _checklist_carry(e: ActivityEntry) -> str:
+    return f"carried the checklist {e.target} (and how its columns were read) from the previous period"
+
+
+def _prior_carry(e: ActivityEntry) -> str:
+    sample = _text(e, "sample")
+    period = _text(e, "period")
+    of = f" for sample {sample}" if sample else ""
+    during = f" ({period})" if period and not period.startswith("the ") else ""
+    return f"kept last period's {e.after}{during} beside {e.target}{of} as a prior-period file"
+
+
+def _sample_of(e: ActivityEntry) -> str:
+    return _text(e, "sample") or e.after or e.before
+
+
+def _sample_add(e: ActivityEntry) -> str:
+    label = _text(e, "label")
+    named = f" ({_one_line(label)})" if label else ""
+    return f"added sample {e.after}{named} to {e.target}"
+
+
+def _sample_remove(e: ActivityEntry) -> str:
+    return f"removed sample {e.before} from {e.target} (its files stay in the workbook)"
+
+
+def _sample_set(e: ActivityEntry) -> str:
+    label, show = _field(_SAMPLE_FIELDS, e.field)
+    text = _change(label, f"sample {_sample_of(e)} of {e.target}", e.before, e.after, show)
+    return text + (" (from its files)" if _text(e, "why") == "its files" else "")
+
+
+def _sample_require(e: ActivityEntry) -> str:
+    if e.after:
+        return f"asked of every sample of {e.target}: {_one_line(e.after.replace('; ', ', '))}"
+    return f"cleared what every sample of {e.target} must provide (one file of any kind each)"
+
+
+def _for_sample(e: ActivityEntry) -> str:
+    requirement = _text(e, "requirement")
+    sample = _sample_of(e)
+    return f"sample {sample}'s {requirement}" if requirement else f"sample {sample}"
+
+
+def _sample_link(e: ActivityEntry) -> str:
+    return f"gave {e.after} for {_for_sample(e)} on {e.target}"
+
+
+def _sample_unlink(e: ActivityEntry) -> str:
+    return f"took {e.before} off {_for_sample(e)} on {e.target} (the file stays in the workbook)"
 
 
 def _person_add(e: ActivityEntry) -> str:
@@ -281,7 +382,16 @@ def _package_intent(e: ActivityEntry) -> str:
 def _workbook_create(e: ActivityEntry) -> str:
     framework = _detail(e).get("framework")
     also = f" ({framework})" if isinstance(framework, str) and framework else ""
-    return f"created the workbook for {e.target}{also}" if e.target else f"created the workbook{also}"
+    text = f"created the workbook for {e.target}{also}" if e.target else f"created the workbook{also}"
+    source = _detail(e).get("from")
+    if isinstance(source, dict):
+        name = source.get("file")
+        head = source.get("activity_head")
+        text += f", started from last period's workbook {name if isinstance(name, str) and name else ''}"
+        text = text.rstrip()
+        if isinstance(head, str) and head:
+            text += f" (log head {head[:8]}…)"
+    return text
 
 
 def _workbook_repair(e: ActivityEntry) -> str:
@@ -328,6 +438,17 @@ WORDS: dict[str, Callable[[ActivityEntry], str]] = {
     "evidence.restore": _evidence_restore,
     "evidence.set": _evidence_set,
     "evidence.purge": _evidence_purge,
+    "evidence.reuse": _evidence_reuse,
+    "evidence.carry": _evidence_carry,
+    "request.carry": _request_carry,
+    "checklist.carry": _checklist_carry,
+    "prior.carry": _prior_carry,
+    "sample.add": _sample_add,
+    "sample.remove": _sample_remove,
+    "sample.set": _sample_set,
+    "sample.require": _sample_require,
+    "sample.link": _sample_link,
+    "sample.unlink": _sample_unlink,
     "person.add": _person_add,
     "person.remove": _person_remove,
     "person.set": _person_set,
@@ -374,6 +495,8 @@ _GESTURES = (
     ("evidence.add", "evidence.link", "evidence.replace"),
     ("evidence.add", "evidence.link"),
     ("evidence.link", "evidence.replace"),
+    # A file attached to a sample: stored, then given for the sample.
+    ("evidence.add", "sample.link"),
 )
 # Entries of one gesture are written in one transaction; this is far more than one ever takes.
 _GESTURE_SECONDS = 60

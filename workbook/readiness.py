@@ -5,6 +5,9 @@ the request table for those refs, so the two cannot disagree. The rules are the 
 (`Status.is_ready`, `Request.is_overdue`, `Request.missing_evidence`, and from `workbook/filtering.py`
 `is_flagged` and the owner and section keys), so asking `RequestService.list` the same question with a
 `RequestFilter` gives the same refs; the search text, which no figure needs, is not built.
+
+Samples missing per owner come from `SampleService.summaries()`: each owner's number of samples not yet
+provided, with the sampled requests behind it.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from workbook.filtering import is_flagged, owner_key, section_key
-from workbook.model import Request, Status
+from workbook.model import Request, SampleSummary, Status
 
 UNASSIGNED = "Unassigned"
 NO_SECTION = "(no section)"
@@ -71,6 +74,60 @@ class SectionReadiness:
 
 
 @dataclass(frozen=True)
+class OwnerSamples:
+    """One person's samples not yet provided: `missing` samples over the requests in `requests`."""
+
+    owner: str
+    missing: int
+    samples: int
+    # The owner's sampled requests with a sample still missing, in checklist order.
+    requests: Tally
+
+    @property
+    def label(self) -> str:
+        return self.owner or UNASSIGNED
+
+    @property
+    def words(self) -> str:
+        """ "3 of 10 samples missing" """
+        return f"{self.missing} of {self.samples} sample{'' if self.samples == 1 else 's'} missing"
+
+
+def samples_missing_by_owner(
+    summaries: Iterable[SampleSummary], refs: Collection[str] | None = None
+) -> tuple[OwnerSamples, ...]:
+    """Owner → samples not yet provided (only owners with some missing), most missing first.
+
+    `summaries`: `workbook.samples.summaries()` (in checklist order); `refs`: only these requests count
+    (the ones not archived), all when None. Owners are grouped by the filter's own key, so clicking one
+    asks `RequestFilter(owners=(owner,))` of the same people.
+    """
+    groups: dict[str, tuple[str, list[str], list[int]]] = {}
+    for summary in summaries:
+        if refs is not None and summary.ref not in refs:
+            continue
+        missing = summary.total - summary.provided
+        if missing <= 0:
+            continue
+        _name, listed, counts = groups.setdefault(
+            owner_key(summary.owner), (" ".join(summary.owner.split()), [], [0, 0])
+        )
+        listed.append(summary.ref)
+        counts[0] += missing
+        counts[1] += summary.total
+    out = [
+        OwnerSamples(
+            owner=name,
+            missing=counts[0],
+            samples=counts[1],
+            requests=Tally(tuple(listed), f"{name or UNASSIGNED.lower()}: samples missing"),
+        )
+        for name, listed, counts in groups.values()
+    ]
+    return tuple(sorted(out, key=lambda o: (-o.missing, o.label.casefold())))
+
+
+@dataclass(frozen=True)
 class Readiness:
     """The dashboard's figures for the requests not archived, as of `today`."""
 
@@ -92,6 +149,8 @@ class Readiness:
     date_flagged: frozenset[str] = frozenset()
     # Sent back by the auditor in review (status Follow-up), in the checklist's order.
     follow_ups: Tally = field(default_factory=lambda: Tally((), "follow-ups"))
+    # Samples not yet provided per owner, most missing first (empty when no summaries were given).
+    samples_missing: tuple[OwnerSamples, ...] = ()
     by_ref: Mapping[str, Request] = field(default_factory=dict, repr=False, compare=False)
 
     def request(self, ref: str) -> Request:
@@ -110,11 +169,17 @@ class _Group:
         self.missing: list[str] = []
 
 
-def readiness(requests: Iterable[Request], today: dt.date, date_flagged: Collection[str] = ()) -> Readiness:
+def readiness(
+    requests: Iterable[Request],
+    today: dt.date,
+    date_flagged: Collection[str] = (),
+    samples: Iterable[SampleSummary] = (),
+) -> Readiness:
     """The figures for `requests` (archived ones left out, as a plain `RequestFilter` does).
 
     `date_flagged`: the refs whose current evidence is flagged for its date
     (`workbook.model.date_flagged_refs(workbook.evidence.flagged())`), which "flagged" includes.
+    `samples`: `workbook.samples.summaries()`, for the samples missing per owner.
     """
     flagged_dates = frozenset(date_flagged)
     kept: list[Request] = []
@@ -179,6 +244,7 @@ def readiness(requests: Iterable[Request], today: dt.date, date_flagged: Collect
         flagged=Tally(tuple(flagged), "flagged evidence"),
         date_flagged=flagged_dates.intersection(flagged),
         follow_ups=Tally(tuple(r.ref for r in kept if r.status is Status.FOLLOW_UP), "follow-ups"),
+        samples_missing=samples_missing_by_owner(samples, frozenset(every)),
         by_ref={r.ref: r for r in kept},
     )
 

@@ -166,6 +166,46 @@ STATUS_OVERRIDES: dict[str, tuple[str, str]] = {
 }
 PREFILLED_OWNERS = ("org_chart", "risk_assessment", "backup_config")
 
+# The sampled request of the demo: Northbridge's selection of new hires, and what each one must provide.
+SAMPLED_KEY = "background_checks"
+SAMPLE_REQUIRED = ("offer letter", "background check", "security training")
+# Set after the random statuses are drawn, so that every other request keeps its status.
+SAMPLED_STATUS = ("in_progress", "4 of the 10 sampled new hires still miss a document; chasing HR and IT.")
+# (employee id, name, role, start date, required items given, notes): 6 of 10 have everything.
+NEW_HIRES: tuple[tuple[str, str, str, dt.date, tuple[str, ...], str], ...] = (
+    ("EMP-0412", "Alex Kim", "Software Engineer", dt.date(2026, 1, 12), SAMPLE_REQUIRED, ""),
+    ("EMP-0415", "Maria Santos", "Account Executive", dt.date(2026, 1, 26), SAMPLE_REQUIRED, ""),
+    ("EMP-0421", "Jonas Weber", "DevOps Engineer", dt.date(2026, 2, 9), SAMPLE_REQUIRED, ""),
+    ("EMP-0428", "Aisha Bello", "Customer Success Manager", dt.date(2026, 2, 23), SAMPLE_REQUIRED, ""),
+    ("EMP-0433", "Liam O'Connor", "Data Analyst", dt.date(2026, 3, 9), SAMPLE_REQUIRED, ""),
+    ("EMP-0437", "Mei Tanaka", "Product Designer", dt.date(2026, 3, 23), SAMPLE_REQUIRED, ""),
+    (
+        "EMP-0442",
+        "Noah Fischer",
+        "Security Analyst",
+        dt.date(2026, 4, 13),
+        ("offer letter", "background check"),
+        "Security training completion export requested from KnowBe4.",
+    ),
+    (
+        "EMP-0446",
+        "Sofia Rossi",
+        "Support Engineer",
+        dt.date(2026, 5, 4),
+        ("offer letter",),
+        "Background check report pending from the screening vendor.",
+    ),
+    (
+        "EMP-0451",
+        "Ethan Brooks",
+        "Software Engineer",
+        dt.date(2026, 5, 18),
+        ("offer letter", "security training"),
+        "",
+    ),
+    ("EMP-0455", "Chloe Dubois", "Finance Analyst", dt.date(2026, 6, 8), (), ""),
+)
+
 
 @dataclass(frozen=True)
 class EvidencePlan:
@@ -262,6 +302,8 @@ def build_plan() -> tuple[PlannedRequest, ...]:
         else:
             choices = ("open", "in_progress", "in_progress", "ready_for_review", "ready_for_auditor")
             status, note = rng.choice(choices), ""
+        if item.key == SAMPLED_KEY:
+            status, note = SAMPLED_STATUS
         entries.append(PlannedRequest(REFS[item.key], owner, status, due_date(item), note))
     return tuple(entries)
 
@@ -294,6 +336,22 @@ def plan_document(planned: tuple[PlannedRequest, ...]) -> dict[str, object]:
                 "effective": e.effective.isoformat(),
             }
             for e in evidence_plan()
+        ],
+        "samples": [
+            {
+                "ref": REFS[SAMPLED_KEY],
+                "required": list(SAMPLE_REQUIRED),
+                "samples": [
+                    {
+                        "id": code,
+                        "label": f"{name}, {role}",
+                        "start": start.isoformat(),
+                        "files": list(given),
+                        **({"notes": notes} if notes else {}),
+                    }
+                    for code, name, role, start, given, notes in NEW_HIRES
+                ],
+            }
         ],
     }
 

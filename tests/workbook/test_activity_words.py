@@ -394,3 +394,141 @@ def test_a_page_of_the_log_never_ends_in_the_middle_of_an_attach(log: list[Activ
             oldest = lines[-1].entries[0].id
             rest = [e for e in rest if e.id < oldest]
         assert read == whole, limit
+
+
+# --- audit cycles: samples, the next period, files never exported -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cycle_logs(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[ActivityEntry], list[ActivityEntry]]:
+    """(this period's log with samples, the next period's log started from it)."""
+    folder = tmp_path_factory.mktemp("cycles")
+    path = folder / "acme-2026.auditwb"
+    with Workbook.create(
+        path, DANA, client="Acme", period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 6, 30)
+    ) as wb:
+        wb.imports().import_checklist(
+            checklist(
+                folder / "pbc.csv",
+                "PBC-001,Policy,The policy,Lee Chen",
+                "PBC-006,New hires,Onboarding,Elena Petrova",
+            ),
+            remember=False,
+        )
+        wb.samples.set_required("PBC-006", ["offer letter", "background check"])
+        wb.samples.add("PBC-006", [("EMP-0042", "Alex Kim"), ("EMP-0043", "")])
+        offer = folder / "offer.pdf"
+        offer.write_bytes(b"%PDF-1.4 offer")
+        sha = wb.samples.attach("PBC-006", "EMP-0042", [offer], requirement="offer letter")[0].evidence.sha256
+        wb.samples.set("PBC-006", "EMP-0043", notes="started late", label="Bea Lund")
+        wb.samples.unlink("PBC-006", "EMP-0042", sha)
+        wb.samples.link("PBC-006", "EMP-0042", sha)
+        wb.samples.remove("PBC-006", ["EMP-0043"])
+        wb.samples.set_required("PBC-006", [])
+        policy = folder / "policy.pdf"
+        policy.write_bytes(b"%PDF-1.4 policy")
+        wb.evidence.attach("PBC-001", [policy])
+        wb.evidence.set_never_export(sha, True)
+        wb.evidence.set_never_export(sha, False)
+        first = list(wb.activity.iter_all())
+    new = Workbook.next_period(
+        path,
+        folder / "acme-2027.auditwb",
+        SAM,
+        period_start=dt.date(2027, 1, 1),
+        period_end=dt.date(2027, 6, 30),
+    )
+    with Workbook.open(new.path, SAM) as wb:
+        (prior,) = wb.prior.for_request("PBC-001")
+        wb.prior.reuse("PBC-001", prior.evidence.sha256)
+        return first, list(wb.activity.iter_all())
+
+
+def test_every_cycle_kind_reads_as_a_sentence(
+    cycle_logs: tuple[list[ActivityEntry], list[ActivityEntry]],
+) -> None:
+    first, second = cycle_logs
+    both = first + second
+    new_kinds = {
+        "request.carry",
+        "evidence.carry",
+        "checklist.carry",
+        "prior.carry",
+        "evidence.reuse",
+        "sample.require",
+        "sample.add",
+        "sample.remove",
+        "sample.set",
+        "sample.link",
+        "sample.unlink",
+    }
+    assert new_kinds <= {e.action for e in both}
+    codes = codes_in_source() | WORDS.keys()
+    for item in both:
+        words = entry_words(item)
+        assert words.startswith(f"{item.actor} ") and "made a change" not in words, words
+        assert not [code for code in codes if code in words], words
+        assert not SNAKE.search(words), words
+    words = {entry_words(e) for e in both}
+    for expected in (
+        "Dana Ops asked of every sample of PBC-006: offer letter, background check",
+        "Dana Ops added sample EMP-0042 (Alex Kim) to PBC-006",
+        "Dana Ops added sample EMP-0043 to PBC-006",
+        "Dana Ops gave offer.pdf for sample EMP-0042's offer letter on PBC-006",
+        "Dana Ops set status of sample EMP-0042 of PBC-006 from Open to In progress (from its files)",
+        "Dana Ops set notes of sample EMP-0043 of PBC-006 to “started late”",
+        "Dana Ops set label of sample EMP-0043 of PBC-006 to “Bea Lund”",
+        "Dana Ops took offer.pdf off sample EMP-0042's offer letter on PBC-006 "
+        "(the file stays in the workbook)",
+        "Dana Ops gave offer.pdf for sample EMP-0042 on PBC-006",
+        "Dana Ops removed sample EMP-0043 from PBC-006 (its files stay in the workbook)",
+        "Dana Ops cleared what every sample of PBC-006 must provide (one file of any kind each)",
+        "Dana Ops marked offer.pdf never to be exported (kept in the workbook, left out of every output)",
+        "Dana Ops marked offer.pdf to be exported again",
+        "Sam Reviewer carried PBC-006 from the previous period (owner Elena Petrova)",
+        "Sam Reviewer carried the checklist pbc.csv (and how its columns were read) from the previous period",
+        "Sam Reviewer brought policy.pdf over from the previous period's workbook",
+        "Sam Reviewer kept last period's policy.pdf (2026-01-01..2026-06-30) beside PBC-001 "
+        "as a prior-period file",
+        "Sam Reviewer kept last period's offer.pdf (2026-01-01..2026-06-30) beside PBC-006 "
+        "for sample EMP-0042 as a prior-period file",
+        "Sam Reviewer reused last period's policy.pdf for PBC-001",
+    ):
+        assert expected in words, expected
+    create = entry_words(second[0])
+    head = first[-1].hash
+    assert create == (
+        f"Sam Reviewer created the workbook for Acme (SOC 2 Type II), started from last period's workbook "
+        f"acme-2026.auditwb (log head {head[:8]}…)"
+    )
+
+
+def test_cycle_entries_have_a_kind_and_a_request(
+    cycle_logs: tuple[list[ActivityEntry], list[ActivityEntry]],
+) -> None:
+    first, second = cycle_logs
+    for item in first + second:
+        kind = kind_of(item.action)
+        if item.action.startswith("sample."):
+            assert kind is ActivityKind.SAMPLES
+            assert request_of(item) == "PBC-006"
+        if item.action in ("request.carry", "evidence.carry", "checklist.carry", "prior.carry"):
+            assert kind is ActivityKind.WORKBOOK
+        if item.action in ("prior.carry", "evidence.reuse", "request.carry"):
+            assert request_of(item).startswith("PBC-")
+    reuse = next(e for e in second if e.action == "evidence.reuse")
+    assert (kind_of(reuse.action), request_of(reuse)) == (ActivityKind.EVIDENCE, "PBC-001")
+    samples = LogFilter(kind=ActivityKind.SAMPLES, request="pbc-006").matching(grouped(first))
+    assert samples and all(line.entry.action.startswith("sample.") for line in samples)
+    assert ActivityKind.SAMPLES.label == "Samples"
+
+
+def test_a_file_attached_to_a_sample_is_one_line(
+    cycle_logs: tuple[list[ActivityEntry], list[ActivityEntry]],
+) -> None:
+    first, _second = cycle_logs
+    lines = [(line.words, [e.action for e in line.entries]) for line in grouped(first)]
+    assert (
+        "Dana Ops gave offer.pdf for sample EMP-0042's offer letter on PBC-006",
+        ["evidence.add", "sample.link"],
+    ) in lines

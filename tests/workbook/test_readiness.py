@@ -162,3 +162,51 @@ def _tallies(figures: Readiness) -> list[Tally]:
 def test_follow_ups_equal_the_services_follow_up_status(demo: Workbook, figures: Readiness) -> None:
     assert figures.follow_ups.refs == listed(demo, statuses=(Status.FOLLOW_UP,))
     assert figures.follow_ups.count == len(figures.follow_ups.refs) > 0
+
+
+# --- samples missing per owner ---------------------------------------------------------------------------
+
+
+def test_samples_missing_per_owner_add_up_and_leave_complete_requests_out() -> None:
+    from workbook.model import SampleSummary
+    from workbook.readiness import samples_missing_by_owner
+
+    summaries = [
+        SampleSummary("PBC-006", "Elena Petrova", total=10, provided=6, missing_cells=5),
+        SampleSummary("PBC-009", "Tom Becker", total=5, provided=5, missing_cells=0),
+        SampleSummary("PBC-020", " elena  petrova ", total=3, provided=0, missing_cells=3),
+        SampleSummary("PBC-030", "", total=2, provided=1, missing_cells=1),
+        SampleSummary("PBC-040", "Tom Becker", total=4, provided=3, missing_cells=1),
+        SampleSummary("PBC-050", "Archived Owner", total=9, provided=0, missing_cells=9),
+    ]
+    refs = {"PBC-006", "PBC-009", "PBC-020", "PBC-030", "PBC-040"}
+    found = samples_missing_by_owner(summaries, refs)
+    assert [(o.label, o.missing, o.samples, o.requests.refs) for o in found] == [
+        ("Elena Petrova", 7, 13, ("PBC-006", "PBC-020")),
+        ("Tom Becker", 1, 4, ("PBC-040",)),
+        (UNASSIGNED, 1, 2, ("PBC-030",)),
+    ]
+    assert found[0].words == "7 of 13 samples missing"
+    assert found[0].requests.what == "Elena Petrova: samples missing"
+    assert samples_missing_by_owner([]) == ()
+    figures = readiness(
+        [request(ref=r, owner="Elena Petrova") for r in ("PBC-006", "PBC-020")], TODAY, (), summaries
+    )
+    assert [(o.owner, o.missing) for o in figures.samples_missing] == [("Elena Petrova", 7)]
+    assert readiness([], TODAY).samples_missing == ()
+
+
+def test_the_demos_samples_missing_are_elenas_new_hires(demo: Workbook) -> None:
+    figures = readiness(demo.requests.list(RequestFilter()), TODAY, (), demo.samples.summaries())
+    (elena,) = figures.samples_missing
+    assert (elena.owner, elena.missing, elena.samples, elena.requests.refs) == (
+        "Elena Petrova",
+        4,
+        10,
+        ("PBC-008",),
+    )
+    assert elena.requests.refs == tuple(
+        r.ref
+        for r in demo.requests.list(RequestFilter(owners=("Elena Petrova",)))
+        if r.ref in elena.requests.refs
+    )

@@ -214,7 +214,7 @@ def test_plan_has_a_few_overdue_requests(plan: dict[str, Any]) -> None:
         for entry in plan["requests"]
         if dt.date.fromisoformat(entry["due"]) < as_of and not Status(entry["status"]).is_ready
     ]
-    assert overdue == ["PBC-002", "PBC-009", "PBC-018", "PBC-024", "PBC-041"]
+    assert overdue == ["PBC-002", "PBC-008", "PBC-009", "PBC-018", "PBC-024", "PBC-041"]
 
 
 def test_plan_due_dates_match_the_checklist(sheet: Worksheet, plan: dict[str, Any]) -> None:
@@ -296,3 +296,60 @@ def test_owners_already_typed_into_the_checklist_agree_with_the_plan(
     }
     assert typed == {"PBC-001": "Elena Petrova", "PBC-023": "Sarah Lindqvist", "PBC-101": "Marcus Chen"}
     assert all(owners[ref] == owner for ref, owner in typed.items())
+
+
+def test_plan_has_one_sampled_request_of_new_hires_with_some_files_missing(
+    sheet: Worksheet, plan: dict[str, Any]
+) -> None:
+    (sampled,) = plan["samples"]
+    ref = sampled["ref"]
+    row = FIRST_DATA_ROW + refs_in(sheet).index(ref)
+    assert "background checks" in str(sheet.cell(row=row, column=4).value)
+    assert "new hires" in str(sheet.cell(row=row, column=4).value)
+    entry = next(e for e in plan["requests"] if e["ref"] == ref)
+    assert (entry["owner"], entry["status"]) == ("Elena Petrova", "in_progress")
+    required = sampled["required"]
+    assert required == ["offer letter", "background check", "security training"]
+    samples = sampled["samples"]
+    assert len(samples) == 10
+    assert all(re.fullmatch(r"EMP-\d{4}", s["id"]) for s in samples)
+    assert len({s["id"] for s in samples}) == 10
+    assert all(", " in s["label"] for s in samples)  # name, role
+    for s in samples:
+        assert set(s["files"]) <= set(required)
+        start = dt.date.fromisoformat(s["start"])
+        assert dt.date.fromisoformat(plan["engagement"]["period_start"]) <= start
+        assert start <= dt.date.fromisoformat(plan["engagement"]["period_end"])
+    complete = [s["id"] for s in samples if set(s["files"]) == set(required)]
+    assert len(complete) == 6
+    assert any(not s["files"] for s in samples)  # one with nothing yet
+
+
+def test_the_demo_builds_the_sampled_request_as_planned(tmp_path: Path, plan: dict[str, Any]) -> None:
+    from workbook.model import Actor
+    from workbook.services.demo import build_demo
+    from workbook.services.workbook import Workbook as AuditWorkbook
+
+    actor = Actor("Dana Ops", "dana")
+    (sampled,) = plan["samples"]
+    with AuditWorkbook.open(build_demo(tmp_path, actor), actor, read_only=True) as demo:
+        grid = demo.samples.grid(sampled["ref"])
+        assert grid.summary == "6/10 samples provided"
+        assert list(grid.required) == sampled["required"]
+        planned = {s["id"]: s for s in sampled["samples"]}
+        for sample in grid.samples:
+            given = [f.requirement for f in sample.files]
+            assert given == planned[sample.code]["files"]
+            assert sample.label == planned[sample.code]["label"]
+            assert sample.notes == planned[sample.code].get("notes", "")
+            assert all(f.name == f"{sample.code} {f.requirement}.txt" and f.size < 2048 for f in sample.files)
+        assert grid.missing_cells == 7  # 1 + 2 + 1 + 3
+        (summary,) = demo.samples.summaries()
+        assert (summary.ref, summary.owner, summary.total, summary.provided) == (
+            sampled["ref"],
+            "Elena Petrova",
+            10,
+            6,
+        )
+        assert demo.requests.get(sampled["ref"]).status is Status.IN_PROGRESS
+        assert demo.verify().ok

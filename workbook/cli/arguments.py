@@ -52,6 +52,13 @@ _TEXT_OPTIONS = (
     "search",
     "description",
     "ref",
+    "ids",
+    "label",
+    "notes",
+    "items",
+    "requirement",
+    "sample",
+    "samples",
 )
 
 

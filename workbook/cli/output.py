@@ -5,13 +5,25 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from workbook.errors import WorkbookError
 
 if TYPE_CHECKING:
-    from workbook.model import ActivityEntry, AttachResult, ExportResult, ImportSummary, Request, VerifyReport
+    from workbook.model import (
+        ActivityEntry,
+        AttachResult,
+        ExportResult,
+        ImportSummary,
+        NextPeriodResult,
+        PriorEvidence,
+        Request,
+        ReuseResult,
+        Sample,
+        SampleGrid,
+        VerifyReport,
+    )
     from workbook.services.ingest import IngestPlan, IngestResult
     from workbook.services.selftest import CheckResult
 
@@ -28,8 +40,9 @@ def print_json(value: object) -> None:
     sys.stdout.write("\n")
 
 
-def request_json(request: Request) -> dict[str, Any]:
-    return {
+def request_json(request: Request, grid: SampleGrid | None = None) -> dict[str, Any]:
+    """A request for scripts; a sampled one also has its required items and samples."""
+    out: dict[str, Any] = {
         "ref": request.ref,
         "title": request.title,
         "request": request.request,
@@ -41,11 +54,34 @@ def request_json(request: Request) -> dict[str, Any]:
         "evidence_count": request.evidence_count,
         "extra": dict(request.extra),
     }
+    if grid is not None:
+        out["required"] = list(grid.required)
+        out["samples"] = [sample_json(s, grid) for s in grid.samples]
+    return out
 
 
-def print_requests(requests: Sequence[Request], *, as_json: bool) -> None:
+def sample_json(sample: Sample, grid: SampleGrid) -> dict[str, Any]:
+    """One sample: what it still misses, and its files (those marked never to be exported left out)."""
+    return {
+        "id": sample.code,
+        "label": sample.label,
+        "status": sample.status.value,
+        "notes": sample.notes,
+        "missing": list(sample.missing(grid.required)),
+        "files": [
+            {"name": f.name, "sha256": f.sha256, "requirement": f.requirement}
+            for f in sample.files
+            if not f.never_export
+        ],
+    }
+
+
+def print_requests(
+    requests: Sequence[Request], *, as_json: bool, grids: Mapping[str, SampleGrid] | None = None
+) -> None:
+    grids = grids or {}
     if as_json:
-        print_json([request_json(r) for r in requests])
+        print_json([request_json(r, grids.get(r.ref)) for r in requests])
         return
     for r in requests:
         due = r.due.isoformat() if r.due else "-"
@@ -54,14 +90,17 @@ def print_requests(requests: Sequence[Request], *, as_json: bool) -> None:
     print(f"{len(requests)} requests")
 
 
-def print_attached(results: Sequence[AttachResult]) -> None:
+def print_attached(results: Sequence[AttachResult], *, sample: str = "", requirement: str = "") -> None:
+    given = f" sample {sample}" if sample else ""
+    given += f" ({requirement})" if requirement else ""
     for r in results:
         state = (
             "already linked"
             if r.already_linked
             else ("stored" if r.stored_new_bytes else "linked (same bytes)")
         )
-        print(f"{r.ref}: {r.evidence.name} {r.evidence.size:,} bytes sha256 {r.evidence.sha256} — {state}")
+        size = f"{r.evidence.size:,} bytes"
+        print(f"{r.ref}{given}: {r.evidence.name} {size} sha256 {r.evidence.sha256} — {state}")
 
 
 def print_ingest(plan: IngestPlan, result: IngestResult | None, *, as_json: bool) -> None:
@@ -71,6 +110,114 @@ def print_ingest(plan: IngestPlan, result: IngestResult | None, *, as_json: bool
         print_json(plan_json(plan, result))
     else:
         print("\n".join(describe(plan, result)))
+
+
+def print_sample_grid(grid: SampleGrid, *, as_json: bool) -> None:
+    if as_json:
+        print_json(
+            {
+                "ref": grid.ref,
+                "required": list(grid.required),
+                "summary": grid.summary,
+                "samples": [sample_json(s, grid) for s in grid.samples],
+            }
+        )
+        return
+    required = "; ".join(grid.required) or "one file of any kind"
+    print(f"{grid.ref}: {grid.summary or 'no samples'}; each sample needs: {required}")
+    code_width = max((len(s.code) for s in grid.samples), default=0)
+    label_width = min(max((len(s.label) for s in grid.samples), default=0), 40)
+    for sample in grid.samples:
+        missing = sample.missing(grid.required)
+        needs = f"missing: {', '.join(missing)}" if missing else "complete"
+        label = sample.label if len(sample.label) <= 40 else sample.label[:39] + "…"
+        print(f"  {sample.code:<{code_width}}  {label:<{label_width}}  {sample.status.label:<18} {needs}")
+        for item in grid.columns:
+            for f in grid.cell(sample, item):
+                never = "  (never exported)" if f.never_export else ""
+                print(f"      {item}: {f.name}  sha256 {f.sha256[:12]}…{never}")
+        if sample.notes:
+            print(f"      notes: {' '.join(sample.notes.split())}")
+
+
+def print_samples_added(grid: SampleGrid, added: int, given: int, skipped: Sequence[str]) -> None:
+    for line in skipped:
+        print(f"left out: {line}", file=sys.stderr)
+    already = given - added
+    also = f" ({already} already there)" if already else ""
+    print(f"{grid.ref}: added {_count(added, 'sample')}{also}; {grid.summary or 'no samples'}")
+
+
+def print_next_period(result: NextPeriodResult, *, as_json: bool) -> None:
+    start = result.period_start.isoformat() if result.period_start else None
+    end = result.period_end.isoformat() if result.period_end else None
+    if as_json:
+        print_json(
+            {
+                "path": str(result.path),
+                "source": str(result.source),
+                "source_head": result.source_head,
+                "period": {"start": start, "end": end},
+                "requests": result.requests,
+                "people": result.people,
+                "evidence_files": result.evidence_files,
+                "evidence_bytes": result.evidence_bytes,
+                "prior_links": result.prior_links,
+                "sample_plans": result.sample_plans,
+            }
+        )
+        return
+    print(f"created {result.path} for {start or '…'}..{end or '…'} from {result.source.name}")
+    print(
+        f"carried {_count(result.requests, 'request')} (status open, due dates and notes cleared), "
+        f"{_count(result.people, 'person', 'people')} and what the samples of "
+        f"{_count(result.sample_plans, 'request')} must provide (the new selection is added anew)"
+    )
+    print(
+        f"last period's {_count(result.evidence_files, 'evidence file')} ({result.evidence_bytes:,} bytes) "
+        f"are shown beside the requests as {_count(result.prior_links, 'prior-period file')}, not as this "
+        "period's evidence: reuse one with `audit-workbook reuse FILE REF SHA256`"
+    )
+    print(f"the old workbook's log head: {result.source_head}")
+
+
+def _count(n: int, word: str, plural: str = "") -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
+def print_prior(ref: str, prior: Sequence[PriorEvidence], *, as_json: bool) -> None:
+    if as_json:
+        print_json(
+            [
+                {
+                    "name": p.evidence.name,
+                    "sha256": p.evidence.sha256,
+                    "size": p.evidence.size,
+                    "effective": p.evidence.effective_date.isoformat() if p.evidence.effective_date else None,
+                    "period": p.period,
+                    "prior_ref": p.prior_ref,
+                    "sample": p.sample,
+                    "reused": p.reused,
+                }
+                for p in prior
+            ]
+        )
+        return
+    for p in prior:
+        sample = f" sample {p.sample}" if p.sample else ""
+        reused = "  (reused for this period)" if p.reused else ""
+        size = f"{p.evidence.size:,} bytes"
+        print(f"{p.evidence.sha256[:12]}  {p.evidence.name}  {size}  {p.period}{sample}{reused}")
+    print(f"{ref}: {_count(len(prior), 'prior-period file')}")
+
+
+def print_reuse(result: ReuseResult) -> None:
+    from workbook.model import flag_label
+
+    state = "already current evidence" if result.already else "reused as this period's evidence"
+    print(f"{result.ref}: {result.evidence.name} sha256 {result.evidence.sha256} — {state}")
+    for flag in result.flags:
+        print(f"check this: {flag_label(flag)}")
 
 
 def print_verify(report: VerifyReport) -> None:

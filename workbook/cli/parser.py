@@ -9,6 +9,18 @@ from pathlib import Path
 from workbook import __version__
 from workbook.cli.app import cmd_open
 from workbook.cli.checklist import cmd_import
+from workbook.cli.cycles import (
+    cmd_never_export,
+    cmd_next_period,
+    cmd_prior,
+    cmd_reuse,
+    cmd_samples_add,
+    cmd_samples_import,
+    cmd_samples_list,
+    cmd_samples_remove,
+    cmd_samples_require,
+    cmd_samples_set,
+)
 from workbook.cli.evidence import cmd_attach
 from workbook.cli.package import cmd_export
 from workbook.cli.requests import cmd_items, cmd_set
@@ -37,8 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--self-test", action="store_true", help="check the installation and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def add(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
+    def add(
+        name: str,
+        func: Command,
+        help_text: str,
+        group: argparse._SubParsersAction[argparse.ArgumentParser] = sub,
+    ) -> argparse.ArgumentParser:
+        p = group.add_parser(name, help=help_text, description=help_text)
         p.add_argument(
             "--as",
             dest="actor",
@@ -111,6 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--effective", metavar="DATE")
     p.add_argument("--description")
     p.add_argument("--follow-symlinks", action="store_true")
+    p.add_argument("--sample", metavar="ID", help="give the files for this sample of the request")
+    p.add_argument(
+        "--for", dest="requirement", metavar="ITEM", help="the sample's required item the files stand for"
+    )
+
+    _add_cycles(sub, add)
 
     p = add("export", cmd_export, "export the PDF package, zip bundle and filled-in checklist")
     p.add_argument("file")
@@ -148,3 +171,64 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("out")
     return parser
+
+
+def _add_cycles(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], add: Callable[..., argparse.ArgumentParser]
+) -> None:
+    """Audit cycles: the next period's workbook, samples, last period's files, files never exported."""
+    p = add("next-period", cmd_next_period, "start the next audit period's workbook from this one")
+    p.add_argument("file")
+    p.add_argument("new_file")
+    p.add_argument("--period", metavar="START..END", required=True)
+    p.add_argument("--auditor", help="the new period's auditor (default: the same)")
+    p.add_argument("--json", action="store_true")
+
+    samples = add("samples", cmd_samples_list, "the auditor's samples of a request: add, import, list, …")
+    group = samples.add_subparsers(dest="samples_command", metavar="ACTION", required=True)
+    p = add("add", cmd_samples_add, "add samples: ID or ID=LABEL, or one per line of a text", group)
+    p.add_argument("file")
+    p.add_argument("ref")
+    p.add_argument("ids", nargs="*", metavar="ID[=LABEL]")
+    p.add_argument(
+        "--from-text", metavar="FILE", help="a text with one sample per line, id then label (- reads stdin)"
+    )
+    p = add("import", cmd_samples_import, "add the samples of the auditor's selection spreadsheet", group)
+    p.add_argument("file")
+    p.add_argument("ref")
+    p.add_argument("selection")
+    p.add_argument("--sheet")
+    p.add_argument("--column", metavar="HEADER", help="the column of sample ids (a header or a letter)")
+    p = add("list", cmd_samples_list, "the samples of a request and what each still misses", group)
+    p.add_argument("file")
+    p.add_argument("ref")
+    p.add_argument("--json", action="store_true")
+    p = add("require", cmd_samples_require, "name what every sample of the request must provide", group)
+    p.add_argument("file")
+    p.add_argument("ref")
+    p.add_argument("items", nargs="*", metavar="ITEM")
+    p.add_argument("--none", action="store_true", help="clear the list: one file of any kind per sample")
+    p = add("set", cmd_samples_set, "change a sample's status, notes or label", group)
+    p.add_argument("file")
+    p.add_argument("ref")
+    p.add_argument("sample", metavar="ID")
+    p.add_argument("--status")
+    p.add_argument("--notes")
+    p.add_argument("--label")
+    p = add("remove", cmd_samples_remove, "remove samples (their files stay in the workbook)", group)
+    p.add_argument("file")
+    p.add_argument("ref")
+    p.add_argument("samples", nargs="+", metavar="ID")
+
+    p = add("prior", cmd_prior, "last period's files of a request (shown, not this period's evidence)")
+    p.add_argument("file")
+    p.add_argument("ref")
+    p.add_argument("--json", action="store_true")
+    p = add("reuse", cmd_reuse, "make one of last period's files this period's evidence of the request")
+    p.add_argument("file")
+    p.add_argument("ref")
+    p.add_argument("sha256", metavar="SHA256")
+    p = add("never-export", cmd_never_export, "keep a file in the workbook but out of every export")
+    p.add_argument("file")
+    p.add_argument("sha256", metavar="SHA256")
+    p.add_argument("--off", action="store_true", help="export it again")

@@ -20,7 +20,8 @@ def cmd_items(args: argparse.Namespace, actor: Actor) -> int:
     )
     with open_workbook(args, actor, read_only=True) as workbook:
         requests = workbook.requests.list(wanted)
-    output.print_requests(requests, as_json=args.json)
+        grids = {grid.ref: grid for grid in workbook.samples.grids()} if args.json else {}
+    output.print_requests(requests, as_json=args.json, grids=grids)
     return output.EXIT_OK
 
 

@@ -1,9 +1,11 @@
-"""The demo workbook: the bundled sample checklist imported for real, then people, statuses and evidence."""
+"""The demo workbook: the bundled sample checklist imported for real, then people, statuses and evidence,
+and one sampled request (new hires) with some of each sample's files given and some still missing."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -86,3 +88,49 @@ def _fill(workbook: Workbook, plan: dict[str, Any]) -> None:
                 effective_date=effective,
                 description=evidence.get("description", ""),
             )
+    for sampled in plan.get("samples", []):
+        _fill_samples(workbook, plan, sampled)
+
+
+# What each generated file of a sample says, by required item.
+_SAMPLE_TEXT = {
+    "offer letter": (
+        "OFFER OF EMPLOYMENT\n\n{client}\n\nDear {name},\n\nWe are pleased to offer you the position of "
+        "{role}, starting {start}. This offer is subject to a satisfactory background check and to your "
+        "acceptance of the Code of Conduct and the Acceptable Use Policy.\n\nSigned and accepted by {name}.\n"
+    ),
+    "background check": (
+        "BACKGROUND SCREENING REPORT\n\nCandidate: {name} ({id})\nPosition: {role}\nStart date: {start}\n\n"
+        "Identity verification: clear\nEmployment history: verified\nCriminal record check: clear\n"
+        "Result: CLEAR, completed before the start date.\n"
+    ),
+    "security training": (
+        "SECURITY AWARENESS TRAINING - COMPLETION\n\nLearner: {name} ({id})\nCourse: Security Awareness "
+        "for New Joiners 2026\nAssigned: {start}\nStatus: Completed within 30 days of the start date\n"
+        "Score: 94%\n"
+    ),
+}
+
+
+def _fill_samples(workbook: Workbook, plan: dict[str, Any], sampled: dict[str, Any]) -> None:
+    """The request's required items and samples; each sample's files written as small texts and given."""
+    ref = sampled["ref"]
+    workbook.samples.set_required(ref, sampled["required"])
+    workbook.samples.add(ref, [(s["id"], s["label"]) for s in sampled["samples"]])
+    client = plan["engagement"]["client"]
+    with tempfile.TemporaryDirectory(prefix="audit-workbook-demo-") as folder:
+        for sample in sampled["samples"]:
+            name, _sep, role = sample["label"].partition(", ")
+            values = {
+                "client": client,
+                "name": name,
+                "role": role,
+                "id": sample["id"],
+                "start": sample["start"],
+            }
+            for item in sample["files"]:
+                path = Path(folder) / f"{sample['id']} {item}.txt"
+                path.write_text(_SAMPLE_TEXT[item].format(**values), encoding="utf-8")
+                workbook.samples.attach(ref, sample["id"], [path], requirement=item)
+            if sample.get("notes"):
+                workbook.samples.set(ref, sample["id"], notes=sample["notes"])

@@ -1,4 +1,10 @@
-"""Bulk ingest: match files to requests by the ref or criteria code in their names, then attach them."""
+"""Bulk ingest: match files to requests by the ref or criteria code in their names, then attach them.
+
+A file whose name (or folder) holds the id of one of a request's samples (`EMP-0042 background check.pdf`,
+`PBC-008/EMP-0042/offer letter.pdf`) is given to that sample, for each required item whose words are in its
+name ("background check"). Sample ids match by whole tokens, in any case; a file naming a request's ref and
+none of its samples stays a file of the request.
+"""
 
 from __future__ import annotations
 
@@ -13,16 +19,20 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from workbook.errors import UserError
-from workbook.jobs import CancelToken, Progress, no_progress
+from workbook.jobs import Cancelled, CancelToken, Progress, no_progress
 from workbook.storage.database import Database
-from workbook.storage.schema import RequestRow
+from workbook.storage.schema import RequestRow, SamplePlanRow, SampleRow
+from workbook.storage.values import Row
 
 if TYPE_CHECKING:
     from workbook.model import AttachResult
     from workbook.services.evidence import EvidenceService
+    from workbook.services.samples import SampleService
 
 # Letters and digits are separate tokens, so `PBC012`, `pbc_012` and `PBC-012` all read as (pbc, 12).
 _TOKEN = re.compile(r"[^\W\d_]+|\d+")
+# A required item's words ("background check"): letter runs only.
+_WORD = re.compile(r"[^\W\d_]+")
 # Files a person never means as evidence: OS litter, Office lock files.
 _LITTER = frozenset({".ds_store", "thumbs.db", "desktop.ini", "icon\r"})
 
@@ -38,6 +48,15 @@ def tokens(text: str) -> Tokens:
     for token in _TOKEN.findall(text):
         out.append((token.lstrip("0") or "0") if token[0].isdecimal() else token.casefold())
     return tuple(out)
+
+
+def sample_tokens(text: str) -> Tokens:
+    """A sample id's tokens: like `tokens`, but leading zeros kept (`EMP-0042` is not `EMP-042`)."""
+    return tuple(token.casefold() for token in _TOKEN.findall(text))
+
+
+def _words(text: str) -> Tokens:
+    return tuple(word.casefold() for word in _WORD.findall(text))
 
 
 def _printable(text: str) -> str:
@@ -128,6 +147,90 @@ class Matcher:
 
 
 @dataclass(frozen=True)
+class SampleMatch:
+    """A file given to one sample of a request, for the required items named in it (none: for the sample)."""
+
+    ref: str
+    sample: str
+    items: tuple[str, ...] = ()
+
+
+def _contains(name: Tokens, key: Tokens) -> bool:
+    return any(name[i : i + len(key)] == key for i in range(len(name) - len(key) + 1))
+
+
+def _plural_match(name: Tokens, key: Tokens) -> bool:
+    """`key`'s words in a row in `name`, the last one also in its plural (`background checks`)."""
+    for i in range(len(name) - len(key) + 1):
+        *head, last = name[i : i + len(key)]
+        if tuple(head) == key[:-1] and last in (key[-1], key[-1] + "s", key[-1] + "es"):
+            return True
+    return False
+
+
+class SampleMatcher:
+    """Finds the samples a name points at: sample ids of the requests, and their required items' words."""
+
+    def __init__(
+        self, samples: Iterable[tuple[str, str]], required: Iterable[tuple[str, Sequence[str]]] = ()
+    ) -> None:
+        self._index = _TokenIndex()
+        self._any = False
+        self._required: dict[str, tuple[tuple[str, Tokens], ...]] = {}
+        self._order: dict[str, int] = {}
+        for ref, code in samples:
+            self._order.setdefault(ref, len(self._order))
+            self._index.add(sample_tokens(code), f"{ref}\x00{code}")
+            self._any = True
+        for ref, items in required:
+            self._required[ref] = tuple((item, _words(item)) for item in items if _words(item))
+
+    def __bool__(self) -> bool:
+        return self._any
+
+    def items_in(self, ref: str, components: Sequence[str]) -> tuple[str, ...]:
+        """The request's required items whose words are in the nearest name that names any of them."""
+        items = self._required.get(ref, ())
+        for component in components:
+            name = _words(component)
+            found = [(item, key) for item, key in items if _plural_match(name, key)]
+            if found:
+                # "background check" and "check" both found: the longer one is meant.
+                return tuple(
+                    item
+                    for item, key in found
+                    if not any(other != key and _contains(other, key) for _i, other in found)
+                )
+        return ()
+
+    def find(self, components: Sequence[str], refs: Sequence[str] | None) -> list[SampleMatch]:
+        """Samples named in the components (nearest first decides), of `refs` only when given.
+
+        A sample id of digits alone (a ticket number) counts only when its request's ref is named too.
+        """
+        for component in components:
+            found: dict[tuple[str, str], None] = {}
+            for group in self._index.find(sample_tokens(component), numeric_at_start=False):
+                for value in sorted(group):
+                    ref, _sep, code = value.partition("\x00")
+                    if refs is None and all(t.isdecimal() for t in sample_tokens(code)):
+                        continue
+                    if refs is None or ref in refs:
+                        found[(ref, code)] = None
+            if found:
+                ordered = sorted(found, key=lambda pair: self._order.get(pair[0], 0))
+                return [SampleMatch(ref, code, self.items_in(ref, components)) for ref, code in ordered]
+        return []
+
+    def narrow(self, matches: list[SampleMatch]) -> list[SampleMatch]:
+        """Of the same sample id in several requests, those whose required items the name says."""
+        if len({m.ref for m in matches}) <= 1:
+            return matches
+        said = [m for m in matches if m.items]
+        return said or matches
+
+
+@dataclass(frozen=True)
 class PlannedFile:
     path: Path
     shown: str
@@ -135,6 +238,8 @@ class PlannedFile:
     candidates: tuple[str, ...] = ()
     reason: str = ""
     size: int = 0
+    # The samples the file is given to (with `refs`: the requests it is a file of itself, if any).
+    samples: tuple[SampleMatch, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -238,6 +343,55 @@ def load_matcher(db: Database) -> Matcher:
         return Matcher((ref, list(criteria or ())) for ref, criteria in rows)
 
 
+def load_sample_matcher(db: Database) -> SampleMatcher:
+    """The sample ids and required items of the requests not archived, in checklist order."""
+    with db.read() as session:
+        live = (
+            select(RequestRow.id, RequestRow.ref)
+            .where(RequestRow.archived.is_(False))
+            .order_by(RequestRow.position, RequestRow.id)
+        )
+        refs = {rid: ref for rid, ref in session.execute(live)}
+        codes = session.execute(
+            select(SampleRow.request_id, SampleRow.code).order_by(SampleRow.position, SampleRow.id)
+        )
+        plans = session.scalars(select(SamplePlanRow))
+        samples = [(refs[rid], str(code)) for rid, code in codes if rid in refs]
+        required = [
+            (refs[p.request_id], Row("sample_plans", p.request_id).text_list("required", p.required))
+            for p in plans
+            if p.request_id in refs
+        ]
+    order = {ref: n for n, ref in enumerate(refs.values())}
+    samples.sort(key=lambda pair: order[pair[0]])
+    return SampleMatcher(samples, required)
+
+
+def _planned(
+    path: Path, shown: str, size: int, components: Sequence[str], matcher: Matcher, samples: SampleMatcher
+) -> tuple[str, PlannedFile]:
+    """The bucket a file goes to and how it is planned: its refs, and the samples it names."""
+    outcome = matcher.match(components)
+    if outcome.refs:
+        given = samples.find(components, outcome.refs) if samples else []
+        with_sample = {m.ref for m in given}
+        own = tuple(ref for ref in outcome.refs if ref not in with_sample)
+        return "matched", PlannedFile(path, shown, refs=own, size=size, samples=tuple(given))
+    if outcome.candidates:
+        return "ambiguous", PlannedFile(path, shown, candidates=outcome.candidates)
+    given = samples.narrow(samples.find(components, None)) if samples else []
+    refs_of: dict[Tokens, set[str]] = {}
+    for m in given:
+        refs_of.setdefault(sample_tokens(m.sample), set()).add(m.ref)
+    if any(len(refs) > 1 for refs in refs_of.values()):
+        # The same sample id in several requests, and nothing in the name says which.
+        candidates = tuple(dict.fromkeys(f"{m.ref} {m.sample}" for m in given))
+        return "ambiguous", PlannedFile(path, shown, candidates=candidates)
+    if given:
+        return "matched", PlannedFile(path, shown, size=size, samples=tuple(given))
+    return "unmatched", PlannedFile(path, shown)
+
+
 def plan_paths(
     db: Database,
     paths: Sequence[Path],
@@ -254,6 +408,7 @@ def plan_paths(
 
     limit = DEFAULT_MAX_FILE_SIZE if max_size is None else max_size
     matcher = load_matcher(db)
+    samples = load_sample_matcher(db)
     buckets: dict[str, list[PlannedFile]] = {"matched": [], "ambiguous": [], "unmatched": [], "skipped": []}
     for given in paths:
         given = Path(given)
@@ -271,13 +426,8 @@ def plan_paths(
             if reason:
                 buckets["skipped"].append(PlannedFile(path, shown, reason=reason))
                 continue
-            outcome = matcher.match(_components(path, base))
-            if outcome.refs:
-                buckets["matched"].append(PlannedFile(path, shown, refs=outcome.refs, size=size))
-            elif outcome.candidates:
-                buckets["ambiguous"].append(PlannedFile(path, shown, candidates=outcome.candidates))
-            else:
-                buckets["unmatched"].append(PlannedFile(path, shown))
+            bucket, planned = _planned(path, shown, size, _components(path, base), matcher, samples)
+            buckets[bucket].append(planned)
     return IngestPlan(
         root=root if root is not None else (Path(paths[0]).parent if paths else Path()),
         matched=tuple(buckets["matched"]),
@@ -326,10 +476,12 @@ def apply_plan(
     evidence: EvidenceService,
     plan: IngestPlan,
     *,
+    samples: SampleService | None = None,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> IngestResult:
-    """Attach every matched file, each atomically (its own savepoint), committing in batches.
+    """Attach every matched file, each atomically (its own savepoint), committing in batches; then give the
+    files planned for samples to them (`samples`: the workbook's SampleService), one transaction each.
 
     A cancel rolls back only the file in flight and keeps (commits) the files before it. Files that fail
     (vanished, changed while read, now too large) are reported, not fatal.
@@ -339,24 +491,25 @@ def apply_plan(
     failed: list[PlannedFile] = []
     stored_new = 0
     cancelled = False
-    total = len(plan.matched)
-    for batch in _batches(plan.matched):
-        offset = len(attached) + len(failed)
+    own = [item for item in plan.matched if item.refs]
+    for_samples = [item for item in plan.matched if item.samples]
+    total = len(own) + len(for_samples)
+    done = 0
+    for batch in _batches(own):
 
         def on_file(
-            index: int,
-            outcome: list[AttachResult] | UserError,
-            batch: list[PlannedFile] = batch,
-            offset: int = offset,
+            index: int, outcome: list[AttachResult] | UserError, batch: list[PlannedFile] = batch
         ) -> None:
-            nonlocal stored_new
+            nonlocal stored_new, done
             item = batch[index]
             if isinstance(outcome, UserError):
                 failed.append(PlannedFile(item.path, item.shown, refs=item.refs, reason=outcome.message))
             else:
-                attached.append(item)
+                if not item.samples:
+                    attached.append(item)
                 stored_new += sum(1 for r in outcome if r.stored_new_bytes)
-            progress(offset + index + 1, total)
+            done += 1
+            progress(done, total)
 
         _outcomes, cancelled = evidence.attach_many(
             [(item.refs, item.path) for item in batch],
@@ -366,7 +519,47 @@ def apply_plan(
         )
         if cancelled:
             break
+    gone = {item.path for item in failed}
+    for item in [] if cancelled else for_samples:
+        if item.path in gone:
+            continue
+        try:
+            if samples is None:
+                raise UserError("files for samples cannot be attached here: attach them to the sample")
+            stored_new += _give_to_samples(samples, item, plan.follow_symlinks, cancel)
+        except UserError as exc:
+            failed.append(PlannedFile(item.path, item.shown, refs=item.refs, reason=exc.message))
+        except Cancelled:
+            cancelled = True
+            break
+        else:
+            attached.append(item)
+        done += 1
+        progress(done, total)
     return IngestResult(plan, tuple(attached), stored_new, tuple(failed), cancelled)
+
+
+def _give_to_samples(
+    samples: SampleService, item: PlannedFile, follow_symlinks: bool, cancel: CancelToken
+) -> int:
+    """Give one file to each of its samples (stored once, linked for each required item); new files stored."""
+    sha256, stored = "", 0
+    for match in item.samples:
+        for requirement in match.items or ("",):
+            if sha256:
+                samples.link(match.ref, match.sample, sha256, requirement)
+                continue
+            (result,) = samples.attach(
+                match.ref,
+                match.sample,
+                [item.path],
+                requirement=requirement,
+                follow_symlinks=follow_symlinks,
+                cancel=cancel,
+            )
+            sha256 = result.evidence.sha256
+            stored += result.stored_new_bytes
+    return stored
 
 
 def _batches(files: Sequence[PlannedFile]) -> Iterable[list[PlannedFile]]:
@@ -386,7 +579,14 @@ def _batches(files: Sequence[PlannedFile]) -> Iterable[list[PlannedFile]]:
 def plan_json(plan: IngestPlan, result: IngestResult | None = None) -> dict[str, Any]:
     skipped = result.skipped if result is not None else plan.skipped
     return {
-        "matched": [{"path": f.shown, "refs": list(f.refs)} for f in plan.matched],
+        "matched": [
+            {
+                "path": f.shown,
+                "refs": list(f.refs),
+                "samples": [{"ref": m.ref, "id": m.sample, "for": list(m.items)} for m in f.samples],
+            }
+            for f in plan.matched
+        ],
         "ambiguous": [{"path": f.shown, "candidates": list(f.candidates)} for f in plan.ambiguous],
         "unmatched": [f.shown for f in plan.unmatched],
         "attached": len(result.attached) if result is not None else 0,
@@ -394,11 +594,17 @@ def plan_json(plan: IngestPlan, result: IngestResult | None = None) -> dict[str,
     }
 
 
+def _sample_words(match: SampleMatch) -> str:
+    items = f" ({', '.join(match.items)})" if match.items else ""
+    return f"{match.ref} sample {match.sample}{items}"
+
+
 def describe(plan: IngestPlan, result: IngestResult | None = None) -> list[str]:
     """The plan (and result) as lines a person reads."""
     lines = []
     for f in plan.matched:
-        lines.append(f"  matched    {', '.join(f.refs):<20} {f.shown}")
+        given = [*f.refs, *(_sample_words(m) for m in f.samples)]
+        lines.append(f"  matched    {', '.join(given):<20} {f.shown}")
     for f in plan.ambiguous:
         lines.append(f"  ambiguous  {' | '.join(f.candidates):<20} {f.shown}  (not attached: which one?)")
     for f in plan.unmatched:

@@ -15,7 +15,7 @@ from helpers.workbooks import insert_requests
 from workbook.jobs import CancelToken
 from workbook.model import Actor
 from workbook.services import ingest
-from workbook.services.ingest import Matcher, tokens
+from workbook.services.ingest import Matcher, SampleMatcher, sample_tokens, tokens
 from workbook.services.workbook import Workbook
 
 CLI = Path(sys.executable).with_name("audit-workbook")
@@ -289,3 +289,137 @@ def test_verify_after_bulk_ingest_passes_and_names_a_flipped_byte(
     assert checked.returncode == 1
     assert "CC6.1-03 okta.csv" in checked.stdout
     assert checked.stdout.count("ALTERED") == 1
+
+
+# --- files for the samples of a request ---------------------------------------------------------------
+
+
+def test_sample_ids_match_whole_tokens_in_any_case_and_keep_leading_zeros() -> None:
+    matcher = SampleMatcher([("PBC-008", "EMP-0042"), ("PBC-008", "EMP-0043")])
+    assert (
+        sample_tokens("EMP-0042") == sample_tokens("emp_0042") == sample_tokens("Emp0042") == ("emp", "0042")
+    )
+
+    def found(name: str) -> list[tuple[str, str]]:
+        return [(m.ref, m.sample) for m in matcher.find([name], None)]
+
+    assert found("EMP-0042 background check.pdf") == [("PBC-008", "EMP-0042")]
+    assert found("scan emp0042.pdf") == [("PBC-008", "EMP-0042")]
+    assert found("EMP-0042 and EMP-0043 offers.pdf") == [("PBC-008", "EMP-0042"), ("PBC-008", "EMP-0043")]
+    for other in ("EMP-00421 offer.pdf", "EMP-042 offer.pdf", "TEMP-0042.pdf", "EMP 42.pdf", "offer.pdf"):
+        assert found(other) == [], other
+
+
+def test_the_required_item_is_read_from_the_words_of_the_name() -> None:
+    matcher = SampleMatcher(
+        [("PBC-008", "EMP-0042")], [("PBC-008", ["offer letter", "background check", "check"])]
+    )
+
+    def items(*components: str) -> tuple[str, ...]:
+        (match,) = matcher.find(list(components), None)
+        return match.items
+
+    assert items("EMP-0042 Background-Check.pdf") == ("background check",)  # not "check" as well
+    assert items("EMP-0042 background checks.pdf") == ("background check",)
+    assert items("EMP-0042 offer letter and background check.pdf") == ("offer letter", "background check")
+    assert items("EMP-0042 letter of offer.pdf") == ()
+    assert items("scan.pdf", "EMP-0042", "Offer Letter") == ("offer letter",)  # the nearest folder saying one
+
+
+def test_a_number_alone_is_a_sample_id_only_inside_its_request() -> None:
+    matcher = SampleMatcher([("PBC-010", "4711")])
+    assert matcher.find(["change 4711.pdf"], None) == []
+    assert [m.sample for m in matcher.find(["change 4711.pdf", "PBC-010"], ["PBC-010"])] == ["4711"]
+
+
+@pytest.fixture
+def sampled_workbook(tmp_path: Path, actor: Actor) -> tuple[Workbook, Path]:
+    """PBC-001 (no samples), PBC-008 (new hires) and PBC-009 (NDAs of the same new hires)."""
+    wb = Workbook.create(tmp_path / "samples.auditwb", actor, client="Acme")
+    insert_requests(wb, ({"ref": ref, "criteria": []} for ref in ("PBC-001", "PBC-008", "PBC-009")))
+    wb.samples.set_required("PBC-008", ["offer letter", "background check"])
+    wb.samples.add("PBC-008", [("EMP-0042", "Alex Kim"), ("EMP-0043", "Bea Lund")])
+    wb.samples.set_required("PBC-009", ["signed NDA"])
+    wb.samples.add("PBC-009", [("EMP-0042", "Alex Kim"), ("CHG-7", "")])
+    files = {
+        "EMP-0043 background check.pdf": "check Bea",
+        "PBC-008/EMP-0042/offer letter.pdf": "offer Alex",
+        "PBC-008/population.csv": "all new hires",
+        "PBC-008/EMP-0099 offer letter.pdf": "someone not sampled",
+        "PBC-001/EMP-0043 misfiled.pdf": "misfiled",
+        "EMP-0042 signed NDA.pdf": "nda Alex",
+        "EMP-0042 scan.pdf": "which request?",
+        "CHG-7 approval.pdf": "approval",
+    }
+    folder = tmp_path / "hr"
+    for rel, text in files.items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_text(text, encoding="utf-8")
+    return wb, folder
+
+
+def test_files_naming_a_sample_are_planned_for_it(sampled_workbook: tuple[Workbook, Path]) -> None:
+    wb, folder = sampled_workbook
+    plan = ingest.plan_folder(wb.db, folder)
+    wb.close()
+    planned = {f.shown: (f.refs, [(m.ref, m.sample, m.items) for m in f.samples]) for f in plan.matched}
+    assert planned == {
+        "EMP-0043 background check.pdf": ((), [("PBC-008", "EMP-0043", ("background check",))]),
+        "PBC-008/EMP-0042/offer letter.pdf": ((), [("PBC-008", "EMP-0042", ("offer letter",))]),
+        # A file of the request naming none of its samples stays the request's own file.
+        "PBC-008/population.csv": (("PBC-008",), []),
+        "PBC-008/EMP-0099 offer letter.pdf": (("PBC-008",), []),
+        # A sample of another request does not pull a file out of the folder of the ref it is filed under.
+        "PBC-001/EMP-0043 misfiled.pdf": (("PBC-001",), []),
+        # EMP-0042 is sampled by both requests: the required item named says which.
+        "EMP-0042 signed NDA.pdf": ((), [("PBC-009", "EMP-0042", ("signed NDA",))]),
+        "CHG-7 approval.pdf": ((), [("PBC-009", "CHG-7", ())]),
+    }
+    assert {f.shown: f.candidates for f in plan.ambiguous} == {
+        "EMP-0042 scan.pdf": ("PBC-008 EMP-0042", "PBC-009 EMP-0042")
+    }
+    report = ingest.plan_json(plan)
+    by_path = {m["path"]: m for m in report["matched"]}
+    assert by_path["EMP-0043 background check.pdf"]["samples"] == [
+        {"ref": "PBC-008", "id": "EMP-0043", "for": ["background check"]}
+    ]
+    lines = ingest.describe(plan)
+    assert any("PBC-008 sample EMP-0043 (background check)" in line for line in lines)
+
+
+def test_applying_gives_the_files_to_their_samples(sampled_workbook: tuple[Workbook, Path]) -> None:
+    wb, folder = sampled_workbook
+    with wb:
+        plan = ingest.plan_folder(wb.db, folder)
+        result = ingest.apply_plan(wb.evidence, plan, samples=wb.samples)
+        assert (len(result.attached), result.failed, result.stored_new) == (7, (), 7)
+        grid = {s.code: s for s in wb.samples.grid("PBC-008").samples}
+        assert [(f.name, f.requirement) for f in grid["EMP-0043"].files] == [
+            ("EMP-0043 background check.pdf", "background check")
+        ]
+        assert [(f.name, f.requirement) for f in grid["EMP-0042"].files] == [
+            ("offer letter.pdf", "offer letter")
+        ]
+        assert sorted(link.evidence.name for link in wb.evidence.for_request("PBC-008")) == [
+            "EMP-0099 offer letter.pdf",
+            "population.csv",
+        ]
+        nda = {s.code: s for s in wb.samples.grid("PBC-009").samples}
+        assert [f.requirement for f in nda["EMP-0042"].files] == ["signed NDA"]
+        assert wb.verify().ok
+
+
+def test_files_for_samples_without_the_sample_service_are_reported_not_lost(
+    sampled_workbook: tuple[Workbook, Path],
+) -> None:
+    wb, folder = sampled_workbook
+    with wb:
+        result = ingest.apply_plan(wb.evidence, ingest.plan_folder(wb.db, folder))
+        assert len(result.attached) == 3  # the requests' own files
+        assert {f.shown for f in result.failed} == {
+            "EMP-0043 background check.pdf",
+            "PBC-008/EMP-0042/offer letter.pdf",
+            "EMP-0042 signed NDA.pdf",
+            "CHG-7 approval.pdf",
+        }
+        assert all("attach them to the sample" in f.reason for f in result.failed)

@@ -109,7 +109,7 @@ def test_last_periods_files_are_prior_evidence_never_this_periods_until_reused(
     reused = new.prior.reuse(ref, prior[0].evidence.sha256[:12])
     assert not reused.already
     assert "outside_period" in reused.flags  # last year's date, judged against the new period
-    assert [p.reused for p in new.prior.for_request(ref)][0]
+    assert next(p.reused for p in new.prior.for_request(ref))
     assert _with_files(new) == [ref]
     entry = new.activity.list(target=ref)[0]  # newest first
     assert (entry.action, entry.after) == ("evidence.reuse", prior[0].evidence.name)
@@ -144,7 +144,7 @@ def test_the_old_workbook_is_untouched_and_the_new_log_starts_where_it_came_from
 
 
 def test_each_evidence_byte_is_stored_once(carried: tuple[NextPeriodResult, Workbook]) -> None:
-    result, new = carried
+    result, _new = carried
     with sqlite3.connect(result.path) as con:
         (stored,) = con.execute("SELECT COALESCE(SUM(LENGTH(data)), 0) FROM evidence_chunks").fetchone()
         (files,) = con.execute("SELECT COUNT(*) FROM evidence").fetchone()

@@ -73,7 +73,10 @@ def _file(folder: Path, name: str, text: str = "") -> Path:
 
 
 def test_pasted_text_gives_ids_and_labels_and_says_what_it_left_out() -> None:
-    text = "EMP-0042\tAlex Kim\n\nEMP-0043, Bo Chen\nEMP-0044;Cy Diaz\nEMP-0045  Dee Ek\nemp-0042\tagain\nA/B\nCHG-9\n"
+    text = (
+        "EMP-0042\tAlex Kim\n\nEMP-0043, Bo Chen\nEMP-0044;Cy Diaz\nEMP-0045  Dee Ek\n"
+        "emp-0042\tagain\nA/B\nCHG-9\n"
+    )
     selection = parse_selection_text(text)
     assert selection.items == (
         ("EMP-0042", "Alex Kim"),
