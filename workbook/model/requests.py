@@ -98,6 +98,9 @@ class Request:
     archived: bool
     updated_at: dt.datetime
     position: int
+    # The auditor's samples of this request, and how many of them have everything they need.
+    sample_count: int = 0
+    samples_provided: int = 0
 
     def is_overdue(self, today: dt.date) -> bool:
         """Due before today and not yet ready (services/workbook.py counts the same rule in SQL)."""
@@ -105,8 +108,18 @@ class Request:
 
     @property
     def missing_evidence(self) -> bool:
-        """No file of proof yet, and the request is not marked not applicable."""
-        return not self.evidence_count and self.status is not Status.NOT_APPLICABLE
+        """No file of proof yet (for a sampled request: a sample still misses something), and the request
+        is not marked not applicable."""
+        if self.status is Status.NOT_APPLICABLE:
+            return False
+        if self.sample_count:
+            return self.samples_provided < self.sample_count
+        return not self.evidence_count
+
+    @property
+    def samples_summary(self) -> str:
+        """ "6/10 samples" for a sampled request, "" for the others."""
+        return f"{self.samples_provided}/{self.sample_count} samples" if self.sample_count else ""
 
     @property
     def headline(self) -> str:

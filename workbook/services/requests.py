@@ -16,6 +16,7 @@ from workbook.model import Actor, Changes, Comment, FieldChange, Request, Reques
 from workbook.services.activity import record
 from workbook.services.people import person_for, remove_person_if_unused
 from workbook.services.previews import evidence_text_by_request
+from workbook.services.sample_rows import sample_counts
 from workbook.storage.database import Database
 from workbook.storage.schema import CommentRow, EvidenceRow, LinkRow, PersonRow, RequestRow
 from workbook.storage.values import Row
@@ -38,7 +39,9 @@ def _evidence_by_request(session: Session, request_ids: Iterable[int] | None = N
     return names
 
 
-def to_request(row: RequestRow, owner: str, evidence: Sequence[str]) -> Request:
+def to_request(
+    row: RequestRow, owner: str, evidence: Sequence[str], samples: tuple[int, int] = (0, 0)
+) -> Request:
     """The model's request, each value checked (an odd one names its table, row and column)."""
     check = Row("requests", row.id)
     return Request(
@@ -63,6 +66,8 @@ def to_request(row: RequestRow, owner: str, evidence: Sequence[str]) -> Request:
         archived=check.flag("archived", row.archived),
         updated_at=check.timestamp("updated_at", row.updated_at),
         position=check.integer("position", row.position),
+        sample_count=samples[0],
+        samples_provided=samples[1],
     )
 
 
@@ -96,9 +101,16 @@ class RequestService:
         with self._db.read() as session:
             owners = {pid: name for pid, name in session.execute(select(PersonRow.id, PersonRow.name))}
             evidence = _evidence_by_request(session)
+            samples = sample_counts(session)
             rows = session.scalars(select(RequestRow).order_by(RequestRow.position, RequestRow.id))
             out = [
-                to_request(row, owners.get(row.owner_id or -1, ""), evidence.get(row.id, ())) for row in rows
+                to_request(
+                    row,
+                    owners.get(row.owner_id or -1, ""),
+                    evidence.get(row.id, ()),
+                    samples.get(row.id, (0, 0)),
+                )
+                for row in rows
             ]
             texts = evidence_text_by_request(session) if wanted.text else {}
             facts = [request_facts(r, today, texts.get(r.id, "")) for r in out]
@@ -109,7 +121,10 @@ class RequestService:
             row = load_request_row(session, ref)
             owner = session.get(PersonRow, row.owner_id) if row.owner_id else None
             return to_request(
-                row, owner.name if owner else "", _evidence_by_request(session, [row.id])[row.id]
+                row,
+                owner.name if owner else "",
+                _evidence_by_request(session, [row.id])[row.id],
+                sample_counts(session, [row.id]).get(row.id, (0, 0)),
             )
 
     def sections(self) -> builtins.list[str]:

@@ -237,3 +237,19 @@ def test_bad_sample_ids_and_unknown_samples_are_refused_with_words(book: Workboo
         book.samples.set(REF, "EMP-404", notes="x")
     with pytest.raises(UserError, match="no request"):
         book.samples.add("PBC-404", [("EMP-1", "")])
+
+
+def test_a_sampled_request_misses_evidence_until_every_sample_is_provided(
+    book: Workbook, tmp_path: Path
+) -> None:
+    from workbook.model import RequestFilter
+
+    book.samples.add(REF, [("EMP-1", ""), ("EMP-2", "")])
+    book.samples.attach(REF, "EMP-1", [_file(tmp_path, "a.txt")])
+    request = book.requests.get(REF)
+    assert (request.evidence_count, request.sample_count, request.samples_provided) == (0, 2, 1)
+    assert request.missing_evidence and request.samples_summary == "1/2 samples"
+    assert REF in [r.ref for r in book.requests.list(RequestFilter(missing_evidence=True))]
+    book.samples.attach(REF, "EMP-2", [_file(tmp_path, "b.txt")])
+    assert not book.requests.get(REF).missing_evidence
+    assert REF not in [r.ref for r in book.requests.list(RequestFilter(missing_evidence=True))]
