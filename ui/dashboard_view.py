@@ -1,7 +1,8 @@
 """Dashboard | Requests: the switch in the request table's place, the dashboard kept in step with the table.
 
 The dashboard reads the table model's rows (the requests the window shows, with the refs whose evidence dates
-are flagged), so a number clicked on it filters the same rows it counted. It is what a workbook with requests
+are flagged), so a number clicked on it filters the same rows it counted; the samples missing per owner are
+read through the open workbook's sample service. It is what a workbook with requests
 opens on unless the user last chose the requests; an empty workbook opens on the table, which offers the
 import.
 """
@@ -100,6 +101,8 @@ class DashboardView(QObject):
         for signal in (model.modelReset, model.flags_changed, model.day_changed):
             signal.connect(self._on_rows_changed)
         model.dataChanged.connect(self._on_data_changed)
+        # A sample added or given a file may leave its request's row as it was: the samples are counted again.
+        window.requests_changed.connect(lambda _changes: self._on_rows_changed())
         self.dashboard.show_refs.connect(self.show_refs)
         # A filter the user changes filters the table: it comes into view (Ctrl+F reaches the search box).
         filter_bar.edited.connect(self._on_filter_edited)
@@ -216,6 +219,8 @@ class DashboardView(QObject):
         self._timer.stop()
         started = time.perf_counter()
         model = self._model
-        self.dashboard.set_readiness(readiness(model.requests(), model.today, model.date_flagged))
+        workbook = self._window.session.workbook
+        samples = workbook.samples.summaries() if workbook is not None else ()
+        self.dashboard.set_readiness(readiness(model.requests(), model.today, model.date_flagged, samples))
         self._stale = False
         self.last_refresh = time.perf_counter() - started

@@ -15,11 +15,14 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication, QImage, QUndoStack
 from PySide6.QtWidgets import QFileDialog, QStatusBar, QWidget
 
 from ui.commands import (
+    ChangedCallback,
+    ErrorCallback,
     LinkEvidenceCommand,
     ReplaceEvidenceCommand,
     RestoreVersionCommand,
     SetEvidenceDetailsCommand,
     UnlinkEvidenceCommand,
+    _ServiceCommand,
 )
 from ui.jobs import Job, JobRunner
 from ui.request_list import RequestList
@@ -49,6 +52,31 @@ def _same_file(path: Path, size: int, sha256: str) -> bool:
     except OSError:
         return False
     return digest.hexdigest() == sha256
+
+
+class SetNeverExportCommand(_ServiceCommand):
+    """Mark one file never to be exported (or allow it again); undo sets the mark back."""
+
+    def __init__(
+        self,
+        workbook: Workbook,
+        sha256: str,
+        name: str,
+        never: bool,
+        writer: JobRunner,
+        on_changed: ChangedCallback,
+        on_error: ErrorCallback,
+    ) -> None:
+        text = f"Never export {name}" if never else f"Export {name} again"
+        super().__init__(text, workbook, writer, on_changed, on_error)
+        self.sha256 = sha256
+        self.never = never
+
+    def redo(self) -> None:
+        self._run(lambda: self._workbook.evidence.set_never_export(self.sha256, self.never))
+
+    def undo(self) -> None:
+        self._run(lambda: self._workbook.evidence.set_never_export(self.sha256, not self.never))
 
 
 class EvidenceActions(QObject):
@@ -102,6 +130,7 @@ class EvidenceActions(QObject):
         evidence_tab.add_files_requested.connect(self.add_files)
         evidence_tab.add_folder_requested.connect(self.add_folder)
         evidence_tab.paste_requested.connect(self.paste_evidence)
+        evidence_tab.never_export_requested.connect(self.set_never_export)
         session.closing.connect(self._on_session_closing)
 
     def attach_files(self, ref: str, paths: list[Path]) -> Job | None:
@@ -387,4 +416,23 @@ class EvidenceActions(QObject):
         name = links[0].evidence.name
         self._undo_stack.push(
             RestoreVersionCommand(workbook, ref, sha256, name, self._jobs, self._on_changed, self._show_error)
+        )
+
+    def set_never_export(self, sha256: str, name: str, never: bool) -> None:
+        """Never export (or export again) one file: an undo step, saved on the writer."""
+        workbook = self._session.workbook
+        if workbook is None or not self._session.ensure_writable():
+            self._list.show_current()
+            return
+        command = SetNeverExportCommand(
+            workbook, sha256, name, never, self._jobs, self._on_changed, self._show_error
+        )
+        # A failed save puts the file's mark back as the workbook has it.
+        command.after_failure = self._list.show_current
+        self._undo_stack.push(command)
+        self._status_bar.showMessage(
+            f"{name} is kept in the workbook and left out of every package."
+            if never
+            else f"{name} is exported again with its requests.",
+            8000,
         )

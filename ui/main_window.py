@@ -39,6 +39,7 @@ from ui.messages import show_error
 from ui.models.request_table_model import RequestFilterProxyModel, RequestTableModel
 from ui.request_edits import RequestEdits
 from ui.request_list import RequestList
+from ui.sample_actions import sample_actions_for
 from ui.settings import Key, RecentWorkbook, Settings
 from ui.widgets.filter_bar import FilterBar
 from ui.widgets.job_status import JobStatus
@@ -52,6 +53,7 @@ from workbook.model import Changes, Engagement, Status
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMenu
 
+    from ui.cycles_actions import CyclesActions
     from ui.dialogs.import_wizard import ImportWizard
     from ui.dialogs.new_workbook import NewWorkbookDialog
     from ui.dialogs.preferences import Chosen, PreferencesDialog
@@ -92,6 +94,7 @@ class MainWindow(QMainWindow):
     people_action: PeopleAction
     review: ReviewMode
     help: HelpMenu
+    cycles: CyclesActions
 
     # A file is shown from its snapshot (read-only) and then, once its services are open, ready to edit.
     snapshot_shown = Signal(str)
@@ -248,6 +251,7 @@ class MainWindow(QMainWindow):
             on_changed=self._on_changed,
             parent=self,
         )
+        self.sample_actions = sample_actions_for(self)
         # Dashboard | Requests in the table's place; a workbook with requests opens on the dashboard.
         self.views = DashboardView(self, self.model, self.table, self.filter_bar, self.request_list, settings)
         self.views.place_in(layout, self.splitter)

@@ -1,6 +1,6 @@
 """The main window's menus (File, Edit, View, Help) and the bulk toolbar, built from its actions.
 
-Also where the window's add-on controllers are made and wired: people, review with the auditor, help.
+Also where the window's add-on controllers are made and wired: audit cycles, people, review, help.
 """
 
 from __future__ import annotations
@@ -26,6 +26,24 @@ def build_menus(window: MainWindow) -> None:
     menu.addAction(window.export_action)
     menu.addAction(window.verify_action)
     menu.addAction(window.activity_log_action)
+    menu.addSeparator()
+    from ui.cycles_actions import CyclesActions
+
+    window.cycles = CyclesActions(
+        window.session,
+        window.request_list,
+        window.jobs,
+        window.panel.evidence_tab,
+        window.undo_stack,
+        window.settings,
+        window.statusBar(),
+        window._show,
+        open_path=window.open_path,
+        recent_changed=window._refresh_recent_menu,
+        on_changed=window._on_changed,
+        parent=window,
+    )
+    menu.addAction(window.cycles.next_period_action)
     menu.addSeparator()
     menu.addAction(window.close_action)
     menu.addAction(window.quit_action)

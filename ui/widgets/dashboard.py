@@ -1,4 +1,5 @@
-"""The dashboard, painted by hand: readiness by status, owner and section; what is late, unproven or flagged.
+"""The dashboard, painted by hand: readiness by status, owner and section; what is late, unproven or flagged;
+samples still missing per owner.
 
 Every number is a `Tally` of `workbook/readiness.py`: its count is drawn, and a click (or Enter on the focused
 number) emits `show_refs(refs, description)` with exactly the refs it counted. Colours come from the palette's
@@ -87,10 +88,12 @@ class Dashboard(QWidget):
         r = self.readiness
         if r is None or not r.requests.count:
             return "No requests yet."
-        return (
+        text = (
             f"{r.ready.count} of {r.requests.count} requests ready; {r.overdue.count} overdue, "
             f"{r.missing_evidence.count} missing evidence, {r.flagged.count} with flagged evidence."
         )
+        missing = sum(owner.missing for owner in r.samples_missing)
+        return text + (f" {missing} sample{'s' if missing != 1 else ''} missing." if missing else "")
 
     def hits(self) -> list[Hit]:
         """Every clickable item at the current width, in reading (and Tab) order."""
@@ -169,15 +172,17 @@ class Dashboard(QWidget):
             )
             return _Laid(MARGIN * 2 + step.line, step.hits)
         y = self._overview(step, r, MARGIN, MARGIN, inner) + GAP
+        # Samples missing per owner, beside who is behind, only in a workbook whose requests have samples.
+        people: tuple[_Block, ...] = (self._owners, self._samples) if r.samples_missing else (self._owners,)
         if inner >= TWO_COLUMNS:
             column = (inner - GAP) // 2
             columns: tuple[tuple[int, tuple[_Block, ...]], ...] = (
-                (MARGIN, (self._owners, self._statuses, self._sections)),
+                (MARGIN, (*people, self._statuses, self._sections)),
                 (MARGIN + column + GAP, (self._lists,)),
             )
         else:
             column = inner
-            columns = ((MARGIN, (self._owners, self._statuses, self._sections, self._lists)),)
+            columns = ((MARGIN, (*people, self._statuses, self._sections, self._lists)),)
         bottom = y
         for x, blocks in columns:
             at = y
@@ -274,6 +279,51 @@ class Dashboard(QWidget):
                     f"owner:{person.label}:{key}", at, top, tally, color=color, width=column - 6, right=True
                 )
                 at += column
+            y += step.line
+        return y
+
+    def _samples(self, step: _Pass, r: Readiness, x: int, y: int, width: int) -> int:
+        """Per owner: sampled requests with a sample missing, their samples, and how many are missing."""
+        y = step.heading(x, y, width, "Samples missing")
+        bold = step.metrics(step.bold)
+        headers = ("Requests", "Samples", "Missing")
+        columns = [max(bold.horizontalAdvance(h), bold.horizontalAdvance("9,999")) + 18 for h in headers]
+        name_width = max(width - sum(columns), 80)
+        top_pad = (step.line - bold.height()) // 2
+        at = x + name_width
+        step.text(x, y + top_pad, "Person", font=step.bold, color=step.colors.dim)
+        for header, column in zip(headers, columns, strict=True):
+            step.text(
+                at, y + top_pad, header, font=step.bold, color=step.colors.dim, width=column - 6, right=True
+            )
+            at += column
+        y += step.line
+        for row, owner in enumerate(r.samples_missing):
+            if step.painter is not None and row % 2 == 0:
+                step.painter.fillRect(QRect(x - 4, y, width + 8, step.line), QColor(step.colors.track))
+            top = y + top_pad
+            if not step.height_only:
+                name_used = min(step.metrics(step.font).horizontalAdvance(owner.label), name_width - 12)
+                step.hit(f"samples:{owner.label}", QRect(x, top, name_used, bold.height()), owner.requests)
+            dim = step.colors.dim
+            step.text(x, top, owner.label, width=name_width - 12, color=None if owner.owner else dim)
+            at = x + name_width
+            step.number(
+                f"samples:{owner.label}:requests", at, top, owner.requests, width=columns[0] - 6, right=True
+            )
+            at += columns[0]
+            step.text(at, top, f"{owner.samples:,}", width=columns[1] - 6, right=True, color=dim)
+            at += columns[1]
+            step.number(
+                f"samples:{owner.label}:missing",
+                at,
+                top,
+                owner.requests,
+                color=step.colors.overdue,
+                width=columns[2] - 6,
+                right=True,
+                figure=owner.missing,
+            )
             y += step.line
         return y
 

@@ -207,13 +207,17 @@ class _Pass:
         color: QColor | None = None,
         width: int | None = None,
         right: bool = False,
+        figure: int | None = None,
     ) -> int:
-        """A count that clicks through to its requests (dim and inert when zero); the width it took."""
+        """A count that clicks through to its requests (dim and inert when zero); the width it took.
+
+        `figure`: the number drawn when it is not the count of requests (samples missing, say).
+        """
         if self.height_only:
             return 0
         font = font or self.bold
         metrics = self.metrics(font)
-        label = f"{tally.count:,}"
+        label = f"{tally.count if figure is None else figure:,}"
         advance = metrics.horizontalAdvance(label)
         left = x + (width - advance if right and width is not None else 0)
         rect = QRect(left, y, advance, metrics.height())

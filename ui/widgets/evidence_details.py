@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -32,12 +33,20 @@ PROVENANCE_HINT = (
 # An undated file is asked about, not stamped with today (which flagged every new file as out of period).
 UNDATED_PROMPT = "When is this evidence from? Type the date it shows (or pick it) and save."
 TITLE_CHARS = 24
+NEVER_EXPORT_TIP = (
+    "Kept in this workbook, left out of every package, zip and filled-in checklist (applies at once; undo "
+    "brings it back)"
+)
 
 
 class EvidenceDetailsBox(QGroupBox):
-    """Edits one evidence file's details; `saved` carries its SHA-256 and the details when they changed."""
+    """Edits one evidence file's details; `saved` carries its SHA-256 and the details when they changed.
+
+    `never_export_toggled` (SHA-256, name, on) is emitted at once when "Never export" is clicked.
+    """
 
     saved = Signal(str, object)
+    never_export_toggled = Signal(str, str, bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Details of the selected file", parent)
@@ -83,11 +92,18 @@ class EvidenceDetailsBox(QGroupBox):
         self.provenance_hint.setStyleSheet("QLabel { color: #8a5300; }")
         self.provenance_hint.hide()
         form.addRow(self.provenance_hint)
+        self.never_export = QCheckBox("Never export this file")
+        self.never_export.setObjectName("never_export_box")
+        self.never_export.setAccessibleName("Never export this file")
+        self.never_export.setToolTip(NEVER_EXPORT_TIP)
+        # clicked, not toggled: showing another file's state must not emit.
+        self.never_export.clicked.connect(self._on_never_export_clicked)
         self.save_details = QPushButton("Save details")
         self.save_details.setObjectName("save_details_button")
         self.save_details.setAccessibleName("Save the evidence details")
         self.save_details.clicked.connect(self._on_save_details_clicked)
         row = QHBoxLayout()
+        row.addWidget(self.never_export)
         row.addStretch(1)
         row.addWidget(self.save_details)
         form.addRow(row)
@@ -96,6 +112,7 @@ class EvidenceDetailsBox(QGroupBox):
     def set_writable(self, writable: bool) -> None:
         self.save_details.setEnabled(writable)
         self.clear_effective.setEnabled(writable)
+        self.never_export.setEnabled(writable)
 
     def show_link(self, link: EvidenceLink | None) -> None:
         """The details of `link`'s file; hidden for None (no file or several selected)."""
@@ -115,6 +132,7 @@ class EvidenceDetailsBox(QGroupBox):
             edit.setText(str(getattr(evidence, field)))
         # The service's own flag, so the hint and the list's warning never disagree.
         self.provenance_hint.setVisible(PROVENANCE_FLAG in link.flags)
+        self.never_export.setChecked(evidence.never_export)
         self.show()
 
     def current_details(self) -> EvidenceDetails:
@@ -138,3 +156,8 @@ class EvidenceDetailsBox(QGroupBox):
         details = self.current_details()
         if details != EvidenceDetails.of(self._link.evidence):
             self.saved.emit(self._link.evidence.sha256, details)
+
+    def _on_never_export_clicked(self, on: bool) -> None:
+        if self._link is not None:
+            evidence = self._link.evidence
+            self.never_export_toggled.emit(evidence.sha256, evidence.name, on)

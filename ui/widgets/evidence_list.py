@@ -7,17 +7,42 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from PySide6.QtCore import QRect, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QWidget
 
 from workbook.filtering import human_size
-from workbook.model import EvidenceLink, flag_label
+from workbook.model import Evidence, EvidenceLink, PriorEvidence, flag_label
 
 SHA_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 MEDIA_ROLE = int(Qt.ItemDataRole.UserRole) + 2
 NAME_ROLE = int(Qt.ItemDataRole.UserRole) + 3
 LINK_ROLE = int(Qt.ItemDataRole.UserRole) + 4
 MAX_FOLDER_FILES = 5000
+# The mark of a file kept in the workbook but left out of every package.
+NEVER_EXPORTED = "⊘\u00a0never\u00a0exported"
+NO_EVIDENCE = (
+    "No evidence yet. Use Add files… above, drop files or folders here, or paste a screenshot (Ctrl+V)"
+)
+# A request carried from last period: its old files are offered below the list.
+NO_EVIDENCE_WITH_PRIOR = (
+    "No evidence for this period yet. Reuse last period's file below, "
+    "use Add files… above, or drop files here"
+)
+# The prior-period list shows this many files before it scrolls.
+PRIOR_ROWS = 3
+
+
+def _tooltip(evidence: Evidence) -> str:
+    return (
+        f"{evidence.name}\nSHA-256 {evidence.sha256}\nadded by {evidence.added_by} on "
+        f"{evidence.added_at:%Y-%m-%d %H:%M}"
+        + (f"\nalso linked to {', '.join(evidence.refs)}" if len(evidence.refs) > 1 else "")
+        + (
+            "\nNever exported: kept in this workbook, left out of every package"
+            if evidence.never_export
+            else ""
+        )
+    )
 
 
 def files_in(paths: Iterable[Path]) -> list[Path]:
@@ -53,10 +78,7 @@ class EvidenceList(QListWidget):
         self.setAlternatingRowColors(True)
         self.setWordWrap(True)
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.placeholder = (
-            "No evidence yet. Use Add files… above, drop files or folders here, "
-            "or paste a screenshot (Ctrl+V)"
-        )
+        self.placeholder = NO_EVIDENCE
         self._links: list[EvidenceLink] = []
 
     def set_links(self, links: list[EvidenceLink]) -> None:
@@ -67,7 +89,9 @@ class EvidenceList(QListWidget):
         self._links = list(links)
         for number, link in enumerate(links):
             evidence = link.evidence
-            parts = [human_size(evidence.size)]
+            # First, so a narrow panel never elides it.
+            parts = [NEVER_EXPORTED] if evidence.never_export else []
+            parts.append(human_size(evidence.size))
             if evidence.effective_date:
                 parts.append(f"effective {evidence.effective_date.isoformat()}")
             if not link.current:
@@ -79,11 +103,7 @@ class EvidenceList(QListWidget):
             item.setData(MEDIA_ROLE, evidence.media_type)
             item.setData(NAME_ROLE, evidence.name)
             item.setData(LINK_ROLE, number)
-            item.setToolTip(
-                f"{evidence.name}\nSHA-256 {evidence.sha256}\nadded by {evidence.added_by} on "
-                f"{evidence.added_at:%Y-%m-%d %H:%M}"
-                + (f"\nalso linked to {', '.join(evidence.refs)}" if len(evidence.refs) > 1 else "")
-            )
+            item.setToolTip(_tooltip(evidence))
             if not link.current:
                 item.setForeground(self.palette().placeholderText())
         for row in range(self.count()):
@@ -94,6 +114,14 @@ class EvidenceList(QListWidget):
     def selected_links(self) -> list[tuple[str, str]]:
         """(sha256, name) of the selected evidence."""
         return [(str(i.data(SHA_ROLE)), str(i.data(NAME_ROLE))) for i in self.selectedItems()]
+
+    def select_evidence(self, sha256: str) -> None:
+        """Select the current file `sha256` alone (a file just reused, so its date can be set)."""
+        for row in range(self.count()):
+            item = self.item(row)
+            if str(item.data(SHA_ROLE)) == sha256 and self._links[row].current:
+                self.setCurrentItem(item)
+                return
 
     def selected_evidence(self) -> list[EvidenceLink]:
         """The selected links themselves, with their evidence's details and version state."""
@@ -131,3 +159,70 @@ class EvidenceList(QListWidget):
             rect = QRect(self.viewport().rect()).adjusted(12, 12, -12, -12)
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
             painter.end()
+
+
+class PriorEvidenceList(QListWidget):
+    """Last period's files of a request: name, date, sample and whether it was reused for this period."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("prior_evidence_list")
+        self.setAccessibleName("Last period's evidence")
+        self.setAccessibleDescription(
+            "Files of the previous audit period: not counted or exported until reused for this period"
+        )
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(True)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self._prior: list[PriorEvidence] = []
+
+    def set_prior(self, prior: list[PriorEvidence]) -> None:
+        """Show the files; the selection survives a refresh by SHA-256, as the evidence list's does."""
+        kept = {p.evidence.sha256 for p in self.selected_prior()}
+        self.blockSignals(True)
+        self.clear()
+        self._prior = list(prior)
+        for number, entry in enumerate(prior):
+            evidence = entry.evidence
+            date = evidence.effective_date
+            parts = [f"dated {date.isoformat()}" if date else "no date", human_size(evidence.size)]
+            if entry.sample:
+                parts.append(f"sample {entry.sample}")
+            if entry.prior_ref and entry.prior_ref != entry.ref:
+                parts.append(f"was {entry.prior_ref}")
+            if entry.reused:
+                parts.append("✓ reused for this period")
+            self.addItem(f"{evidence.name}\n{' · '.join(parts)}")
+            item = self.item(self.count() - 1)
+            item.setData(SHA_ROLE, evidence.sha256)
+            item.setData(MEDIA_ROLE, evidence.media_type)
+            item.setData(NAME_ROLE, evidence.name)
+            item.setData(LINK_ROLE, number)
+            item.setToolTip(f"From {entry.prior_ref or entry.ref}, {entry.period}\n{_tooltip(evidence)}")
+            item.setSelected(evidence.sha256 in kept)
+        self.blockSignals(False)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """As tall as its first few files as they wrap at this width (the panel scrolls, not this list)."""
+        self.executeDelayedItemsLayout()
+        rows = sum(
+            self.visualItemRect(self.item(row)).height() for row in range(min(self.count(), PRIOR_ROWS))
+        )
+        height = max(rows, 24) + 2 * self.frameWidth() + 2
+        if height != self.height():
+            self.setFixedHeight(height)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.scheduleDelayedItemsLayout()
+            self._fit_height()
+
+    def selected_links(self) -> list[tuple[str, str]]:
+        """(sha256, name) of the selected file."""
+        return [(str(i.data(SHA_ROLE)), str(i.data(NAME_ROLE))) for i in self.selectedItems()]
+
+    def selected_prior(self) -> list[PriorEvidence]:
+        return [self._prior[int(i.data(LINK_ROLE))] for i in self.selectedItems()]

@@ -1,11 +1,11 @@
-"""The request panel's evidence tab: the list (a drop zone), a preview, the file's details and its buttons."""
+"""The request panel's evidence tab: its files (a drop zone), last period's files, preview, details."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QPoint, Qt, Signal, SignalInstance
-from PySide6.QtGui import QAction, QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QAction, QImage, QKeySequence, QPalette, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -19,8 +19,14 @@ from PySide6.QtWidgets import (
 )
 
 from ui.widgets.evidence_details import EvidenceDetailsBox
-from ui.widgets.evidence_list import MEDIA_ROLE, EvidenceList
-from workbook.model import EvidenceLink
+from ui.widgets.evidence_list import (
+    MEDIA_ROLE,
+    NO_EVIDENCE,
+    NO_EVIDENCE_WITH_PRIOR,
+    EvidenceList,
+    PriorEvidenceList,
+)
+from workbook.model import EvidenceLink, PriorEvidence
 
 PREVIEW_HEIGHT = 140
 PDF_PREVIEW_HEIGHT = 220
@@ -41,10 +47,17 @@ class EvidenceTab(QWidget):
     add_files_requested = Signal()
     add_folder_requested = Signal()
     paste_requested = Signal()
+    # The request's links were shown: whoever knows last period's files may show them now (`set_prior`).
+    links_shown = Signal()
+    # SHA-256 and name of a prior-period file to make this period's evidence.
+    reuse_requested = Signal(str, str)
+    # SHA-256, name and the wanted state of a file's "Never export" mark.
+    never_export_requested = Signal(str, str, bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._writable = True
+        self._prior_writable = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         self.versions = QCheckBox("Earlier versions")
@@ -64,6 +77,15 @@ class EvidenceTab(QWidget):
             "Re&move from this request\tDel", self._on_unlink_clicked, "remove_evidence"
         )
         self.details_action = self._action("&Details", self._on_details_clicked, "evidence_details_action")
+        self.never_export_action = self._action(
+            "&Never export", self._on_never_export_triggered, "never_export"
+        )
+        self.never_export_action.setCheckable(True)
+        self.never_export_action.setToolTip(
+            "Keep this file in the workbook but leave it out of every package"
+        )
+        self.reuse_action = self._action("&Reuse for this period", self._on_reuse_clicked, "reuse_prior")
+        self.reuse_action.setToolTip("Make last period's file evidence of this request for this period")
         add_menu = QMenu(self)
         add_menu.addActions([self.add_folder_action, self.paste_action])
         self.add_button = QToolButton()
@@ -82,6 +104,11 @@ class EvidenceTab(QWidget):
         self.context_menu.addActions(
             [self.open_action, self.replace_action, self.unlink_action, self.details_action]
         )
+        self.context_menu.addSeparator()
+        self.context_menu.addAction(self.never_export_action)
+        self.prior_menu = QMenu(self)
+        self.prior_menu.setObjectName("prior_evidence_menu")
+        self.prior_menu.addActions([self.open_action, self.reuse_action])
         versions_row = QHBoxLayout()
         versions_row.addWidget(self.add_button)
         versions_row.addStretch(1)
@@ -95,9 +122,11 @@ class EvidenceTab(QWidget):
         self.evidence_list.setMinimumHeight(96)
         self.evidence_list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
         self.evidence_list.files_dropped.connect(self.files_dropped)
-        self.evidence_list.itemSelectionChanged.connect(self._on_selection_changed)
+        self.evidence_list.itemSelectionChanged.connect(self._on_evidence_selection_changed)
         self.evidence_list.itemActivated.connect(self._on_open_clicked)
         layout.addWidget(self.evidence_list, 1)
+        self.prior_section = self._prior_section()
+        layout.addWidget(self.prior_section)
         self.preview = QLabel()
         self.preview.setObjectName("evidence_preview")
         self.preview.setAccessibleName("Evidence preview")
@@ -114,6 +143,7 @@ class EvidenceTab(QWidget):
         layout.addLayout(self._pdf_slot)
         self.details = EvidenceDetailsBox()
         self.details.saved.connect(self.details_saved)
+        self.details.never_export_toggled.connect(self.never_export_requested)
         layout.addWidget(self.details)
         buttons = QHBoxLayout()
         self.open_button = QPushButton("Open")
@@ -145,6 +175,43 @@ class EvidenceTab(QWidget):
         delete.setContext(Qt.ShortcutContext.WidgetShortcut)
         delete.activated.connect(self._on_unlink_clicked)
 
+    def _prior_section(self) -> QWidget:
+        """Last period's files: a heading with the period, the list, and Reuse for this period."""
+        section = QWidget()
+        section.setObjectName("prior_evidence_section")
+        box = QVBoxLayout(section)
+        box.setContentsMargins(0, 6, 0, 0)
+        box.setSpacing(3)
+        self.prior_heading = QLabel("Last period")
+        self.prior_heading.setObjectName("prior_evidence_heading")
+        font = self.prior_heading.font()
+        font.setBold(True)
+        self.prior_heading.setFont(font)
+        self.prior_note = QLabel("Not counted or exported for this period unless you reuse it.")
+        self.prior_note.setObjectName("prior_evidence_note")
+        self.prior_note.setWordWrap(True)
+        palette = self.prior_note.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, palette.color(QPalette.ColorRole.PlaceholderText))
+        self.prior_note.setPalette(palette)
+        self.prior_list = PriorEvidenceList()
+        self.prior_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.prior_list.customContextMenuRequested.connect(self._on_prior_list_context_menu)
+        self.prior_list.itemSelectionChanged.connect(self._on_prior_selection_changed)
+        self.prior_list.itemActivated.connect(self._on_open_clicked)
+        self.reuse_button = QPushButton("Reuse for this period")
+        self.reuse_button.setObjectName("reuse_prior_button")
+        self.reuse_button.setAccessibleName("Reuse the selected file of last period for this period")
+        self.reuse_button.setToolTip(self.reuse_action.toolTip())
+        self.reuse_button.clicked.connect(self._on_reuse_clicked)
+        reuse_row = QHBoxLayout()
+        reuse_row.addWidget(self.reuse_button)
+        reuse_row.addStretch(1)
+        for widget in (self.prior_heading, self.prior_note, self.prior_list):
+            box.addWidget(widget)
+        box.addLayout(reuse_row)
+        section.hide()
+        return section
+
     def _action(self, text: str, slot: Callable[[], object] | SignalInstance, name: str) -> QAction:
         action = QAction(text, self)
         action.setObjectName(name)
@@ -165,6 +232,25 @@ class EvidenceTab(QWidget):
         self.evidence_list.setAcceptDrops(writable)
         self.evidence_list.set_links(list(links))
         self._on_selection_changed()
+        self.links_shown.emit()
+
+    def set_prior(self, prior: Sequence[PriorEvidence], *, writable: bool) -> None:
+        """Last period's files of the request shown (none: the section is hidden)."""
+        self._prior_writable = writable
+        self.prior_list.set_prior(list(prior))
+        if prior:
+            self.prior_heading.setText(f"Last period ({prior[0].period})")
+        self.prior_section.setVisible(bool(prior))
+        self.evidence_list.placeholder = NO_EVIDENCE_WITH_PRIOR if prior else NO_EVIDENCE
+        self.evidence_list.viewport().update()
+        self._on_selection_changed()
+
+    def selected_prior(self) -> list[PriorEvidence]:
+        return self.prior_list.selected_prior()
+
+    def select_evidence(self, sha256: str) -> None:
+        """Select the current file `sha256` in the evidence list (its details shown)."""
+        self.evidence_list.select_evidence(sha256)
 
     def selected_evidence(self) -> list[EvidenceLink]:
         return self.evidence_list.selected_evidence()
@@ -229,18 +315,43 @@ class EvidenceTab(QWidget):
         self.preview.setPixmap(pixmap)
         self.preview.show()
 
+    def _selected_files(self) -> list[tuple[str, str]]:
+        """(sha256, name) of what is selected: this period's files, or else one of last period's."""
+        return self.evidence_list.selected_links() or self.prior_list.selected_links()
+
     def shows_only(self, sha256: str) -> bool:
         """True while `sha256` is the one file selected (a preview read for it may still be shown)."""
-        selected = self.evidence_list.selected_links()
+        selected = self._selected_files()
         return len(selected) == 1 and selected[0][0] == sha256
+
+    def _on_evidence_selection_changed(self) -> None:
+        # One file at a time across both lists: Remove and Replace never act on a file of last period.
+        if self.evidence_list.selectedItems():
+            self.prior_list.blockSignals(True)
+            self.prior_list.clearSelection()
+            self.prior_list.blockSignals(False)
+        self._on_selection_changed()
+
+    def _on_prior_selection_changed(self) -> None:
+        if self.prior_list.selectedItems():
+            self.evidence_list.blockSignals(True)
+            self.evidence_list.clearSelection()
+            self.evidence_list.blockSignals(False)
+        self._on_selection_changed()
 
     def _on_selection_changed(self) -> None:
         selected = self.evidence_list.selected_links()
         links = self.evidence_list.selected_evidence()
         one = links[0] if len(links) == 1 else None
         writable = self._writable
+        prior = self.prior_list.selected_prior() if not selected else []
+        self.reuse_button.setEnabled(len(prior) == 1 and not prior[0].reused and self._prior_writable)
+        self.reuse_action.setEnabled(self.reuse_button.isEnabled())
+        self.never_export_action.setEnabled(one is not None and writable)
+        self.never_export_action.setChecked(one is not None and one.evidence.never_export)
+        selected = selected or self.prior_list.selected_links()
         self.open_button.setEnabled(len(selected) == 1)
-        self.unlink_button.setEnabled(bool(selected) and writable)
+        self.unlink_button.setEnabled(bool(links) and writable)
         self.replace_button.setEnabled(one is not None and one.current and writable)
         self.restore_button.setVisible(one is not None and not one.current)
         self.restore_button.setEnabled(writable)
@@ -251,14 +362,14 @@ class EvidenceTab(QWidget):
         self.details.set_writable(writable)
         self.details.show_link(one)
         if len(selected) == 1:
-            items = self.evidence_list.selectedItems()
+            items = self.evidence_list.selectedItems() or self.prior_list.selectedItems()
             media = str(items[0].data(MEDIA_ROLE)) if items else ""
             self.evidence_selected.emit(*selected[0], media)
         else:
             self.show_preview(None)
 
     def _on_open_clicked(self) -> None:
-        selected = self.evidence_list.selected_links()
+        selected = self._selected_files()
         if len(selected) == 1:
             self.open_requested.emit(*selected[0])
 
@@ -288,3 +399,17 @@ class EvidenceTab(QWidget):
 
     def _on_evidence_list_context_menu(self, pos: QPoint) -> None:
         self.context_menu.popup(self.evidence_list.viewport().mapToGlobal(pos))
+
+    def _on_prior_list_context_menu(self, pos: QPoint) -> None:
+        self.prior_menu.popup(self.prior_list.viewport().mapToGlobal(pos))
+
+    def _on_reuse_clicked(self) -> None:
+        prior = self.prior_list.selected_prior()
+        if len(prior) == 1 and self.reuse_button.isEnabled():
+            self.reuse_requested.emit(prior[0].evidence.sha256, prior[0].evidence.name)
+
+    def _on_never_export_triggered(self) -> None:
+        on = self.never_export_action.isChecked()
+        links = self.evidence_list.selected_evidence()
+        if len(links) == 1:
+            self.never_export_requested.emit(links[0].evidence.sha256, links[0].evidence.name, on)

@@ -1,4 +1,5 @@
-"""The request panel: the auditor's text (read-only), owner/status/due/notes, comments, history, evidence."""
+"""The request panel: the auditor's text (read-only), owner/status/due/notes, comments, history, evidence,
+samples."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from ui.widgets.date_field import DateField
 from ui.widgets.evidence_tab import EvidenceTab
+from ui.widgets.samples_tab import SamplesTab
 from workbook.activity_words import grouped
 from workbook.model import ActivityEntry, Comment, EvidenceLink, Person, Request, Status
 
@@ -48,10 +50,14 @@ class PanelTab(Enum):
     NOTES = "notes_tab"
     COMMENTS = "comments_tab"
     HISTORY = "request_history"
+    SAMPLES = "samples_tab"
 
 
 # The longest labels the counted tabs usually get; the panel is made wide enough for them in full.
-WIDEST_TAB_TEXT = {PanelTab.EVIDENCE: "Evidence (99)", PanelTab.COMMENTS: "Comments (99)"}
+WIDEST_TAB_TEXT = {
+    PanelTab.EVIDENCE: "Evidence (99)",
+    PanelTab.COMMENTS: "Comments (99)",
+}
 
 
 def _esc(text: str) -> str:
@@ -87,19 +93,20 @@ def format_comments(comments: Sequence[Comment]) -> str:
 
 
 class CompactTabStyle(QProxyStyle):
-    """The application's style with a third of its space around tab texts, so five tabs fit 300 px."""
+    """The application's style with a sixth of its space around tab texts, so six tabs fit 400 px."""
 
     def pixelMetric(
         self, metric: QStyle.PixelMetric, option: QStyleOption | None = None, widget: QWidget | None = None
     ) -> int:
         value = super().pixelMetric(metric, option, widget)
-        return value // 3 if metric == QStyle.PixelMetric.PM_TabBarTabHSpace else value
+        return value // 6 if metric == QStyle.PixelMetric.PM_TabBarTabHSpace else value
 
 
 class RequestPanel(QWidget):
     """Shows one request; every edit is emitted as an intent that the window's request edits make undoable.
 
-    The evidence tab (`evidence_tab`) emits its own intents; tabs are addressed by `PanelTab`, not position.
+    The evidence and samples tabs (`evidence_tab`, `samples_tab`) emit their own intents; tabs are addressed
+    by `PanelTab`, not position.
     """
 
     owner_chosen = Signal(str)
@@ -259,12 +266,18 @@ class RequestPanel(QWidget):
         self.history.setObjectName(PanelTab.HISTORY.value)
         self.history.setAccessibleName("History of this request")
         self.tabs.addTab(self.history, "History")
+
+        # Last: the tabs before it keep their places (and their Ctrl+Tab order) for requests without samples.
+        self.samples_tab = SamplesTab()
+        self.samples_tab.setObjectName(PanelTab.SAMPLES.value)
+        self.tabs.addTab(self.samples_tab, "Samples")
         self._pages: dict[PanelTab, QWidget] = {
             PanelTab.REQUEST: self.text,
             PanelTab.EVIDENCE: self.evidence_tab,
             PanelTab.NOTES: notes_page,
             PanelTab.COMMENTS: comments_page,
             PanelTab.HISTORY: self.history,
+            PanelTab.SAMPLES: self.samples_tab,
         }
 
         outer = QVBoxLayout(self)
@@ -325,6 +338,7 @@ class RequestPanel(QWidget):
             text = "Select a request to see its details.\nSelect several to change them together."
         self._empty.setText(text)
         self._stack.setCurrentWidget(self._empty)
+        self.samples_tab.clear()
 
     def show_request(
         self,
@@ -378,6 +392,8 @@ class RequestPanel(QWidget):
         self.evidence_tab.set_links(evidence, writable=not read_only)
         self.show_evidence_count(sum(1 for e in evidence if e.current))
         self._loading = False
+        # Read by the window's sample actions when it asks (a snapshot has none to show yet).
+        self.samples_tab.show_request(request.ref, writable=not read_only)
 
     def minimum_width(self) -> int:
         """Room for every tab's whole label with two-digit counts ("Comments (12)"), and the margins."""

@@ -97,9 +97,12 @@ def test_the_demo_opens_on_the_dashboard_and_every_number_equals_the_services(de
         assert len(hit.refs) == len(set(hit.refs)), hit.name
     # The drawn figures are those counts: the summary says what the services say.
     count = {name: len(refs) for name, refs in expected.items()}
+    assert demo.workbook is not None
+    samples = sum(s.total - s.provided for s in demo.workbook.samples.summaries())
     assert views.dashboard.summary() == (
         f"{count['ready']} of 112 requests ready; {count['overdue']} overdue, "
         f"{count['missing_evidence']} missing evidence, {count['flagged']} with flagged evidence."
+        + (f" {samples} sample{'s' if samples != 1 else ''} missing." if samples else "")
     )
     # Every item of the three lists is one request, the one it names.
     entries = [hit for hit in hits if hit.name.partition(":")[0] in ("overdue", "missing", "flagged")]
@@ -328,3 +331,61 @@ def test_a_dashboard_click_clears_the_other_filters_and_opening_a_workbook_forge
     assert "refs" not in bar.state()
     bar.restore({"overdue": True})
     assert bar.criteria().refs == () and bar.refs_bar.isHidden()
+
+
+def test_samples_missing_are_counted_per_owner_and_a_click_shows_their_requests(
+    qtbot: QtBot, opened: MainWindow, tmp_path: Path
+) -> None:
+    workbook = opened.workbook
+    assert workbook is not None
+    workbook.requests.bulk_set(["PBC-002", "PBC-004"], FieldChange(owner="Dana Ops"))
+    workbook.requests.bulk_set(["PBC-005"], FieldChange(owner="Sam Lee"))
+    workbook.samples.set_required("PBC-002", ["offer letter"])
+    workbook.samples.add("PBC-002", [("EMP-1", ""), ("EMP-2", ""), ("EMP-3", "")])
+    workbook.samples.add("PBC-004", [("CHG-1", "")])
+    workbook.samples.add("PBC-005", [("TCK-1", "")])
+    proof = tmp_path / "ticket.txt"
+    proof.write_text("ticket\n")
+    workbook.samples.attach("PBC-005", "TCK-1", [proof])
+    workbook.samples.attach("PBC-002", "EMP-1", [proof], requirement="offer letter")
+    dashboard = opened.views.dashboard
+    with qtbot.waitSignal(opened.requests_reloaded, timeout=10000):
+        opened.reload_requests()
+    opened.views.refresh()
+    r = dashboard.readiness
+    assert r is not None
+    assert [(o.label, o.missing, o.samples) for o in r.samples_missing] == [("Dana Ops", 3, 4)]
+    assert dashboard.hit("samples:Dana Ops:missing").refs == ("PBC-002", "PBC-004")
+    assert "Sam Lee" not in {
+        hit.name.split(":")[1] for hit in dashboard.hits() if hit.name.startswith("samples:")
+    }
+    assert dashboard.summary().endswith(" 3 samples missing.")
+    image = QImage(dashboard.size(), QImage.Format.Format_RGB32)
+    dashboard.render(image)  # the figure is painted, not only laid out
+
+    click(qtbot, opened, "samples:Dana Ops:missing")
+    assert opened.views.view is View.REQUESTS
+    assert shown_refs(opened) == ["PBC-002", "PBC-004"]
+
+    # A sample given its file is counted again without the request's row changing.
+    opened.views.choose(View.DASHBOARD)
+    opened.select_refs(["PBC-004"])
+    from ui.sample_actions import sample_actions_for
+
+    actions = getattr(opened, "sample_actions", None) or sample_actions_for(opened)
+    with qtbot.waitSignal(actions.attach_finished, timeout=10000):
+        actions.attach_files("CHG-1", "", [proof])
+    saved(qtbot, opened)
+    qtbot.waitUntil(
+        lambda: (
+            dashboard.readiness is not None
+            and [(o.missing, o.requests.refs) for o in dashboard.readiness.samples_missing]
+            == [(2, ("PBC-002",))]
+        )
+    )
+
+
+def test_a_workbook_without_samples_shows_no_samples_figure(opened: MainWindow) -> None:
+    opened.views.refresh()
+    assert not any(hit.name.startswith("samples:") for hit in opened.views.dashboard.hits())
+    assert "sample" not in opened.views.dashboard.summary()

@@ -193,6 +193,8 @@ def test_the_evidence_lists_menu_opens_replaces_removes_and_shows_details_of_the
         "&Replace…",
         "Re&move from this request\tDel",
         "&Details",
+        "",
+        "&Never export",
     ]
     assert not tab.unlink_action.isEnabled() and not tab.details_action.isEnabled()
     tab.evidence_list.setCurrentRow(0)
