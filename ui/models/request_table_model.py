@@ -113,6 +113,14 @@ def filter_facts(request: Request, today: dt.date, date_flagged: bool = False) -
     return request_facts(request, today, date_flagged=date_flagged)
 
 
+def _evidence_cell(r: Request) -> str:
+    """The file count, and for a sampled request how many samples are provided ("2 · 6/10 samples")."""
+    count = str(r.evidence_count) if r.evidence_count else ""
+    if not r.sample_count:
+        return count
+    return f"{count} · {r.samples_summary}" if count else r.samples_summary
+
+
 def display_values(r: Request, now: dt.datetime) -> tuple[str, ...]:
     return (
         r.ref,
@@ -121,7 +129,7 @@ def display_values(r: Request, now: dt.datetime) -> tuple[str, ...]:
         r.owner,
         r.status.label,
         r.due.isoformat() if r.due else "",
-        str(r.evidence_count) if r.evidence_count else "",
+        _evidence_cell(r),
         relative_time(r.updated_at, now),
     )
 
@@ -145,7 +153,7 @@ SORT_KEYS: dict[Column, Callable[[Request], SortKey]] = {
     Column.OWNER: lambda r: r.owner.casefold() or "\uffff",
     Column.STATUS: lambda r: STATUS_ORDER[r.status],
     Column.DUE: lambda r: r.due.toordinal() if r.due else 10**7,
-    Column.EVIDENCE: lambda r: r.evidence_count,
+    Column.EVIDENCE: lambda r: (r.evidence_count, r.samples_provided, r.sample_count),
     Column.CHANGED: _updated_key,
 }
 

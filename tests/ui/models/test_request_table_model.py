@@ -18,6 +18,7 @@ from ui.models.request_table_model import (
     RequestCriteria,
     RequestFilterProxyModel,
     RequestTableModel,
+    display_values,
     ms_to_midnight,
     natural_key,
 )
@@ -279,3 +280,14 @@ def test_dates_flagged_also_means_evidence_flagged_for_its_date() -> None:
     assert refs(proxy) == ["PBC-10", "PBC-3"]
     model.set_date_flagged([], only=["PBC-10"])
     assert refs(proxy) == ["PBC-3"]
+
+
+def test_a_sampled_request_shows_how_many_samples_are_provided_in_the_evidence_column() -> None:
+    now = dt.datetime.now(dt.UTC)
+    plain = any_request("PBC-001", evidence_count=2)
+    sampled = any_request("PBC-002", sample_count=10, samples_provided=6)
+    both = any_request("PBC-003", evidence_count=1, sample_count=4, samples_provided=4)
+    assert display_values(plain, now)[6] == "2"
+    assert display_values(sampled, now)[6] == "6/10 samples"
+    assert display_values(both, now)[6] == "1 · 4/4 samples"
+    assert sampled.missing_evidence and not both.missing_evidence
