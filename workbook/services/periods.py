@@ -28,6 +28,7 @@ from workbook.jobs import CancelToken, Progress, no_progress
 from workbook.model import Actor, NextPeriodResult, PriorEvidence, ReuseResult
 from workbook.services.activity import record
 from workbook.services.evidence import evidence_flags, to_evidence
+from workbook.services.replay_fields import IMPORT_FIELDS
 from workbook.services.requests import load_request_row
 from workbook.services.state_compare import summary_digest
 from workbook.storage import evidence_sql
@@ -51,18 +52,7 @@ from workbook.storage.values import Row, to_engagement
 _CHUNKS = "SELECT data FROM evidence_chunks WHERE evidence_id = ? ORDER BY seq"
 _INSERT_CHUNK = "INSERT INTO evidence_chunks (evidence_id, seq, data) VALUES (?, ?, ?)"
 # Request columns carried as they are (the import's fields); owner, status, due and notes are the answers.
-_CARRIED = (
-    "title",
-    "request_text",
-    "criteria",
-    "section",
-    "priority",
-    "auditor_comment",
-    "extra",
-    "source_sheet",
-    "source_row",
-    "position",
-)
+_CARRIED = IMPORT_FIELDS
 _EVIDENCE_TEXT = ("description", "source_system", "shows", "population", "period_covered")
 
 

@@ -20,36 +20,11 @@ from workbook.model import Status
 from workbook.services import replay_cycles as cycles
 from workbook.services.people import clean_name
 from workbook.services.replay_cycles import CycleState
+from workbook.services.replay_fields import ANSWER_FIELDS, EVIDENCE_FIELDS, IMPORT_FIELDS, REQUEST_FIELDS
 
 if TYPE_CHECKING:
     from workbook.formats.checklist.reader import ChecklistAnalysis
 
-# What an import writes into a request from the checklist, and the answers it takes from it when it adds one.
-IMPORT_FIELDS = (
-    "title",
-    "request_text",
-    "criteria",
-    "section",
-    "priority",
-    "auditor_comment",
-    "extra",
-    "source_sheet",
-    "source_row",
-    "position",
-)
-ANSWER_FIELDS = ("owner", "status", "due")
-REQUEST_FIELDS = (*IMPORT_FIELDS, *ANSWER_FIELDS, "notes", "archived", "recheck_evidence")
-EVIDENCE_FIELDS = (
-    "name",
-    "added_by",
-    "effective_date",
-    "description",
-    "source_system",
-    "shows",
-    "population",
-    "period_covered",
-    "never_export",
-)
 _PLACE_FIELDS = ("source_sheet", "source_row", "position")
 # request.reimport names a field as the import's diff does; the text ones map onto columns one to one.
 _REIMPORTED_TEXT = {

@@ -12,35 +12,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from workbook.model import Status
+from workbook.services.replay_fields import ANSWER_FIELDS, EVIDENCE_FIELDS, IMPORT_FIELDS
 
 if TYPE_CHECKING:
     from workbook.services.replay import Entry, Replay
 
-# What request.carry holds besides the ref (the import's fields, and the owner).
-CARRIED_REQUEST_FIELDS = (
-    "title",
-    "request_text",
-    "criteria",
-    "section",
-    "priority",
-    "auditor_comment",
-    "extra",
-    "source_sheet",
-    "source_row",
-    "position",
-    "owner",
-)
-CARRIED_EVIDENCE_FIELDS = (
-    "name",
-    "added_by",
-    "effective_date",
-    "description",
-    "source_system",
-    "shows",
-    "population",
-    "period_covered",
-    "never_export",
-)
+# What request.carry holds besides the ref: the import's fields, and the owner.
+CARRIED_REQUEST_FIELDS = (*IMPORT_FIELDS, "owner")
+CARRIED_EVIDENCE_FIELDS = EVIDENCE_FIELDS
 
 
 @dataclass
@@ -70,7 +49,7 @@ def _text(detail: Mapping[str, Any], key: str) -> str:
 
 
 def carry_request(replay: Replay, entry: Entry) -> None:
-    from workbook.services.replay import ANSWER_FIELDS, RequestState
+    from workbook.services.replay import RequestState
 
     detail = entry.detail or {}
     state = RequestState(entry.target, f"carried from the previous period at {entry.by}", made_by_log=True)
