@@ -55,7 +55,7 @@ def describe_change(refs: Sequence[str], change: FieldChange) -> str:
     return f"Edit {', '.join(_FIELD_WORDS[f] for f in fields)} of {target}"
 
 
-class _ServiceCommand(QUndoCommand):
+class ServiceCommand(QUndoCommand):
     def __init__(
         self,
         text: str,
@@ -107,7 +107,7 @@ class _ServiceCommand(QUndoCommand):
             self.after_failure()
 
 
-class SetFieldsCommand(_ServiceCommand):
+class SetFieldsCommand(ServiceCommand):
     """Owner/status/due/notes on one or many requests; undo restores each request's own earlier values."""
 
     def __init__(
@@ -166,7 +166,42 @@ class SetFieldsCommand(_ServiceCommand):
         return Changes(refs=changes.refs, people="owner" in fields or changes.people)
 
 
-class _EvidenceLinksCommand(_ServiceCommand):
+class TwoWay(ServiceCommand):
+    """A step with two directions: subclasses say how to make (`_link`) and undo (`_unlink`) the change."""
+
+    def _link(self) -> Changes:
+        raise NotImplementedError
+
+    def _unlink(self) -> Changes:
+        raise NotImplementedError
+
+
+class MadeByJob(TwoWay):
+    """A change a job already made (an attach): the first redo does nothing, later ones make it again."""
+
+    _first = True
+
+    def redo(self) -> None:
+        if self._first:
+            self._first = False
+            return
+        self._run(self._link)
+
+    def undo(self) -> None:
+        self._run(self._unlink)
+
+
+class Removal(TwoWay):
+    """A change that takes links off: redo unlinks, undo links again."""
+
+    def redo(self) -> None:
+        self._run(self._unlink)
+
+    def undo(self) -> None:
+        self._run(self._link)
+
+
+class _EvidenceLinksCommand(TwoWay):
     """Links between one request and some evidence files, made or removed together."""
 
     verb, preposition = "Attach", "to"
@@ -198,44 +233,17 @@ class _EvidenceLinksCommand(_ServiceCommand):
         return self._workbook.evidence.unlink_all(self.ref, self.shas)
 
 
-class LinkEvidenceCommand(_EvidenceLinksCommand):
+class LinkEvidenceCommand(MadeByJob, _EvidenceLinksCommand):
     """Evidence newly linked by attach, paste or drop; the attach ran as a job, so first redo is a no-op."""
 
-    def __init__(
-        self,
-        workbook: Workbook,
-        ref: str,
-        links: Sequence[tuple[str, str]],
-        writer: JobRunner,
-        on_changed: ChangedCallback,
-        on_error: ErrorCallback,
-    ) -> None:
-        super().__init__(workbook, ref, links, writer, on_changed, on_error)
-        self._first = True
 
-    def redo(self) -> None:
-        if self._first:
-            self._first = False
-            return
-        self._run(self._link)
-
-    def undo(self) -> None:
-        self._run(self._unlink)
-
-
-class UnlinkEvidenceCommand(_EvidenceLinksCommand):
+class UnlinkEvidenceCommand(Removal, _EvidenceLinksCommand):
     """Remove evidence links from a request (the bytes stay); undo links them again."""
 
     verb, preposition = "Unlink", "from"
 
-    def redo(self) -> None:
-        self._run(self._unlink)
 
-    def undo(self) -> None:
-        self._run(self._link)
-
-
-class SetEvidenceDetailsCommand(_ServiceCommand):
+class SetEvidenceDetailsCommand(ServiceCommand):
     """Effective date, description and provenance of one evidence file; undo writes the earlier values."""
 
     def __init__(
@@ -268,7 +276,7 @@ class SetEvidenceDetailsCommand(_ServiceCommand):
         )
 
 
-class ReplaceEvidenceCommand(_ServiceCommand):
+class ReplaceEvidenceCommand(ServiceCommand):
     """A newer version replaced by a job; undo makes the old version current again, redo the new one."""
 
     def __init__(
@@ -297,7 +305,7 @@ class ReplaceEvidenceCommand(_ServiceCommand):
         self._run(lambda: self._workbook.evidence.restore_version(self.ref, self.old_sha))
 
 
-class RestoreVersionCommand(_ServiceCommand):
+class RestoreVersionCommand(ServiceCommand):
     """An earlier version made current; undo makes current again the version it pushed aside."""
 
     def __init__(
@@ -340,7 +348,7 @@ class RestoreVersionCommand(_ServiceCommand):
         self._run(restore_demoted)
 
 
-class RenamePersonCommand(_ServiceCommand):
+class RenamePersonCommand(ServiceCommand):
     """A person's new name everywhere they own requests; undo gives the old name back."""
 
     def __init__(
@@ -362,7 +370,7 @@ class RenamePersonCommand(_ServiceCommand):
         self._run(lambda: self._workbook.people.rename(self.new, self.old))
 
 
-class MergePeopleCommand(_ServiceCommand):
+class MergePeopleCommand(ServiceCommand):
     """Two entries for one person made one ("D. Ops" into "Dana Ops"); undo splits them again."""
 
     def __init__(
@@ -395,7 +403,7 @@ class MergePeopleCommand(_ServiceCommand):
         )
 
 
-class SetEmailCommand(_ServiceCommand):
+class SetEmailCommand(ServiceCommand):
     """A person's email address (for prepared reminder emails); undo puts the earlier one back."""
 
     def __init__(

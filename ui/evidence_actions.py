@@ -20,9 +20,9 @@ from ui.commands import (
     LinkEvidenceCommand,
     ReplaceEvidenceCommand,
     RestoreVersionCommand,
+    ServiceCommand,
     SetEvidenceDetailsCommand,
     UnlinkEvidenceCommand,
-    _ServiceCommand,
 )
 from ui.jobs import Job, JobRunner
 from ui.request_list import RequestList
@@ -54,7 +54,7 @@ def _same_file(path: Path, size: int, sha256: str) -> bool:
     return digest.hexdigest() == sha256
 
 
-class SetNeverExportCommand(_ServiceCommand):
+class SetNeverExportCommand(ServiceCommand):
     """Mark one file never to be exported (or allow it again); undo sets the mark back."""
 
     def __init__(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import shiboken6
 
-from ui.commands import ChangedCallback, ErrorCallback, _ServiceCommand
+from ui.commands import ChangedCallback, ErrorCallback, MadeByJob, Removal, ServiceCommand, TwoWay
 from workbook.model import Changes, Sample, Status
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ def _count(number: int, word: str) -> str:
     return f"{number} {word}{'' if number == 1 else 's'}"
 
 
-class AddSamplesCommand(_ServiceCommand):
+class AddSamplesCommand(ServiceCommand):
     """Samples pasted, typed or read from the selection spreadsheet; undo removes those this step added."""
 
     def __init__(
@@ -70,7 +70,7 @@ class AddSamplesCommand(_ServiceCommand):
         )
 
 
-class RemoveSamplesCommand(_ServiceCommand):
+class RemoveSamplesCommand(ServiceCommand):
     """Samples taken off a request; undo adds them again with their label, status, notes and files."""
 
     def __init__(
@@ -104,7 +104,7 @@ class RemoveSamplesCommand(_ServiceCommand):
         self._run(restore)
 
 
-class SetSampleCommand(_ServiceCommand):
+class SetSampleCommand(ServiceCommand):
     """One sample's label, status or notes; undo writes the earlier value."""
 
     def __init__(
@@ -142,7 +142,7 @@ class SetSampleCommand(_ServiceCommand):
         return service.set(self.ref, self.code, notes=value)
 
 
-class SetRequiredCommand(_ServiceCommand):
+class SetRequiredCommand(ServiceCommand):
     """What each sample must provide; a renamed item keeps its files (they move to the new name)."""
 
     def __init__(
@@ -185,7 +185,7 @@ class SetRequiredCommand(_ServiceCommand):
         return _merged(done)
 
 
-class _SampleLinksCommand(_ServiceCommand):
+class _SampleLinksCommand(TwoWay):
     """Files given for one sample (each for a required item, or "" for none), linked or unlinked together."""
 
     verb, preposition = "Attach", "to"
@@ -217,39 +217,11 @@ class _SampleLinksCommand(_ServiceCommand):
         return Changes(refs=_merged(done).refs | {self.ref}, evidence=True)
 
 
-class LinkSampleFilesCommand(_SampleLinksCommand):
+class LinkSampleFilesCommand(MadeByJob, _SampleLinksCommand):
     """Files newly given for a sample by an attach job (or a drop): its first redo is the job itself."""
 
-    def __init__(
-        self,
-        workbook: Workbook,
-        ref: str,
-        code: str,
-        links: Sequence[FileLink],
-        writer: JobRunner,
-        on_changed: ChangedCallback,
-        on_error: ErrorCallback,
-    ) -> None:
-        super().__init__(workbook, ref, code, links, writer, on_changed, on_error)
-        self._first = True
 
-    def redo(self) -> None:
-        if self._first:
-            self._first = False
-            return
-        self._run(self._link)
-
-    def undo(self) -> None:
-        self._run(self._unlink)
-
-
-class UnlinkSampleFilesCommand(_SampleLinksCommand):
+class UnlinkSampleFilesCommand(Removal, _SampleLinksCommand):
     """Files taken off a sample's cell (their bytes stay stored); undo gives them for it again."""
 
     verb, preposition = "Remove", "from"
-
-    def redo(self) -> None:
-        self._run(self._unlink)
-
-    def undo(self) -> None:
-        self._run(self._link)

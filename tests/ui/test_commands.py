@@ -20,10 +20,10 @@ from ui.commands import (
     LinkEvidenceCommand,
     ReplaceEvidenceCommand,
     RestoreVersionCommand,
+    ServiceCommand,
     SetEvidenceDetailsCommand,
     SetFieldsCommand,
     UnlinkEvidenceCommand,
-    _ServiceCommand,
     describe_change,
 )
 from ui.jobs import JobRunner
@@ -46,7 +46,7 @@ class Calls:
         self.errors: list[WorkbookError] = []
         self.put_back: list[str] = []
 
-    def settle(self, command: _ServiceCommand, step: Callable[[], None]) -> None:
+    def settle(self, command: ServiceCommand, step: Callable[[], None]) -> None:
         """Run `step` (the command's redo or undo) and wait until its write's reports reached this thread."""
         previous = command.job
         step()
@@ -54,10 +54,10 @@ class Calls:
         if job is not None and job is not previous:
             self.qtbot.waitUntil(lambda: not job.running, timeout=10_000)
 
-    def redo(self, command: _ServiceCommand) -> None:
+    def redo(self, command: ServiceCommand) -> None:
         self.settle(command, command.redo)
 
-    def undo(self, command: _ServiceCommand) -> None:
+    def undo(self, command: ServiceCommand) -> None:
         self.settle(command, command.undo)
 
 
