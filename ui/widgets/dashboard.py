@@ -243,10 +243,13 @@ class Dashboard(QWidget):
             y += step.line
         return y
 
-    def _owners(self, step: _Pass, r: Readiness, x: int, y: int, width: int) -> int:
-        y = step.heading(x, y, width, "Who is behind")
+    def _person_table(
+        self, step: _Pass, x: int, y: int, width: int, title: str, headers: tuple[str, ...]
+    ) -> tuple[int, list[int], int, int]:
+        """A table of people's figures: its heading and header row; (y below, column widths, name width,
+        the text's top padding in a line)."""
+        y = step.heading(x, y, width, title)
         bold = step.metrics(step.bold)
-        headers = ("Open", "Overdue", "Missing evidence")
         columns = [max(bold.horizontalAdvance(h), bold.horizontalAdvance("9,999")) + 18 for h in headers]
         name_width = max(width - sum(columns), 80)
         top_pad = (step.line - bold.height()) // 2
@@ -257,7 +260,13 @@ class Dashboard(QWidget):
                 at, y + top_pad, header, font=step.bold, color=step.colors.dim, width=column - 6, right=True
             )
             at += column
-        y += step.line
+        return y + step.line, columns, name_width, top_pad
+
+    def _owners(self, step: _Pass, r: Readiness, x: int, y: int, width: int) -> int:
+        y, columns, name_width, top_pad = self._person_table(
+            step, x, y, width, "Who is behind", ("Open", "Overdue", "Missing evidence")
+        )
+        bold = step.metrics(step.bold)
         for row, person in enumerate(r.by_owner):
             if step.painter is not None and row % 2 == 0:
                 shade = QColor(step.colors.track)
@@ -284,20 +293,10 @@ class Dashboard(QWidget):
 
     def _samples(self, step: _Pass, r: Readiness, x: int, y: int, width: int) -> int:
         """Per owner: sampled requests with a sample missing, their samples, and how many are missing."""
-        y = step.heading(x, y, width, "Samples missing")
+        y, columns, name_width, top_pad = self._person_table(
+            step, x, y, width, "Samples missing", ("Requests", "Samples", "Missing")
+        )
         bold = step.metrics(step.bold)
-        headers = ("Requests", "Samples", "Missing")
-        columns = [max(bold.horizontalAdvance(h), bold.horizontalAdvance("9,999")) + 18 for h in headers]
-        name_width = max(width - sum(columns), 80)
-        top_pad = (step.line - bold.height()) // 2
-        at = x + name_width
-        step.text(x, y + top_pad, "Person", font=step.bold, color=step.colors.dim)
-        for header, column in zip(headers, columns, strict=True):
-            step.text(
-                at, y + top_pad, header, font=step.bold, color=step.colors.dim, width=column - 6, right=True
-            )
-            at += column
-        y += step.line
         for row, owner in enumerate(r.samples_missing):
             if step.painter is not None and row % 2 == 0:
                 step.painter.fillRect(QRect(x - 4, y, width + 8, step.line), QColor(step.colors.track))
