@@ -243,3 +243,38 @@ def passphrase_needed(path: Path) -> UserError:
         where=str(path),
         hint=HOW_TO_GIVE,
     )
+
+
+def export_copy(source: Path, dest: Path, passphrase: str | None) -> None:
+    """Write `source` (plain, or keyed in the keyring) into the new file `dest` with SQLCipher's export.
+
+    `dest` (a new empty file the caller made owner-only, and renames into place) is encrypted with
+    `passphrase`, or plain when it is None. The source is read in one read transaction, so a writer elsewhere
+    cannot commit half into the copy; it is never written.
+    """
+    module = dbapi()
+    source = Path(source).resolve()
+    uri = f"{source.as_uri()}?mode=ro"
+    con = connect(source, uri) if is_keyed(source) else module.connect(uri, uri=True)
+    try:
+        con.isolation_level = None
+        key = "" if passphrase is None else check_passphrase(passphrase)
+        con.execute("ATTACH DATABASE ? AS copy KEY ?", (str(dest), key))
+        try:
+            (app_id,) = con.execute("PRAGMA main.application_id").fetchone()
+            (user_version,) = con.execute("PRAGMA main.user_version").fetchone()
+            con.execute("BEGIN")
+            try:
+                con.execute("SELECT sqlcipher_export('copy')")
+                # Not part of the export: the header fields that make the file a workbook.
+                con.execute(f"PRAGMA copy.application_id = {int(app_id)}")
+                con.execute(f"PRAGMA copy.user_version = {int(user_version)}")
+                con.execute("PRAGMA copy.journal_mode = DELETE")
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        finally:
+            con.execute("DETACH DATABASE copy")
+    finally:
+        con.close()
