@@ -230,6 +230,8 @@ def connect_new(path: Path) -> Any:
 
 
 def wrong_passphrase(path: Path) -> UserError:
+    """A passphrase SQLCipher could not open the file with, refused; it is forgotten for the next try."""
+    forget(path)
     return UserError(
         "the passphrase does not open this workbook",
         where=str(path),
