@@ -200,12 +200,11 @@ class Workbook:
                 cipher.forget(Path(path))  # a wrong passphrase is not kept for the next try
             if not isinstance(error, WorkbookError):
                 raise
-            asks_passphrase = error.hint == cipher.HOW_TO_GIVE
-            if (
-                "damaged" in error.message or "not an Audit Workbook" in error.message
-            ) and not asks_passphrase:
+            if "damaged" in error.message or "not an Audit Workbook" in error.message:
                 from workbook.services import backups
 
+                # An encrypted workbook's backups do not open without its passphrase either: a good one
+                # found means a plain workbook, damaged (its header too, so it looked encrypted).
                 good = backups.latest_good(Path(path).resolve())
                 if good is not None:
                     error.hint = (
