@@ -2,7 +2,8 @@
 
 The demo workbook is built once, and an encrypted copy made of it with `encrypt`. Each round, alternating,
 times for both: open + the `items` listing + close (a new process's work: the keyring starts empty, so the
-encrypted open pays its key derivation), `verify`, and the PDF package export. Medians of the rounds.
+encrypted open pays its key derivation), `verify`, the PDF package export, then a 64 MiB incompressible
+evidence file attached and the workbook backed up (bytes through the cipher). Medians of the rounds.
 
 Run: .venv/bin/python tests/benchmarks/bench_encryption.py [--rounds 3] [--workdir DIR]
 Prints `name: value unit (ratio vs reference)` lines; not part of the default test run.
@@ -11,6 +12,7 @@ Prints `name: value unit (ratio vs reference)` lines; not part of the default te
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -22,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 PASSPHRASE = "correct horse battery staple"
+BIG_EVIDENCE = 64 * 1024 * 1024
 
 
 def _timed(work: Callable[[], object]) -> float:
@@ -60,13 +63,27 @@ def run(rounds: int = 3, workdir: Path | None = None) -> list[str]:
                 export = _timed(lambda: ExportService(workbook).export(ExportOptions(pdf=pdf)))  # noqa: B023
             times.setdefault((name, "verify"), []).append(verify)
             times.setdefault((name, "export pdf"), []).append(export)
+    # Evidence bytes through the cipher: one 64 MiB incompressible file attached, then the workbook backed up.
+    big = folder / "big-evidence.bin"
+    big.write_bytes(os.urandom(BIG_EVIDENCE))
+    for round_ in range(rounds):
+        for name, (path, passphrase) in cases.items():
+            cipher._keys.clear()
+            copy = folder / f"{name}-big-{round_}.auditwb"
+            with Workbook.open(path, actor, passphrase=passphrase) as workbook:
+                workbook.backup(copy)
+            with Workbook.open(copy, actor, passphrase=passphrase) as workbook:
+                attach = _timed(lambda: workbook.evidence.attach_one("PBC-001", big))
+                backup = _timed(lambda: workbook.backup(folder / f"{name}-big-{round_}-backup.auditwb"))  # noqa: B023
+            times.setdefault((name, "attach 64 MiB"), []).append(attach)
+            times.setdefault((name, "backup with 64 MiB"), []).append(backup)
     lines = [
         f"encryption workbook size: {plain.stat().st_size / 1e6:.1f} MB plain, "
         f"{encrypted.stat().st_size / 1e6:.1f} MB encrypted",
         "encryption sqlcipher: "
         + str(cipher.dbapi().connect(":memory:").execute("PRAGMA cipher_version").fetchone()[0]),
     ]
-    for step in ("open+items", "verify", "export pdf"):
+    for step in ("open+items", "verify", "export pdf", "attach 64 MiB", "backup with 64 MiB"):
         base = statistics.median(times[("plain", step)])
         enc = statistics.median(times[("encrypted", step)])
         lines.append(
