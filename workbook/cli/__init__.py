@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from workbook.cli.app import GuiRunner, SelfCheck, cmd_self_test, run_gui
 from workbook.cli.arguments import clean_text_options
+from workbook.cli.encryption import unlock_named_workbooks
 from workbook.cli.output import run_command
 from workbook.cli.parser import build_parser
 from workbook.identity import current_actor
@@ -28,6 +29,7 @@ def main(
             return cmd_self_test(args, actor)
         if args.command is None:
             return run_gui(args, [], actor)
+        unlock_named_workbooks(args)
         result: int = args.func(args, actor)
         return result
 

@@ -21,6 +21,7 @@ from workbook.cli.cycles import (
     cmd_samples_require,
     cmd_samples_set,
 )
+from workbook.cli.encryption import cmd_decrypt, cmd_encrypt
 from workbook.cli.evidence import cmd_attach
 from workbook.cli.package import cmd_export
 from workbook.cli.requests import cmd_items, cmd_set
@@ -34,6 +35,7 @@ from workbook.cli.workbook_commands import (
     cmd_verify,
 )
 from workbook.model import Actor
+from workbook.services.encryption import PASSPHRASE_ENV
 
 Command = Callable[[argparse.Namespace, Actor], int]
 
@@ -47,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"audit-workbook {__version__}")
     parser.add_argument("--as", dest="actor", metavar="NAME", help="who is acting (for the activity log)")
     parser.add_argument("--self-test", action="store_true", help="check the installation and exit")
+    passphrase_help = (
+        f"read an encrypted workbook's passphrase from the first line of FILE (or set {PASSPHRASE_ENV})"
+    )
+    parser.add_argument("--passphrase-file", metavar="FILE", help=passphrase_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(
@@ -63,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
             default=argparse.SUPPRESS,
             help="who is acting (for the activity log)",
         )
+        p.add_argument("--passphrase-file", metavar="FILE", default=argparse.SUPPRESS, help=passphrase_help)
         p.set_defaults(func=func)
         return p
 
@@ -80,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--framework", default="SOC 2 Type II")
     p.add_argument("--period", metavar="START..END")
     p.add_argument("--auditor", default="")
+    p.add_argument(
+        "--encrypt", action="store_true", help="encrypt it with the passphrase given (docs/encryption.md)"
+    )
 
     p = add("import", cmd_import, "import (or re-import) the auditor's checklist")
     p.add_argument("file")
@@ -168,6 +178,13 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_repair,
         "write a clean copy of an odd or damaged workbook (this version's schema, every value checked)",
     )
+    p.add_argument("file")
+    p.add_argument("out")
+
+    p = add("encrypt", cmd_encrypt, "write an encrypted copy of a plain workbook (the original is unchanged)")
+    p.add_argument("file")
+    p.add_argument("out")
+    p = add("decrypt", cmd_decrypt, "write a plain copy of an encrypted workbook (the original is unchanged)")
     p.add_argument("file")
     p.add_argument("out")
     return parser

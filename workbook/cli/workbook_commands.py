@@ -9,6 +9,7 @@ from pathlib import Path
 from workbook.cli import output
 from workbook.cli.app import run_gui
 from workbook.cli.arguments import UsageError, open_workbook, parse_period
+from workbook.cli.encryption import needed_passphrase
 from workbook.model import Actor
 
 
@@ -16,6 +17,7 @@ def cmd_new(args: argparse.Namespace, actor: Actor) -> int:
     from workbook.services.workbook import Workbook
 
     start, end = parse_period(args.period) if args.period else (None, None)
+    passphrase = needed_passphrase(args, "--encrypt") if args.encrypt else None
     with Workbook.create(
         Path(args.file),
         actor,
@@ -24,8 +26,9 @@ def cmd_new(args: argparse.Namespace, actor: Actor) -> int:
         period_start=start,
         period_end=end,
         auditor=args.auditor,
+        passphrase=passphrase,
     ) as workbook:
-        output.say(f"created {workbook.path}")
+        output.say(f"created {workbook.path}{' (encrypted)' if passphrase else ''}")
     return output.EXIT_OK
 
 

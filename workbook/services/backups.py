@@ -10,14 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from workbook.errors import WorkbookError
+from workbook.storage import safety
 from workbook.storage.database import Database, new_file_failed
 from workbook.storage.fileformat import SUFFIX, check_workbook_file
+
+# The drivers' errors (sqlite3's and sqlcipher3's) beside others, for `except`.
+_COPY_ERRORS: tuple[type[Exception], ...] = (OSError, *safety.Error)
 
 DAILY = "daily"
 BEFORE_IMPORT = "before-import"
@@ -79,7 +82,7 @@ def take(db: Database, workbook_path: Path, kind: str, *, now: dt.datetime | Non
             folder.chmod(0o700)
         sweep_parts(workbook_path)
         return db.copy_to(dest, check_workbook_file)
-    except (OSError, sqlite3.Error) as error:
+    except _COPY_ERRORS as error:
         raise new_file_failed(error, dest, "could not write the automatic backup") from error
     finally:
         with _WRITING_LOCK:

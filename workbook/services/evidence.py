@@ -25,7 +25,7 @@ from workbook.services.activity import record
 from workbook.services.intake import DEFAULT_MAX_FILE_SIZE
 from workbook.services.replay import NEVER_EXPORT_ON
 from workbook.services.requests import load_request_row
-from workbook.storage import blobs, evidence_sql
+from workbook.storage import blobs, evidence_sql, safety
 from workbook.storage.database import Database, driver
 from workbook.storage.schema import (
     EngagementRow,
@@ -119,7 +119,7 @@ class EvidenceService:
         try:
             with self._db.write() as session:
                 yield session
-        except sqlite3.OperationalError as error:
+        except safety.OperationalError as error:
             raise StorageError(f"could not write the workbook: {error}", where=str(self._db.path)) from error
 
     def attach(

@@ -31,7 +31,7 @@ from workbook.services.evidence import evidence_flags, to_evidence
 from workbook.services.replay_fields import IMPORT_FIELDS
 from workbook.services.requests import load_request_row
 from workbook.services.state_compare import summary_digest
-from workbook.storage import evidence_sql
+from workbook.storage import cipher, evidence_sql
 from workbook.storage.database import Database, create_database, driver
 from workbook.storage.fileformat import SCHEMA_HEAD, SUFFIX
 from workbook.storage.schema import (
@@ -225,7 +225,9 @@ def next_period(
                 progress(3, 4)
 
             progress(0, 4)
-            create_database(dest, actor, populate, start_from=copy).close()
+            # An encrypted workbook's byte copy keeps its key: the next period's file has the same passphrase.
+            passphrase = cipher.passphrase_for(old.db.real_path)
+            create_database(dest, actor, populate, start_from=copy, passphrase=passphrase).close()
             progress(4, 4)
     return NextPeriodResult(
         path=dest,

@@ -29,7 +29,7 @@ from workbook.model import Problem
 from workbook.services.intake import media_type_for
 from workbook.services.replay import Entry, Replay, entry_detail
 from workbook.services.state_compare import Comparison, StateReport, Stored, contrast, shown
-from workbook.storage import blobs, integrity
+from workbook.storage import blobs, integrity, safety
 from workbook.storage.integrity import StoredRow
 from workbook.storage.schema import EvidenceRow
 
@@ -55,6 +55,9 @@ _IMPORT_ENTRIES = (
     "SELECT id, actor, action, target, field, before, after, detail FROM activity"
     " WHERE action IN ('checklist.import', 'checklist.carry') ORDER BY id"
 )
+
+# The drivers' errors (sqlite3's and sqlcipher3's) beside others, for `except`.
+_UNREADABLE: tuple[type[Exception], ...] = (*safety.DatabaseError, UnicodeDecodeError)
 _POLICIES: tuple[Any, ...] = (None, "merge", "suffix")
 
 
@@ -71,7 +74,7 @@ def integrity_problems(path: Path) -> list[Problem]:
     """SQLite's integrity and foreign-key checks of the file, one problem per message."""
     try:
         messages = integrity.integrity_messages(path)
-    except (sqlite3.DatabaseError, UnicodeDecodeError) as error:
+    except _UNREADABLE as error:
         messages = [f"it could not finish ({error})"]
     return [Problem("damage", "database file", f"SQLite's integrity check: {m}") for m in messages]
 
@@ -195,7 +198,7 @@ def _read_stored(con: sqlite3.Connection, report: StateReport) -> Stored:
                     order_by="id" if table == "imports" else "rowid",
                 )
             )
-        except (sqlite3.DatabaseError, UnicodeDecodeError) as error:
+        except _UNREADABLE as error:
             stored.unreadable.add(table)
             report.problems.append(
                 Problem("damage", f"table {table}", f"the table {table} cannot be read whole ({error})")
@@ -225,7 +228,7 @@ def check_state(path: Path, *, freshness_days: int) -> StateReport:
             replay = Replay(checklists, freshness_days=freshness_days)
             for entry in _entries(con):
                 replay.feed(entry)
-    except (sqlite3.DatabaseError, UnicodeDecodeError) as error:
+    except _UNREADABLE as error:
         report.problems.append(
             Problem(
                 "damage",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -32,7 +31,7 @@ from workbook.services.people import PeopleService
 from workbook.services.periods import PriorEvidenceService
 from workbook.services.requests import RequestService
 from workbook.services.samples import SampleService
-from workbook.storage import blobs
+from workbook.storage import blobs, cipher, safety
 from workbook.storage.database import (
     Database,
     create_database,
@@ -53,6 +52,9 @@ from workbook.storage.schema import (
     SampleEvidenceRow,
 )
 from workbook.storage.values import to_engagement
+
+# The drivers' errors (sqlite3's and sqlcipher3's) beside others, for `except`.
+_COPY_ERRORS: tuple[type[Exception], ...] = (OSError, *safety.Error)
 
 READY = tuple(s.value for s in Status if s.is_ready)
 # Evidence older than this before the period's end (or today) is flagged: the annual-review rule of thumb.
@@ -134,7 +136,9 @@ class Workbook:
         period_start: dt.date | None = None,
         period_end: dt.date | None = None,
         auditor: str = "",
+        passphrase: str | None = None,
     ) -> Workbook:
+        """A new workbook; with `passphrase`, encrypted at rest (SQLCipher, docs/encryption.md)."""
         path = Path(path)
         if path.suffix.lower() != SUFFIX:
             path = path.with_name(path.name + SUFFIX)
@@ -170,22 +174,37 @@ class Workbook:
                 },
             )
 
-        return cls(create_database(path, actor, populate), actor)
+        return cls(create_database(path, actor, populate, passphrase=passphrase), actor)
 
     @classmethod
     def open(
-        cls, path: Path, actor: Actor, *, read_only: bool = False, lock_wait: float | None = None
+        cls,
+        path: Path,
+        actor: Actor,
+        *,
+        read_only: bool = False,
+        lock_wait: float | None = None,
+        passphrase: str | None = None,
     ) -> Workbook:
         """Open a workbook; a second writer waits `lock_wait` s for the lock (default 3, or as configured).
 
-        A file found damaged names its latest good automatic backup, and how to restore it, in the hint.
+        A file found damaged names its latest good automatic backup, and how to restore it, in the hint. An
+        encrypted workbook needs its `passphrase` (a wrong one is refused and nothing is changed); a plain
+        workbook opens as it is whatever passphrase is given.
         """
+        unlocked = passphrase is not None and cipher.unlock(Path(path), passphrase)
         try:
             opened = cls(open_database(Path(path), actor, read_only=read_only, lock_wait=lock_wait), actor)
-        except WorkbookError as error:
+        except BaseException as error:
+            if unlocked:
+                cipher.forget(Path(path))  # a wrong passphrase is not kept for the next try
+            if not isinstance(error, WorkbookError):
+                raise
             if "damaged" in error.message or "not an Audit Workbook" in error.message:
                 from workbook.services import backups
 
+                # An encrypted workbook's backups do not open without its passphrase either: a good one
+                # found means a plain workbook, damaged (its header too, so it looked encrypted).
                 good = backups.latest_good(Path(path).resolve())
                 if good is not None:
                     error.hint = (
@@ -265,7 +284,8 @@ class Workbook:
                 notes.append("the repair was not added to the log, which does not end where it should")
             copied.append(repair.RepairReport(dest, tuple(notes), tuple(sorted(result.copied.items()))))
 
-        create_database(dest, actor, populate).close()
+        # An encrypted workbook's clean copy is encrypted with the same passphrase.
+        create_database(dest, actor, populate, passphrase=cipher.passphrase_for(source)).close()
         return copied[0]
 
     def close(self) -> None:
@@ -433,7 +453,7 @@ class Workbook:
         try:
             with self.db.read() as session:
                 count, head, chain = check_chain(session, expect_head)
-        except sqlite3.DatabaseError as exc:
+        except safety.DatabaseError as exc:
             raise UserError(f"the activity log cannot be read ({exc})", where=str(self.path)) from exc
         problems.extend(chain)
         problems.extend(
@@ -467,5 +487,5 @@ class Workbook:
             raise UserError("the backup folder does not exist", where=str(dest.parent))
         try:
             return self.db.copy_to(dest, check_workbook_file)
-        except (OSError, sqlite3.Error) as exc:
+        except _COPY_ERRORS as exc:
             raise new_file_failed(exc, dest, "could not write the backup") from exc

@@ -20,7 +20,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from workbook.atomic import create_owner_only
 from workbook.errors import ReadOnlyError, StorageError, UserError, WorkbookDamaged
 from workbook.model import Actor
-from workbook.storage import schema_check, value_rules
+from workbook.storage import cipher, safety, schema_check, value_rules
 from workbook.storage.fileformat import (
     APPLICATION_ID,
     REPAIR_HINT,
@@ -53,6 +53,11 @@ _PRAGMAS = (
     # A 64 MiB page cache (grown only as used) lets large evidence writes batch their page I/O.
     "PRAGMA cache_size=-65536",
 )
+
+# The drivers' errors (sqlite3's and sqlcipher3's) beside others, for `except`.
+_CONSTRAINT_ERRORS: tuple[type[Exception], ...] = (exc.IntegrityError, *safety.IntegrityError)
+_CREATE_ERRORS: tuple[type[Exception], ...] = (OSError, *safety.Error, exc.DBAPIError)
+_OPEN_ERRORS: tuple[type[Exception], ...] = (*safety.DatabaseError, exc.DatabaseError)
 
 
 def _on_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
@@ -89,7 +94,7 @@ def _on_statement(_conn: Connection, cursor: Any, *_args: object) -> None:
 def driver(session: Session) -> sqlite3.Connection:
     """The sqlite3 connection under the session's transaction: statements on it join the unit of work."""
     raw = session.connection().connection.driver_connection
-    assert isinstance(raw, sqlite3.Connection)
+    assert isinstance(raw, safety.Connection)
     return raw
 
 
@@ -176,11 +181,11 @@ class Database:
         except WorkbookDamaged as error:
             error.where = error.where or str(self.path)
             raise
-        except (exc.IntegrityError, sqlite3.IntegrityError):
+        except _CONSTRAINT_ERRORS:
             raise  # a broken constraint is a bug, not the disk's fault
         except exc.DBAPIError as error:
             raise self._explain(error.orig, doing) from error
-        except sqlite3.DatabaseError as error:
+        except safety.DatabaseError as error:
             raise self._explain(error, doing) from error
         except (ValueError, TypeError, AttributeError, KeyError) as error:
             # A value the ORM could not convert (a date that is no date, JSON that is not JSON): name it.
@@ -207,7 +212,7 @@ class Database:
         """The first stored value the model would refuse (read on a connection of its own), named."""
         try:
             con = connect(f"{self.real_path.as_uri()}?mode=ro")
-        except sqlite3.Error:
+        except safety.Error:
             return None
         try:
             tables = tuple(
@@ -216,7 +221,7 @@ class Database:
                 if name in value_rules.rules()
             )
             damaged = value_rules.find_odd_value(con, tables)
-        except sqlite3.Error:
+        except safety.Error:
             return None
         finally:
             con.close()
@@ -234,9 +239,9 @@ class Database:
             )
         with self._engine.connect() as conn:
             source = conn.connection.driver_connection
-            assert isinstance(source, sqlite3.Connection)
+            assert isinstance(source, safety.Connection)
             os.close(create_owner_only(dest))  # 0600 before SQLite writes a byte; its journal takes the mode
-            target = sqlite3.connect(str(dest))
+            target = _new_file_connection(self.real_path, dest)
             try:
                 source.backup(target)
             finally:
@@ -277,7 +282,7 @@ def _upgraded_view(real: Path) -> Path:
         source = connect(f"{real.as_uri()}?mode=ro")
         try:
             os.close(create_owner_only(view))
-            target = sqlite3.connect(str(view))
+            target = _new_file_connection(real, view)
             try:
                 source.backup(target)
             finally:
@@ -295,6 +300,15 @@ def _upgraded_view(real: Path) -> Path:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return view
+
+
+def _new_file_connection(source: Path, dest: Path) -> sqlite3.Connection:
+    """A connection writing the new file `dest` (a copy of `source`): keyed as `source` is, if it is."""
+    if cipher.is_keyed(source):
+        cipher.carry(source, dest)
+        keyed: sqlite3.Connection = cipher.connect_new(dest)
+        return keyed
+    return sqlite3.connect(str(dest))
 
 
 # SQLite's primary result codes (https://www.sqlite.org/rescode.html), by what they mean to the person.
@@ -333,10 +347,19 @@ def storage_error(error: exc.DBAPIError, path: Path, doing: str) -> StorageError
 def _make_engine(real_path: Path, read_only: bool) -> Engine:
     # mode=rw never creates a file: a workbook moved or deleted while open is an error, not a new empty file.
     url = f"{real_path.as_uri()}?mode={'ro' if read_only else 'rw'}&uri=true"
-    engine = create_engine(
-        f"sqlite:///{url}",
-        connect_args={"check_same_thread": False, "timeout": 10, "factory": GuardedConnection},
-    )
+    if cipher.is_keyed(real_path):
+        # SQLCipher's driver for an encrypted file: keyed first, its errors wrapped as SQLAlchemy's.
+        uri = url.removesuffix("&uri=true")
+        engine = create_engine(
+            f"sqlite:///{url}",
+            module=cipher.dbapi(),
+            creator=lambda: connect(uri, check_same_thread=False),
+        )
+    else:
+        engine = create_engine(
+            f"sqlite:///{url}",
+            connect_args={"check_same_thread": False, "timeout": 10, "factory": GuardedConnection},
+        )
     event.listen(engine, "connect", _on_connect if read_only else _on_connect_writable)
     event.listen(engine, "begin", _on_begin)
     event.listen(engine, "before_cursor_execute", _on_statement)
@@ -383,11 +406,13 @@ def create_database(
     populate: Callable[[Session], None],
     *,
     start_from: Callable[[Path], None] | None = None,
+    passphrase: str | None = None,
 ) -> Database:
     """Make a new workbook at the newest schema, filled by `populate`, and only then put it at `path`.
 
     `start_from(tmp)`, when given, writes the file `populate` starts from (a consistent copy of another
-    workbook at this version's schema) in place of an empty one.
+    workbook at this version's schema) in place of an empty one. With `passphrase` the file is encrypted
+    (SQLCipher, docs/encryption.md); `start_from` then writes a file encrypted with the same passphrase.
     """
     if path.exists():
         raise UserError("a file already exists there", where=str(path), hint="choose another name")
@@ -400,12 +425,15 @@ def create_database(
             hint="choose a folder you can write to",
         )
     tmp = path.with_name(path.name + ".creating")
+    if passphrase is not None:
+        cipher.remember(tmp, passphrase)
+    created = False
     try:
         remove_database_files(tmp)
         os.close(create_owner_only(tmp))  # 0600 before SQLite writes a byte; its journal takes the mode
         if start_from is not None:
             start_from(tmp)
-        con = sqlite3.connect(str(tmp))
+        con = cipher.connect_new(tmp) if passphrase is not None else sqlite3.connect(str(tmp))
         try:
             con.execute(f"PRAGMA application_id={APPLICATION_ID}")
             con.execute("PRAGMA journal_mode=DELETE")
@@ -422,10 +450,15 @@ def create_database(
         finally:
             engine.dispose()
         os.replace(tmp, path)
-    except (OSError, sqlite3.Error, exc.DBAPIError) as error:
+        cipher.carry(tmp, path)
+        created = True
+    except _CREATE_ERRORS as error:
         raise new_file_failed(error, path, "could not create the workbook") from error
     finally:
         remove_database_files(tmp)
+        cipher.forget(tmp)
+        if passphrase is not None and not created:
+            cipher.forget(path)
     return open_database(path, actor)
 
 
@@ -450,7 +483,7 @@ def roll_back_interrupted_write(real_path: Path, actor: Actor) -> None:
             con.execute("SELECT count(*) FROM sqlite_master").fetchone()
         finally:
             con.close()
-    except sqlite3.DatabaseError as error:
+    except safety.DatabaseError as error:
         raise UserError(
             f"the workbook is damaged ({error})", where=where, hint="restore a backup copy"
         ) from error
@@ -531,7 +564,7 @@ def open_database(
             db._schema_version = None  # the migration changed it: the next write compares again
         with db.read() as session:
             session.connection().exec_driver_sql("SELECT count(*) FROM requests").scalar()
-    except (sqlite3.DatabaseError, exc.DatabaseError) as error:
+    except _OPEN_ERRORS as error:
         db.close()
         original = error.orig if isinstance(error, exc.DBAPIError) else error
         raise sqlite_error_words(original, path, "open") from error

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbook.errors import StorageError, UserError, WorkbookDamaged
+from workbook.storage import cipher, safety
 from workbook.storage.safety import connect, stopped_by_budget
 
 # PRAGMA application_id: marks a SQLite file as a workbook ("AWB1").
@@ -105,7 +106,7 @@ def inspect_workbook_file(path: Path) -> FileFacts:
             return _read_facts(con, path)
         finally:
             con.close()
-    except sqlite3.DatabaseError as error:
+    except safety.DatabaseError as error:
         raise _refusal(error, path, journal) from error
     except UnicodeDecodeError as error:
         # SQLite's message quotes the damaged schema text, which the driver cannot decode (a flipped byte).
@@ -133,6 +134,8 @@ def _read_facts(con: sqlite3.Connection, path: Path) -> FileFacts:
         (page_count,) = con.execute("PRAGMA page_count").fetchone()
         (schema_version,) = con.execute("PRAGMA schema_version").fetchone()
         size = path.stat().st_size
+        # SQLCipher answers `PRAGMA page_size` as text: both drivers' answers read as numbers.
+        page_size, page_count = int(page_size), int(page_count)
         if size < page_size * page_count:
             raise UserError(
                 f"the file is truncated ({size:,} of {page_size * page_count:,} bytes)",
@@ -161,6 +164,10 @@ def _refusal(error: sqlite3.DatabaseError, path: Path, journal: Path) -> Excepti
         )
     if primary in (_BUSY, _LOCKED):
         return StorageError("another program is writing to the workbook", where=where, hint="try again")
+    if (primary == _NOTADB or "file is encrypted" in text) and cipher.is_keyed(path):
+        return cipher.wrong_passphrase(path)
+    if (primary == _NOTADB or "file is encrypted" in text) and cipher.looks_encrypted(path):
+        return cipher.passphrase_needed(path)
     if primary == _NOTADB or "file is encrypted" in text:
         return UserError(
             "not an Audit Workbook file", where=where, hint="open a .auditwb file made by Audit Workbook"

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbook.storage import value_rules
+from workbook.storage import safety, value_rules
 from workbook.storage.safety import BUDGET, STEP, StatementBudget, connect
 from workbook.storage.values import STATUSES, ColumnRule, Kind, clean, is_text_list
 
@@ -79,7 +79,7 @@ def reading(path: Path) -> Iterator[sqlite3.Connection]:
         con.execute("BEGIN")
         yield con
     finally:
-        with contextlib.suppress(sqlite3.Error):
+        with contextlib.suppress(*safety.Error):
             con.execute("ROLLBACK")
         con.close()
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbook.errors import UserError, WorkbookDamaged
-from workbook.storage import schema_check, value_rules
+from workbook.storage import safety, schema_check, value_rules
 from workbook.storage.fileformat import (
     SCHEMA_HEAD,
     FileFacts,
@@ -77,7 +77,7 @@ def copy_clean(source: Path, facts: FileFacts, target: sqlite3.Connection) -> _C
         for table, rule_set in value_rules.rules().items():
             _copy_table(con, target, table, rule_set, found.get(table), now, out)
         con.execute("COMMIT")
-    except sqlite3.DatabaseError as error:
+    except safety.DatabaseError as error:
         raise UserError(
             f"the workbook could not be read ({error})",
             where=str(source),
@@ -128,11 +128,11 @@ def _copy_table(
             row.update({r.column: stamp if r.default == "now" else r.default for r in missing})
             try:
                 target.execute(insert, [row[r.column] for r in rule_set])
-            except sqlite3.IntegrityError as error:
+            except safety.IntegrityError as error:
                 out.notes.append(f"{table} row {label} was left out: it breaks this version's rule ({error})")
                 continue
             out.copied[table] += 1
-    except sqlite3.DatabaseError as error:
+    except safety.DatabaseError as error:
         out.notes.append(
             f"table {table} could not be read after row {label} ({error}): the rows after it were not copied"
         )

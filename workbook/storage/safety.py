@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+try:  # the optional extra `encryption` (workbook/storage/cipher.py)
+    from sqlcipher3 import dbapi2 as _cipher
+except ImportError:  # pragma: no cover - depends on the installation
+    _cipher = None
 
 # Virtual-machine steps between two budget checks: stops a runaway within milliseconds, costs nothing.
 STEP = 10_000
@@ -51,17 +58,55 @@ class GuardedConnection(sqlite3.Connection):
         return super().executemany(sql, parameters)
 
 
-def connect(uri: str, *, timeout: float = 10.0) -> GuardedConnection:
-    """A guarded stdlib connection to a `file:` URI (mode=ro or rw: never creates a file by accident)."""
-    con = sqlite3.connect(uri, uri=True, timeout=timeout, factory=GuardedConnection)
+# The errors and connections of both drivers: the standard library's, and sqlcipher3's for encrypted files.
+# Type checkers see the standard library's classes (sqlcipher3's have the same shape and no stubs).
+# Each is a tuple of classes: `except safety.Error`, or a module's own
+# `tuple[type[Exception], ...]` of `(*safety.Error, OSError)` beside others (mypy types the starred form so).
+if TYPE_CHECKING:
+    Error: tuple[type[sqlite3.Error], ...]
+    DatabaseError: tuple[type[sqlite3.DatabaseError], ...]
+    IntegrityError: tuple[type[sqlite3.IntegrityError], ...]
+    OperationalError: tuple[type[sqlite3.OperationalError], ...]
+    Connection: tuple[type[sqlite3.Connection], ...]
+else:
+
+    def _both(name):
+        return (getattr(sqlite3, name),) + ((getattr(_cipher, name),) if _cipher else ())
+
+    Error = _both("Error")
+    DatabaseError = _both("DatabaseError")
+    IntegrityError = _both("IntegrityError")
+    OperationalError = _both("OperationalError")
+    Connection = _both("Connection")
+
+
+def path_of(uri: str) -> Path:
+    """The file a `file:` URI names."""
+    return Path(unquote(urlsplit(uri).path))
+
+
+def connect(uri: str, *, timeout: float = 10.0, **kwargs: Any) -> GuardedConnection:
+    """A guarded connection to a `file:` URI (mode=ro or rw: never creates a file by accident).
+
+    A file whose passphrase is in the keyring (workbook/storage/cipher.py) gets a keyed SQLCipher connection
+    with the same guards; every other file the standard library's, as without encryption.
+    """
+    from workbook.storage import cipher
+
+    path = path_of(uri)
+    if cipher.is_keyed(path):
+        keyed: GuardedConnection = cipher.connect(path, uri, timeout=timeout, **kwargs)
+        return keyed
+    con = sqlite3.connect(uri, uri=True, timeout=timeout, factory=GuardedConnection, **kwargs)
     assert isinstance(con, GuardedConnection)
     return con
 
 
 def reset_budget(con: object) -> None:
     """A new statement starts: give it the whole budget (for connections made by `connect` or the engine)."""
-    if isinstance(con, GuardedConnection):
-        con.budget.calls = 0
+    budget = getattr(con, "budget", None)
+    if isinstance(budget, StatementBudget):
+        budget.calls = 0
 
 
 def stopped_by_budget(error: BaseException | None) -> bool:

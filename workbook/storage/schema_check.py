@@ -12,6 +12,7 @@ from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+from workbook.storage import safety
 from workbook.storage.fileformat import REPAIR_HINT, SCHEMA_HEAD, VERSION_TABLE, SchemaObject
 from workbook.storage.schema import Base
 
@@ -141,7 +142,7 @@ def objects_made_by_migrations(revision: str) -> tuple[SchemaObject, ...]:
         command.upgrade(config_for(engine), revision)
         with engine.connect() as connection:
             raw = connection.connection.driver_connection
-            assert isinstance(raw, sqlite3.Connection)
+            assert isinstance(raw, safety.Connection)
             return _objects_of(raw)
     finally:
         engine.dispose()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 from workbook.errors import UserError, WorkbookDamaged
 from workbook.model import Engagement, Request
+from workbook.storage import safety
 from workbook.storage.fileformat import REPAIR_HINT, check_revision, inspect_workbook_file
 from workbook.storage.safety import connect
 from workbook.storage.values import Row
@@ -23,6 +23,9 @@ _EVIDENCE = (
     "SELECT l.request_id, e.name FROM links l JOIN evidence e ON e.id = l.evidence_id"
     " WHERE l.current = 1 ORDER BY l.id"
 )
+
+# The drivers' errors (sqlite3's and sqlcipher3's) beside others, for `except`.
+_READ_ERRORS: tuple[type[Exception], ...] = (*safety.Error, TypeError, ValueError)
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,7 @@ def read_snapshot(path: Path) -> WorkbookSnapshot:
         )
     try:
         con = connect(f"{path.resolve().as_uri()}?mode=ro")
-    except sqlite3.Error as exc:
+    except safety.Error as exc:
         raise UserError(f"cannot read the workbook ({exc})", where=str(path)) from exc
     try:
         con.execute("BEGIN")
@@ -113,7 +116,7 @@ def read_snapshot(path: Path) -> WorkbookSnapshot:
     except WorkbookDamaged as exc:
         exc.where = str(path)
         raise
-    except (sqlite3.Error, TypeError, ValueError) as exc:
+    except _READ_ERRORS as exc:
         raise UserError(f"the workbook cannot be read ({exc})", where=str(path)) from exc
     finally:
         con.close()
