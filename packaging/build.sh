@@ -28,9 +28,9 @@ if [[ ! -x "${python}" ]]; then
 fi
 
 if ! "${python}" -c 'import PyInstaller, workbook' 2>/dev/null; then
-    printf '==> installing the project and PyInstaller (extra "package") into %s\n' \
+    printf '==> installing the project and PyInstaller (extras "package" and "encryption") into %s\n' \
         "$("${python}" -c 'import sys; print(sys.prefix)')" >&2
-    "${python}" -m pip install --quiet --quiet -e '.[package]' </dev/null
+    "${python}" -m pip install --quiet --quiet -e '.[package,encryption]' </dev/null
 fi
 
 printf '==> pyinstaller packaging/audit-workbook.spec\n' >&2

@@ -2,7 +2,7 @@
 # Developer entry point: installs what a fresh Debian/Ubuntu machine lacks, then opens the demo or runs the checks.
 #
 #   bash packaging/dev.sh demo [DIR]   system packages + .venv + `pip install -e .`, then `audit-workbook demo DIR`
-#   bash packaging/dev.sh test         system packages + .venv + `pip install -e '.[test]'`, then
+#   bash packaging/dev.sh test         system packages + .venv + `pip install -e '.[test,encryption]'`, then
 #                                      ruff check, ruff format --check, mypy, lint-imports, pytest (offscreen)
 #
 # Environment: PYTHON=/path/to/python3.11+ picks the interpreter for a new .venv; SKIP_APT=1 skips system packages
@@ -21,7 +21,7 @@ readonly APT_HEADLESS=(
 )
 # Tools the tests call to read outputs back (pdftoppm/pdftotext, qpdf --check), and a real X server for the
 # test that opens the window under Xvfb (xvfb-run, xwininfo).
-readonly APT_TEST_TOOLS=(poppler-utils qpdf xvfb xauth x11-utils)
+readonly APT_TEST_TOOLS=(poppler-utils qpdf xvfb xauth x11-utils binutils)
 # Qt 6's xcb platform plugin (a real desktop); without libxcb-cursor0 the app aborts on start.
 readonly APT_DESKTOP=(
     libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-randr0
@@ -132,7 +132,7 @@ cmd_test() {
     [[ $# -eq 0 ]] || usage
     install_system_packages "${APT_HEADLESS[@]}" "${APT_TEST_TOOLS[@]}" "${APT_DESKTOP[@]}"
     ensure_venv
-    pip_install -e '.[test]'
+    pip_install -e '.[test,encryption]'
     export PATH="${VENV}/bin:${PATH}"
     run_step ruff check .
     run_step ruff format --check .
