@@ -42,10 +42,15 @@ class Gateway:
     def __init__(self, actor: Actor) -> None:
         self.actor = actor
 
-    def open(self, path: Path) -> Workbook:
+    def open(self, path: Path, passphrase: str | None = None) -> Workbook:
         from workbook.services.workbook import Workbook
 
-        return Workbook.open(path, self.actor)
+        return Workbook.open(path, self.actor, passphrase=passphrase)
+
+    def needs_passphrase(self, path: Path) -> bool:
+        from workbook.services.workbook import Workbook
+
+        return Workbook.needs_passphrase(path)
 
     def create(self, request: NewWorkbookRequest) -> Workbook:
         from workbook.services.workbook import Workbook

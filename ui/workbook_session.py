@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QMessageBox, QStatusBar, QWidget
+from PySide6.QtWidgets import QInputDialog, QLabel, QLineEdit, QMessageBox, QStatusBar, QWidget
 
 from ui.jobs import Job, JobRunner
 from ui.widgets.job_status import JobStatus
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 # The full workbook opens after the snapshot's first paint, or after this long if nothing paints (hidden).
 OPEN_FALLBACK_MS = 300
+# How many times an encrypted workbook's passphrase is asked for before the refusal is shown.
+PASSPHRASE_TRIES = 3
 # The check on open starts after the first edits are possible, so it never competes with the open itself.
 VERIFY_DELAY_MS = 1500
 
@@ -29,7 +31,9 @@ VERIFY_DELAY_MS = 1500
 class WorkbookGateway(Protocol):
     """How the window gets workbooks; built by the composition root with the acting person."""
 
-    def open(self, path: Path) -> Workbook: ...
+    def open(self, path: Path, passphrase: str | None = None) -> Workbook: ...
+
+    def needs_passphrase(self, path: Path) -> bool: ...
 
     def create(self, request: NewWorkbookRequest) -> Workbook: ...
 
@@ -226,13 +230,38 @@ class WorkbookSession(QObject):
         return True
 
     def _open_now(self, path: Path) -> bool:
-        try:
-            workbook = self._gateway.open(path)
-        except WorkbookError as error:
-            self.open_failed.emit(path, error)
-            return False
+        passphrase: str | None = None
+        for attempt in range(PASSPHRASE_TRIES + 1):
+            try:
+                workbook = self._gateway.open(path, passphrase)
+                break
+            except WorkbookError as error:
+                # An encrypted workbook: ask for its passphrase (again after a wrong one, a few times).
+                wrong = passphrase is not None
+                if attempt < PASSPHRASE_TRIES and self._gateway.needs_passphrase(path):
+                    passphrase = self.ask_passphrase(path, wrong)
+                    if passphrase is not None:
+                        continue
+                    if not wrong:
+                        return False  # the person chose not to open it: nothing to explain
+                self.open_failed.emit(path, error)
+                return False
         self._adopt(load_workbook(workbook))
         return True
+
+    def ask_passphrase(self, path: Path, wrong: bool) -> str | None:
+        """The passphrase of an encrypted workbook, asked of the person (None: they cancelled)."""
+        text = f"{path.name} is encrypted. Its passphrase:"
+        if wrong:
+            text = f"That passphrase does not open {path.name}. Try again:"
+        parent = self.parent()
+        value, ok = QInputDialog.getText(
+            parent if isinstance(parent, QWidget) else None,
+            "Encrypted workbook",
+            text,
+            QLineEdit.EchoMode.Password,
+        )
+        return value if ok and value else None
 
     def adopt(self, workbook: Workbook) -> None:
         """Show a workbook opened (or created) by the caller."""

@@ -225,6 +225,11 @@ class Workbook:
             backups.sweep_parts(opened.db.real_path)
         return opened
 
+    @staticmethod
+    def needs_passphrase(path: Path) -> bool:
+        """An encrypted workbook whose passphrase this process does not hold yet (the window asks for it)."""
+        return cipher.available() and not cipher.is_keyed(Path(path)) and cipher.looks_encrypted(Path(path))
+
     @classmethod
     def next_period(
         cls,
