@@ -1,7 +1,8 @@
 """Writing files so that a crash never leaves half of one: temp file beside the target, then rename.
 
 Everything the app writes for the user (workbooks, backups, lock files, exported packages) is created
-owner-only: 0600 for files, 0700 for folders the app makes. Windows keeps its own ACLs (no chmod there).
+owner-only: 0600 for files, 0700 for folders the app makes; on Windows an access list for the person running
+the app (and SYSTEM), set with the system's icacls (`windows_owner_only`).
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ import re
 import shutil
 import socket
 import stat
+import subprocess
 import tempfile
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f/\\:*?"<>|%]')
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(\..*)?$", re.IGNORECASE)
@@ -29,14 +31,58 @@ FILE_MODE = 0o600
 FOLDER_MODE = 0o700
 
 
+# Windows has no file modes: the same promise is kept with the file's access list (see `windows_owner_only`).
+WINDOWS = os.name == "nt"
+# SYSTEM keeps access on Windows: backup, antivirus and indexing services run as it.
+_SYSTEM_SID = "*S-1-5-18"
+
+
+def windows_owner_only(path: Path, *, folder: bool = False, run: Callable[..., Any] = subprocess.run) -> bool:
+    """Windows: replace what `path` inherits with full control for the person running the app (and SYSTEM),
+    through the system's own `icacls`. Best effort: a disk without access lists (FAT, exFAT, some network
+    shares) keeps what it has, and the write it guards goes on. True when icacls took it."""
+    user, domain = os.environ.get("USERNAME", ""), os.environ.get("USERDOMAIN", "")
+    if not user:
+        return False
+    who = f"{domain}\\{user}" if domain else user
+    rights = "(OI)(CI)(F)" if folder else "(F)"
+    grants = [f"{who}:{rights}", f"{_SYSTEM_SID}:{rights}"]
+    command = ["icacls", str(path), "/inheritance:r", "/grant:r", *grants]
+    try:
+        done = run(
+            command,
+            capture_output=True,
+            check=False,
+            timeout=20,
+            creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return getattr(done, "returncode", 1) == 0
+
+
 def owner_only(target: Path | int) -> None:
-    """Make a file (path or open descriptor) the app created readable and writable by its owner only."""
-    if os.name == "nt":
+    """Make a file (path or open descriptor) the app created readable and writable by its owner only.
+
+    On Windows a path gets an access list for its owner (`windows_owner_only`); a descriptor is left to the
+    caller, who knows its path (`create_owner_only`).
+    """
+    if WINDOWS:
+        if not isinstance(target, int):
+            windows_owner_only(Path(target))
         return
     if isinstance(target, int):
         os.fchmod(target, FILE_MODE)
     else:
         Path(target).chmod(FILE_MODE)
+
+
+def owner_only_folder(path: Path) -> None:
+    """A folder the app made: 0700, or on Windows its owner's access list, which the files in it inherit."""
+    if WINDOWS:
+        windows_owner_only(path, folder=True)
+    else:
+        path.chmod(FOLDER_MODE)
 
 
 def create_owner_only(path: Path) -> int:
@@ -45,6 +91,8 @@ def create_owner_only(path: Path) -> int:
     fd = os.open(path, flags, FILE_MODE)
     try:
         owner_only(fd)  # exactly 0600, whatever the umask
+        if WINDOWS:
+            windows_owner_only(path)
     except BaseException:
         os.close(fd)
         raise
@@ -92,6 +140,7 @@ class StagingFolder:
         self.path = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=parent))
         self._handle: IO[bytes] | None = None
         try:
+            owner_only_folder(self.path)
             self._handle = os.fdopen(create_owner_only(self.path / _OWNER_FILE), "r+b")
             _lock(self._handle, wait=True)  # best effort: a disk without locks still has the record
             record = {

@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from workbook.atomic import owner_only_folder
 from workbook.errors import WorkbookError
 from workbook.storage import safety
 from workbook.storage.database import Database, new_file_failed
@@ -77,9 +78,10 @@ def take(db: Database, workbook_path: Path, kind: str, *, now: dt.datetime | Non
     with _WRITING_LOCK:
         _WRITING.add(tmp)
     try:
+        made = not folder.exists()
         folder.mkdir(mode=0o700, exist_ok=True)
-        if os.name != "nt":
-            folder.chmod(0o700)
+        if made or os.name != "nt":
+            owner_only_folder(folder)
         sweep_parts(workbook_path)
         return db.copy_to(dest, check_workbook_file)
     except _COPY_ERRORS as error:
