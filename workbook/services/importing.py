@@ -103,28 +103,6 @@ def _reasons(analysis: ChecklistAnalysis) -> str:
     return ", ".join(f"{n} {words.get(kind, kind)}" for kind, n in counts.items()) or "none"
 
 
-def _answers_at_import(analysis: ChecklistAnalysis) -> list[list[Any]]:
-    """Each request's answer cells at import: [sheet, row, status, owner, due, response, evidence]."""
-    names = {
-        c.field: c.header.replace("\n", " ") or f"Column {c.letter}" for c in analysis.columns if c.field
-    }
-    out: list[list[Any]] = []
-    for row in analysis.rows:
-        extra = dict(row.extra)
-        out.append(
-            [
-                row.sheet or analysis.sheet,
-                row.source_row,
-                row.status_text,
-                row.owner,
-                row.due.isoformat() if row.due else row.due_text,
-                extra.get(names.get("response", "\x00"), ""),
-                extra.get(names.get("evidence", "\x00"), ""),
-            ]
-        )
-    return out
-
-
 class ImportService:
     def __init__(self, db: Database, actor: Actor, profiles_path: Path | None = None) -> None:
         self._db = db
@@ -360,6 +338,8 @@ class ImportService:
                 analysis, path.name, digest, diffs, vocabulary, dry_run=False, items=self._live_count(session)
             )
             summary = _with_note(summary, note)
+            from workbook.services.state_compare import answers_at_import
+
             stored_summary = {
                 **summary.as_json(),
                 "headers": [c.header for c in analysis.columns],
@@ -373,7 +353,7 @@ class ImportService:
                     }
                     for layout in analysis.layouts
                 ],
-                "at_import": _answers_at_import(analysis),
+                "at_import": answers_at_import(analysis),
             }
             session.add(
                 ImportRow(

@@ -458,7 +458,7 @@ class Comparison:
                     }
                     for layout in reading.layouts
                 ],
-                "at_import": _answers_at_import(reading),
+                "at_import": answers_at_import(reading),
             }
         )
         for key, value in expected.items():
@@ -491,10 +491,11 @@ def _json(value: Any) -> Any:
     return json.loads(json.dumps(value, ensure_ascii=False, default=str))
 
 
-def _answers_at_import(reading: ChecklistAnalysis) -> list[list[Any]]:
+def answers_at_import(reading: ChecklistAnalysis) -> list[list[Any]]:
     """The answer cells the import keeps: [sheet, row, status, owner, due, response, evidence].
 
-    The same list the importer keeps for write-back (ImportService.original_checklist reads it back).
+    The list the importer stores for write-back (ImportService.original_checklist reads it back), and verify
+    derives again from the stored checklist: one function for both, so they cannot drift apart.
     """
     names = {c.field: c.header.replace("\n", " ") or f"Column {c.letter}" for c in reading.columns if c.field}
     out: list[list[Any]] = []
